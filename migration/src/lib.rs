@@ -1,0 +1,17 @@
+//! Database schema, one file per migration. Migrations run on every start
+//! (`crm serve`) and on demand (`crm migrate`); they are written with
+//! sea-query so the same file produces SQLite and PostgreSQL DDL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod common;
+mod m20260101_000001_platform;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20260101_000001_platform::Migration)]
+    }
+}

@@ -1,0 +1,127 @@
+//! Request extractors that fail with problem+json: `Json<T>` (content type,
+//! size limit, syntax, unknown fields, validation) and `Query<T>`.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::BytesMut;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use validator::Validate;
+
+use super::validation::describe_serde_error;
+use crate::error::{AppError, FieldError};
+
+/// The largest request body accepted, in bytes (app data).
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON request body, deserialized strictly and validated.
+pub struct Json<T>(pub T);
+
+fn is_json_content_type(req: &HttpRequest) -> bool {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Joins a serde path (`.` for the root) and a field name.
+fn join_path(path: &str, field: Option<String>) -> String {
+    let path = if path == "." { "" } else { path };
+    match field {
+        Some(f) if path.is_empty() => f,
+        Some(f) => format!("{path}.{f}"),
+        None if path.is_empty() => "body".into(),
+        None => path.into(),
+    }
+}
+
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize::<_, T>(&mut deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let (field, code, message) = describe_serde_error(&inner.to_string());
+                AppError::Validation(vec![FieldError::new(join_path(&path, field), code, message)])
+            }
+            _ => AppError::BadRequest(format!("The request body is not valid JSON: {inner}.")),
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|err| AppError::BadRequest(format!("The request body is not valid JSON: {err}.")))?;
+    Ok(value)
+}
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req.app_data::<web::Data<BodyLimit>>().map(|l| l.0).unwrap_or(1024 * 1024);
+        let declared_length = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let json = is_json_content_type(req);
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !json {
+                return Err(AppError::UnsupportedMediaType(
+                    "Send the request body as JSON with `Content-Type: application/json`.".into(),
+                ));
+            }
+            if declared_length.is_some_and(|n| n > limit) {
+                return Err(AppError::PayloadTooLarge { limit });
+            }
+            let mut body = BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|_| AppError::BadRequest("The request body could not be read.".into()))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(AppError::PayloadTooLarge { limit });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            if body.is_empty() {
+                return Err(AppError::BadRequest("The request body is empty; send a JSON object.".into()));
+            }
+            let value: T = parse_json(&body)?;
+            value.validate()?;
+            Ok(Json(value))
+        })
+    }
+}
+
+/// Query parameters, deserialized strictly (unknown parameters are an
+/// error, so a misspelt filter is not silently ignored) and validated.
+pub struct Query<T>(pub T);
+
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize::<_, T>(deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let (field, code, message) = describe_serde_error(&err.into_inner().to_string());
+        let field = join_path(&path, field);
+        let field = if field == "body" { "query".to_string() } else { field };
+        let message = if code == "unknown_field" { "is not a known query parameter".to_string() } else { message };
+        AppError::Validation(vec![FieldError::new(field, code, message)])
+    })
+}
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for Query<T> {
+    type Error = AppError;
+    type Future = futures_util::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        futures_util::future::ready(parse_query::<T>(req.query_string()).and_then(|value| {
+            value.validate()?;
+            Ok(Query(value))
+        }))
+    }
+}

@@ -1,0 +1,64 @@
+//! What answers when no route matched: 405 with `Allow` when the path
+//! exists with other methods, 404 otherwise. The table of paths comes from
+//! the OpenAPI document, so it cannot disagree with it.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use utoipa::openapi::OpenApi;
+
+use crate::error::AppError;
+
+pub struct RouteTable {
+    routes: Vec<(Vec<String>, Vec<String>)>,
+}
+
+impl RouteTable {
+    pub fn from_openapi(doc: &OpenApi) -> Self {
+        let routes = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = path.trim_matches('/').split('/').map(str::to_owned).collect();
+                let methods = [
+                    ("GET", &item.get),
+                    ("POST", &item.post),
+                    ("PUT", &item.put),
+                    ("PATCH", &item.patch),
+                    ("DELETE", &item.delete),
+                ]
+                .into_iter()
+                .filter(|(_, op)| op.is_some())
+                .map(|(m, _)| m.to_string())
+                .collect();
+                (segments, methods)
+            })
+            .collect();
+        RouteTable { routes }
+    }
+
+    /// The methods the path supports, if the path exists.
+    pub fn allowed(&self, path: &str) -> Option<Vec<String>> {
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let mut allowed: Vec<String> = Vec::new();
+        for (template, methods) in &self.routes {
+            let matches = template.len() == segments.len()
+                && template.iter().zip(&segments).all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s);
+            if matches {
+                allowed.extend(methods.iter().cloned());
+            }
+        }
+        if allowed.is_empty() {
+            return None;
+        }
+        allowed.sort();
+        allowed.dedup();
+        Some(allowed)
+    }
+}
+
+pub async fn not_found_or_not_allowed(req: HttpRequest, table: web::Data<RouteTable>) -> Result<HttpResponse, AppError> {
+    Err(match table.allowed(req.path()) {
+        Some(allow) => AppError::MethodNotAllowed { allow },
+        None => AppError::NotFound("No resource exists at this path.".into()),
+    })
+}

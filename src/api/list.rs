@@ -1,0 +1,298 @@
+//! Lists: keyset (cursor) pagination, sorting, search and the filters every
+//! resource shares (API.md "Lists").
+//!
+//! Keyset rather than OFFSET pagination: the cursor carries the sort value
+//! and id of the last row, and the next page is `WHERE (sort, id) > (v, id)`,
+//! answered from the `(sort, id)` index, so page 1,000 costs what page 1
+//! costs, and rows inserted meanwhile do not shift pages.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoCondition};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::time::parse_instant;
+use crate::error::{AppError, AppResult};
+
+pub const DEFAULT_LIMIT: u64 = 50;
+pub const MAX_LIMIT: u64 = 500;
+
+/// A page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
+    /// The records of this page.
+    pub data: Vec<T>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+    /// The number of records matching the filters, when `count=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+}
+
+/// Declares a list's query-parameter struct: the parameters every list
+/// shares, then the resource's own filters.
+#[macro_export]
+macro_rules! list_query {
+    ($(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* pub $field:ident : $ty:ty,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams, validator::Validate)]
+        #[serde(deny_unknown_fields)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            /// Page size, 1 to 500.
+            #[param(minimum = 1, maximum = 500, default = 50)]
+            #[validate(range(min = 1, max = 500))]
+            pub limit: Option<u64>,
+            /// The `next_cursor` of the previous page. Keep the other parameters unchanged while paging.
+            pub cursor: Option<String>,
+            /// Sort field, `-` in front for descending (e.g. `-created_at`). Default `-created_at`, or `updated_at` when `updated_since` is given. Ties are broken by `id`.
+            pub sort: Option<String>,
+            /// Case-insensitive search in the name and email.
+            #[validate(length(min = 1, max = 200))]
+            pub q: Option<String>,
+            /// Only records created at or after this instant (RFC 3339 or `YYYY-MM-DD`).
+            pub created_from: Option<String>,
+            /// Only records created before this instant (RFC 3339 or `YYYY-MM-DD`).
+            pub created_to: Option<String>,
+            /// Only records changed (or deleted) at or after this instant, for incremental sync.
+            pub updated_since: Option<String>,
+            /// Include soft-deleted records (tombstones, with `deleted_at` set).
+            pub include_deleted: Option<bool>,
+            /// Add `total`, the number of matching records.
+            pub count: Option<bool>,
+            $($(#[$fmeta])* pub $field: $ty,)*
+        }
+
+        impl $name {
+            pub fn common(&self) -> $crate::error::AppResult<$crate::api::list::ListCommon> {
+                $crate::api::list::ListCommon::parse(
+                    self.limit,
+                    self.cursor.as_deref(),
+                    self.sort.as_deref(),
+                    self.q.as_deref(),
+                    self.created_from.as_deref(),
+                    self.created_to.as_deref(),
+                    self.updated_since.as_deref(),
+                    self.include_deleted,
+                    self.count,
+                )
+            }
+        }
+    };
+}
+
+/// The shared list parameters, parsed.
+#[derive(Debug, Clone)]
+pub struct ListCommon {
+    pub limit: u64,
+    pub cursor: Option<String>,
+    pub sort: Option<String>,
+    pub q: Option<String>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    pub updated_since: Option<DateTime<Utc>>,
+    pub include_deleted: bool,
+    pub count: bool,
+}
+
+fn instant(field: &str, value: Option<&str>) -> AppResult<Option<DateTime<Utc>>> {
+    value
+        .map(|v| {
+            parse_instant(v).ok_or_else(|| {
+                AppError::validation(field, "invalid_value", "must be an RFC 3339 timestamp or a date YYYY-MM-DD")
+            })
+        })
+        .transpose()
+}
+
+impl ListCommon {
+    #[allow(clippy::too_many_arguments)]
+    pub fn parse(
+        limit: Option<u64>,
+        cursor: Option<&str>,
+        sort: Option<&str>,
+        q: Option<&str>,
+        created_from: Option<&str>,
+        created_to: Option<&str>,
+        updated_since: Option<&str>,
+        include_deleted: Option<bool>,
+        count: Option<bool>,
+    ) -> AppResult<Self> {
+        let common = ListCommon {
+            limit: limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
+            cursor: cursor.map(str::to_owned),
+            sort: sort.map(str::to_owned),
+            q: q.map(str::trim).filter(|q| !q.is_empty()).map(str::to_owned),
+            created_from: instant("created_from", created_from)?,
+            created_to: instant("created_to", created_to)?,
+            updated_since: instant("updated_since", updated_since)?,
+            include_deleted: include_deleted.unwrap_or(false),
+            count: count.unwrap_or(false),
+        };
+        if let (Some(from), Some(to)) = (common.created_from, common.created_to)
+            && from >= to
+        {
+            return Err(AppError::validation("created_to", "range", "must be later than created_from"));
+        }
+        Ok(common)
+    }
+}
+
+/// How a sortable field's values are compared and carried in a cursor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortKind {
+    Time,
+    Text,
+}
+
+/// What a resource's list allows: its sortable fields, the columns the
+/// shared filters use, and the columns `q` searches.
+pub struct ListSpec<C: ColumnTrait> {
+    pub sortable: &'static [(&'static str, SortKind)],
+    pub column: fn(&str) -> Option<C>,
+    pub id: C,
+    pub created_at: C,
+    pub updated_at: C,
+    pub deleted_at: C,
+    pub search: &'static [C],
+}
+
+#[derive(Serialize, Deserialize)]
+struct Cursor {
+    /// The sort the cursor was made for.
+    s: String,
+    /// The last row's sort value.
+    v: String,
+    /// The last row's id.
+    id: Uuid,
+}
+
+/// Reads the value of a sort column out of a model, for the next cursor.
+pub trait SortValue {
+    fn sort_value(&self, field: &str) -> String;
+    fn id(&self) -> Uuid;
+}
+
+fn invalid_cursor() -> AppError {
+    AppError::validation("cursor", "invalid_value", "is not a cursor of this list with this sort; start again without it")
+}
+
+fn escape_like(q: &str) -> String {
+    let mut out = String::with_capacity(q.len() + 2);
+    out.push('%');
+    for c in q.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// Runs a list query: shared filters, optional total, cursor, sort, limit.
+pub async fn fetch_page<E, C>(
+    db: &impl ConnectionTrait,
+    mut select: Select<E>,
+    common: &ListCommon,
+    spec: &ListSpec<C>,
+) -> AppResult<(Vec<E::Model>, Option<String>, Option<u64>)>
+where
+    E: EntityTrait<Column = C>,
+    C: ColumnTrait,
+    E::Model: SortValue + Sync,
+{
+    if !common.include_deleted {
+        select = select.filter(spec.deleted_at.is_null());
+    }
+    if let Some(from) = common.created_from {
+        select = select.filter(spec.created_at.gte(from));
+    }
+    if let Some(to) = common.created_to {
+        select = select.filter(spec.created_at.lt(to));
+    }
+    if let Some(since) = common.updated_since {
+        select = select.filter(spec.updated_at.gte(since));
+    }
+    if let Some(q) = &common.q {
+        let pattern = escape_like(q);
+        let mut any = Condition::any();
+        for column in spec.search {
+            any = any.add(Expr::expr(Func::lower(Expr::col(column.as_column_ref()))).like(
+                sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'),
+            ));
+        }
+        select = select.filter(any);
+    }
+
+    let total = if common.count { Some(select.clone().count(db).await?) } else { None };
+
+    let default_sort = if common.updated_since.is_some() { "updated_at" } else { "-created_at" };
+    let sort = common.sort.clone().unwrap_or_else(|| default_sort.to_string());
+    let (descending, field) = match sort.strip_prefix('-') {
+        Some(f) => (true, f),
+        None => (false, sort.strip_prefix('+').unwrap_or(&sort)),
+    };
+    let allowed: Vec<&str> = spec.sortable.iter().map(|(name, _)| *name).collect();
+    let (Some(column), Some((_, kind))) = ((spec.column)(field), spec.sortable.iter().find(|(n, _)| *n == field)) else {
+        return Err(AppError::validation(
+            "sort",
+            "invalid_value",
+            format!("must be one of {} (with an optional `-` prefix)", allowed.join(", ")),
+        ));
+    };
+
+    if let Some(token) = &common.cursor {
+        let cursor: Cursor = URL_SAFE_NO_PAD
+            .decode(token)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(invalid_cursor)?;
+        if cursor.s != sort {
+            return Err(invalid_cursor());
+        }
+        let after = |value: sea_orm::Value| -> Condition {
+            let (beyond, tie) = if descending {
+                (column.lt(value.clone()), spec.id.lt(cursor.id))
+            } else {
+                (column.gt(value.clone()), spec.id.gt(cursor.id))
+            };
+            Condition::any().add(beyond).add(Condition::all().add(column.eq(value)).add(tie)).into_condition()
+        };
+        let condition = match kind {
+            SortKind::Time => after(parse_instant(&cursor.v).ok_or_else(invalid_cursor)?.into()),
+            SortKind::Text => after(cursor.v.clone().into()),
+        };
+        select = select.filter(condition);
+    }
+
+    let order = if descending { Order::Desc } else { Order::Asc };
+    let mut rows = select
+        .order_by(column, order.clone())
+        .order_by(spec.id, order)
+        .limit(common.limit + 1)
+        .all(db)
+        .await?;
+    let next_cursor = if rows.len() as u64 > common.limit {
+        rows.truncate(common.limit as usize);
+        rows.last().map(|last| {
+            let cursor = Cursor { s: sort.clone(), v: last.sort_value(field), id: last.id() };
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
+        })
+    } else {
+        None
+    };
+    Ok((rows, next_cursor, total))
+}
+
+/// Formats a timestamp for a cursor with full precision.
+pub fn time_value(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}

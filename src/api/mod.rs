@@ -1,0 +1,39 @@
+//! The HTTP API: one module per resource (handlers, DTOs, services) plus
+//! the shared request/response machinery.
+
+pub mod auth;
+pub mod etag;
+pub mod extract;
+pub mod fallback;
+pub mod health;
+pub mod list;
+pub mod patch;
+pub mod respond;
+pub mod teams;
+pub mod users;
+pub mod validation;
+
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Every route of the API. Routes are registered with `.service(...)` only,
+/// so each is also collected into the OpenAPI document.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz).service(health::readyz).service(
+        scope("/api/v1")
+            .service(auth::handlers::login)
+            .service(auth::handlers::refresh)
+            .service(auth::handlers::logout)
+            .service(auth::handlers::me)
+            .service(users::handlers::list_users)
+            .service(users::handlers::create_user)
+            .service(users::handlers::get_user)
+            .service(users::handlers::update_user)
+            .service(users::handlers::delete_user)
+            .service(teams::handlers::list_teams)
+            .service(teams::handlers::create_team)
+            .service(teams::handlers::get_team)
+            .service(teams::handlers::update_team)
+            .service(teams::handlers::delete_team),
+    );
+}

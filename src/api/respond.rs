@@ -1,0 +1,18 @@
+//! Response helpers shared by the resource handlers.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::HttpResponse;
+use serde::Serialize;
+
+use super::etag::etag;
+
+/// A record with its `ETag` (and, for a creation, its `Location`).
+pub fn record<T: Serialize>(status: StatusCode, version: i64, location: Option<String>, body: &T) -> HttpResponse {
+    let mut builder = HttpResponse::build(status);
+    builder.insert_header((header::ETAG, etag(version)));
+    if let Some(location) = location {
+        builder.insert_header((header::LOCATION, location));
+    }
+    builder.json(body)
+}

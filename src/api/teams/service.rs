@@ -1,0 +1,164 @@
+//! Queries and transactions for teams.
+
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::dto::{CreateTeam, TeamListQuery, UpdateTeam};
+use crate::api::etag::IfMatch;
+use crate::api::list::{ListSpec, SortKind, SortValue, fetch_page, time_value};
+use crate::domain::time::now;
+use crate::error::{AppError, AppResult};
+use entity::team::{self, Column, Entity as Teams};
+use entity::user;
+
+impl SortValue for team::Model {
+    fn sort_value(&self, field: &str) -> String {
+        match field {
+            "name" => self.name.clone(),
+            "updated_at" => time_value(&self.updated_at),
+            _ => time_value(&self.created_at),
+        }
+    }
+    fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
+const LIST: ListSpec<Column> = ListSpec {
+    sortable: &[("created_at", SortKind::Time), ("updated_at", SortKind::Time), ("name", SortKind::Text)],
+    column: |name| match name {
+        "created_at" => Some(Column::CreatedAt),
+        "updated_at" => Some(Column::UpdatedAt),
+        "name" => Some(Column::Name),
+        _ => None,
+    },
+    id: Column::Id,
+    created_at: Column::CreatedAt,
+    updated_at: Column::UpdatedAt,
+    deleted_at: Column::DeletedAt,
+    search: &[Column::Name],
+};
+
+async fn ensure_manager_exists(db: &impl ConnectionTrait, manager_id: Uuid) -> AppResult<()> {
+    let found = user::Entity::find_by_id(manager_id).filter(user::Column::DeletedAt.is_null()).count(db).await?;
+    if found == 0 {
+        return Err(AppError::validation("manager_id", "not_found", "no user with this id exists"));
+    }
+    Ok(())
+}
+
+pub async fn create(db: &impl ConnectionTrait, input: CreateTeam) -> AppResult<team::Model> {
+    if let Some(manager_id) = input.manager_id {
+        ensure_manager_exists(db, manager_id).await?;
+    }
+    let at = now();
+    let model = team::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(input.name.trim().to_string()),
+        manager_id: Set(input.manager_id),
+        external_id: Set(input.external_id),
+        created_at: Set(at),
+        updated_at: Set(at),
+        version: Set(1),
+        deleted_at: Set(None),
+    };
+    Ok(model.insert(db).await?)
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> AppResult<team::Model> {
+    Teams::find_by_id(id)
+        .filter(Column::DeletedAt.is_null())
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("team"))
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    query: &TeamListQuery,
+) -> AppResult<(Vec<team::Model>, Option<String>, Option<u64>)> {
+    let common = query.common()?;
+    let mut select = Teams::find();
+    if let Some(manager_id) = query.manager_id {
+        select = select.filter(Column::ManagerId.eq(manager_id));
+    }
+    fetch_page(db, select, &common, &LIST).await
+}
+
+fn changed_meanwhile() -> AppError {
+    AppError::PreconditionFailed("The record was changed by another request; fetch it again and retry.".into())
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    id: Uuid,
+    patch: UpdateTeam,
+    if_match: &IfMatch,
+) -> AppResult<team::Model> {
+    let txn = db.begin().await?;
+    let current = get(&txn, id).await?;
+    if_match.check(current.version)?;
+    if let Some(Some(manager_id)) = patch.manager_id {
+        ensure_manager_exists(&txn, manager_id).await?;
+    }
+    let mut model: team::ActiveModel = current.clone().into();
+    if let Some(name) = patch.name {
+        model.name = Set(name.trim().to_string());
+    }
+    if let Some(manager_id) = patch.manager_id {
+        model.manager_id = Set(manager_id);
+    }
+    if let Some(external_id) = patch.external_id {
+        model.external_id = Set(external_id);
+    }
+    model.updated_at = Set(now());
+    model.version = Set(current.version + 1);
+    let result = Teams::update_many()
+        .set(model)
+        .filter(Column::Id.eq(id))
+        .filter(Column::Version.eq(current.version))
+        .exec(&txn)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(changed_meanwhile());
+    }
+    let updated = Teams::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::not_found("team"))?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Soft-deletes a team that has no members left.
+pub async fn delete(db: &DatabaseConnection, id: Uuid, if_match: &IfMatch) -> AppResult<()> {
+    let txn = db.begin().await?;
+    let current = get(&txn, id).await?;
+    if_match.check(current.version)?;
+    let members = user::Entity::find()
+        .filter(user::Column::TeamId.eq(id))
+        .filter(user::Column::DeletedAt.is_null())
+        .count(&txn)
+        .await?;
+    if members > 0 {
+        return Err(AppError::Conflict {
+            detail: format!("The team still has {members} member(s); move them to another team first."),
+            errors: vec![],
+        });
+    }
+    let at = now();
+    let result = Teams::update_many()
+        .col_expr(Column::DeletedAt, Expr::value(at))
+        .col_expr(Column::UpdatedAt, Expr::value(at))
+        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Version.eq(current.version))
+        .exec(&txn)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(changed_meanwhile());
+    }
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,255 @@
+//! Queries and transactions for users.
+
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::dto::{CreateUser, UpdateUser, UserListQuery};
+use crate::api::list::{ListSpec, SortKind, SortValue, fetch_page, time_value};
+use crate::auth::{AuthUser, password};
+use crate::domain::Role;
+use crate::domain::time::now;
+use crate::error::{AppError, AppResult};
+use entity::user::{self, Column, Entity as Users};
+use entity::{refresh_token, team};
+
+impl SortValue for user::Model {
+    fn sort_value(&self, field: &str) -> String {
+        match field {
+            "name" => self.name.clone(),
+            "email" => self.email.clone(),
+            "updated_at" => time_value(&self.updated_at),
+            _ => time_value(&self.created_at),
+        }
+    }
+    fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
+const LIST: ListSpec<Column> = ListSpec {
+    sortable: &[("created_at", SortKind::Time), ("updated_at", SortKind::Time), ("name", SortKind::Text), ("email", SortKind::Text)],
+    column: |name| match name {
+        "created_at" => Some(Column::CreatedAt),
+        "updated_at" => Some(Column::UpdatedAt),
+        "name" => Some(Column::Name),
+        "email" => Some(Column::Email),
+        _ => None,
+    },
+    id: Column::Id,
+    created_at: Column::CreatedAt,
+    updated_at: Column::UpdatedAt,
+    deleted_at: Column::DeletedAt,
+    search: &[Column::Name, Column::Email],
+};
+
+/// The users a caller may see: everyone for an admin; for a manager,
+/// themselves and the members of the teams they manage or belong to.
+fn visible_to(caller: &AuthUser) -> Condition {
+    if caller.is_admin() {
+        return Condition::all();
+    }
+    let managed_teams = Query::select().column(team::Column::Id).from(team::Entity).and_where(Expr::col(team::Column::ManagerId).eq(caller.id)).to_owned();
+    let own_team = Query::select().column(Column::TeamId).from(Users).and_where(Expr::col(Column::Id).eq(caller.id)).to_owned();
+    Condition::any()
+        .add(Column::Id.eq(caller.id))
+        .add(Column::TeamId.in_subquery(managed_teams))
+        .add(Column::TeamId.in_subquery(own_team))
+}
+
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+async fn ensure_team_exists(db: &impl ConnectionTrait, team_id: Uuid) -> AppResult<()> {
+    let found = team::Entity::find_by_id(team_id).filter(team::Column::DeletedAt.is_null()).count(db).await?;
+    if found == 0 {
+        return Err(AppError::validation("team_id", "not_found", "no team with this id exists"));
+    }
+    Ok(())
+}
+
+/// Active administrators other than `except`.
+async fn other_active_admins(db: &impl ConnectionTrait, except: Uuid) -> AppResult<u64> {
+    Ok(Users::find()
+        .filter(Column::Role.eq(Role::Admin.as_str()))
+        .filter(Column::Active.eq(true))
+        .filter(Column::DeletedAt.is_null())
+        .filter(Column::Id.ne(except))
+        .count(db)
+        .await?)
+}
+
+fn last_admin() -> AppError {
+    AppError::Conflict {
+        detail: "This is the last active administrator; make another user an administrator first.".into(),
+        errors: vec![],
+    }
+}
+
+pub async fn revoke_sessions(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<()> {
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now()))
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn create(db: &impl ConnectionTrait, input: CreateUser) -> AppResult<user::Model> {
+    if let Some(team_id) = input.team_id {
+        ensure_team_exists(db, team_id).await?;
+    }
+    let password_hash = password::hash(input.password).await?;
+    let at = now();
+    let model = user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(input.name.trim().to_string()),
+        email: Set(normalize_email(&input.email)),
+        password_hash: Set(password_hash),
+        role: Set(input.role.as_str().to_string()),
+        team_id: Set(input.team_id),
+        active: Set(input.active.unwrap_or(true)),
+        last_login_at: Set(None),
+        external_id: Set(input.external_id),
+        created_at: Set(at),
+        updated_at: Set(at),
+        version: Set(1),
+        deleted_at: Set(None),
+    };
+    Ok(model.insert(db).await?)
+}
+
+pub async fn get(db: &impl ConnectionTrait, caller: &AuthUser, id: Uuid) -> AppResult<user::Model> {
+    Users::find_by_id(id)
+        .filter(Column::DeletedAt.is_null())
+        .filter(visible_to(caller))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("user"))
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    query: &UserListQuery,
+) -> AppResult<(Vec<user::Model>, Option<String>, Option<u64>)> {
+    let common = query.common()?;
+    let mut select = Users::find().filter(visible_to(caller));
+    if let Some(role) = query.role {
+        select = select.filter(Column::Role.eq(role.as_str()));
+    }
+    if let Some(team_id) = query.team_id {
+        select = select.filter(Column::TeamId.eq(team_id));
+    }
+    if let Some(active) = query.active {
+        select = select.filter(Column::Active.eq(active));
+    }
+    fetch_page(db, select, &common, &LIST).await
+}
+
+/// Applies a merge patch in one transaction. `expected_version` comes from
+/// `If-Match`; the update itself is guarded by the version it read, so two
+/// concurrent patches cannot both succeed on the same version.
+pub async fn update(
+    db: &DatabaseConnection,
+    caller: &AuthUser,
+    id: Uuid,
+    patch: UpdateUser,
+    if_match: &crate::api::etag::IfMatch,
+) -> AppResult<user::Model> {
+    let new_hash = match patch.password.clone() {
+        Some(p) => Some(password::hash(p).await?),
+        None => None,
+    };
+    let txn = db.begin().await?;
+    let current = get(&txn, caller, id).await?;
+    if_match.check(current.version)?;
+    if let Some(Some(team_id)) = patch.team_id {
+        ensure_team_exists(&txn, team_id).await?;
+    }
+    let demoted = patch.role.is_some_and(|r| r != Role::Admin) || patch.active == Some(false);
+    if demoted && current.role == Role::Admin.as_str() && current.active && other_active_admins(&txn, id).await? == 0 {
+        return Err(last_admin());
+    }
+    let sign_out = new_hash.is_some() || patch.active == Some(false) || patch.role.is_some_and(|r| r.as_str() != current.role);
+
+    let mut model: user::ActiveModel = current.clone().into();
+    if let Some(name) = patch.name {
+        model.name = Set(name.trim().to_string());
+    }
+    if let Some(email) = patch.email {
+        model.email = Set(normalize_email(&email));
+    }
+    if let Some(hash) = new_hash {
+        model.password_hash = Set(hash);
+    }
+    if let Some(role) = patch.role {
+        model.role = Set(role.as_str().to_string());
+    }
+    if let Some(team_id) = patch.team_id {
+        model.team_id = Set(team_id);
+    }
+    if let Some(active) = patch.active {
+        model.active = Set(active);
+    }
+    if let Some(external_id) = patch.external_id {
+        model.external_id = Set(external_id);
+    }
+    model.updated_at = Set(now());
+    model.version = Set(current.version + 1);
+    let result = Users::update_many()
+        .set(model)
+        .filter(Column::Id.eq(id))
+        .filter(Column::Version.eq(current.version))
+        .exec(&txn)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(AppError::PreconditionFailed("The record was changed by another request; fetch it again and retry.".into()));
+    }
+    if sign_out {
+        revoke_sessions(&txn, id).await?;
+    }
+    let updated = Users::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::not_found("user"))?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Soft-deletes a user (their records keep pointing at them) and ends
+/// their sessions.
+pub async fn delete(
+    db: &DatabaseConnection,
+    caller: &AuthUser,
+    id: Uuid,
+    if_match: &crate::api::etag::IfMatch,
+) -> AppResult<()> {
+    if id == caller.id {
+        return Err(AppError::Conflict { detail: "You cannot delete yourself.".into(), errors: vec![] });
+    }
+    let txn = db.begin().await?;
+    let current = get(&txn, caller, id).await?;
+    if_match.check(current.version)?;
+    if current.role == Role::Admin.as_str() && current.active && other_active_admins(&txn, id).await? == 0 {
+        return Err(last_admin());
+    }
+    let at = now();
+    let result = Users::update_many()
+        .col_expr(Column::DeletedAt, Expr::value(at))
+        .col_expr(Column::UpdatedAt, Expr::value(at))
+        .col_expr(Column::Active, Expr::value(false))
+        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Version.eq(current.version))
+        .exec(&txn)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(AppError::PreconditionFailed("The record was changed by another request; fetch it again and retry.".into()));
+    }
+    revoke_sessions(&txn, id).await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,16 @@
+//! A statistics-first CRM API. `startup::Application` is the one way to
+//! build the server; `main.rs` and the integration tests both use it.
+
+pub mod api;
+pub mod auth;
+pub mod bootstrap;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod openapi;
+pub mod request_context;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

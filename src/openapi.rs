@@ -1,0 +1,144 @@
+//! The OpenAPI document: generated from the handlers (utoipa), then
+//! completed with the errors every operation can return, so that each
+//! path documents its error responses and security without repeating them
+//! in every handler.
+
+use actix_web::App;
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDoc, Ref, RefOr};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+
+use crate::error::{FieldError, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "CRM API",
+        description = "A statistics-first CRM API: customer relationship records and exact statistics over them.\n\nAuthenticate with `POST /api/v1/auth/login`, then send `Authorization: Bearer <access_token>` (the **Authorize** button). Errors are `application/problem+json` (RFC 9457); validation errors list every invalid field in `errors`. Lists use cursor pagination (`limit`, `cursor` → `next_cursor`). Records carry a `version`, returned as `ETag`; send it as `If-Match` on `PATCH`/`DELETE` to avoid lost updates.",
+        license(name = "MIT", identifier = "MIT")
+    ),
+    tags(
+        (name = "auth", description = "Sign in, refresh and sign out."),
+        (name = "users", description = "The people who use the CRM, and their roles."),
+        (name = "teams", description = "Sales and service teams."),
+        (name = "health", description = "Liveness and readiness probes."),
+    ),
+    components(schemas(Problem, FieldError)),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("The `access_token` from `POST /api/v1/auth/login`."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The standard error responses: (status, component name, description).
+const ERRORS: &[(&str, &str, &str)] = &[
+    ("400", "BadRequest", "Malformed JSON or query string."),
+    ("401", "Unauthorized", "Missing, expired or invalid access token."),
+    ("403", "Forbidden", "Signed in, but the role may not do this."),
+    ("404", "NotFound", "No such record, or one the caller may not see."),
+    ("413", "PayloadTooLarge", "The request body is too large."),
+    ("415", "UnsupportedMediaType", "The request body is not JSON."),
+    ("422", "ValidationFailed", "Validation failed; `errors` names every invalid field."),
+    ("500", "InternalError", "Unexpected error; the body carries a request id to report, never internals."),
+    ("503", "ServiceUnavailable", "The database is unavailable; retry after `Retry-After` seconds."),
+];
+
+fn problem_response(description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            crate::error::PROBLEM_JSON,
+            ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+        )
+        .build()
+}
+
+fn add_error(operation: &mut Operation, status: &str) {
+    if operation.responses.responses.contains_key(status) {
+        return;
+    }
+    if let Some((_, name, _)) = ERRORS.iter().find(|(s, _, _)| *s == status) {
+        operation.responses.responses.insert(status.to_string(), RefOr::Ref(Ref::from_response_name(*name)));
+    }
+}
+
+/// Adds to every operation the errors it can produce.
+fn document_errors(doc: &mut OpenApiDoc) {
+    let components = doc.components.get_or_insert_with(Default::default);
+    for (_, name, description) in ERRORS {
+        components.responses.insert(name.to_string(), RefOr::T(problem_response(description)));
+    }
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let is_health = path == "/healthz";
+        for operation in [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete]
+            .into_iter()
+            .flatten()
+        {
+            let secured = operation
+                .security
+                .as_ref()
+                .is_some_and(|reqs| reqs.iter().any(|r| serde_json::to_value(r).is_ok_and(|v| v.get("bearer").is_some())));
+            let parameters = operation.parameters.as_deref().unwrap_or_default();
+            let has_path_param = parameters.iter().any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Path));
+            let has_query = parameters.iter().any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Query));
+            let has_body = operation.request_body.is_some();
+            let mut statuses = vec![];
+            if has_body || has_query {
+                statuses.push("400");
+            }
+            if secured {
+                statuses.extend(["401", "403"]);
+            }
+            if has_path_param {
+                statuses.push("404");
+            }
+            if has_body {
+                statuses.extend(["413", "415"]);
+            }
+            if has_body || has_query {
+                statuses.push("422");
+            }
+            statuses.push("500");
+            if !is_health {
+                statuses.push("503");
+            }
+            for status in statuses {
+                add_error(operation, status);
+            }
+        }
+    }
+}
+
+/// The complete document, as served at `/api-docs/openapi.json` and
+/// printed by `crm openapi`.
+pub fn document() -> OpenApiDoc {
+    let (_, mut doc) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(crate::api::configure).split_for_parts();
+    document_errors(&mut doc);
+    doc
+}
+
+/// The document as the committed `openapi/openapi.json` holds it.
+pub fn to_pretty_json(doc: &OpenApiDoc) -> String {
+    let mut text = serde_json::to_string_pretty(doc).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,140 @@
+//! Builds the application from settings: the one way to start the server,
+//! used by `crm serve` and by the integration tests (on port 0).
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::middleware::{Compress, Condition, DefaultHeaders, from_fn};
+use actix_web::{App, HttpServer, web};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::extract::BodyLimit;
+use crate::api::fallback::{RouteTable, not_found_or_not_allowed};
+use crate::auth::jwt::JwtKeys;
+use crate::bootstrap::{self, CreatedAdmin};
+use crate::config::Settings;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::{db, openapi, request_context};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+    created_admin: Option<CreatedAdmin>,
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE", "OPTIONS"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::ACCEPT,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("x-api-key"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .block_on_origin_mismatch(false)
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with(settings, |_| {}).await
+    }
+
+    /// Like `build`, with extra (undocumented) routes: the tests use it to
+    /// add routes that fail on purpose.
+    pub async fn build_with<F>(settings: Settings, extra_routes: F) -> anyhow::Result<Self>
+    where
+        F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
+    {
+        let db = db::connect(&settings).await?;
+        db::migrate(&db).await?;
+        let created_admin = bootstrap::ensure_admin(&db, &settings).await?;
+
+        let listener = TcpListener::bind(settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let state = AppState {
+            db,
+            jwt: Arc::new(JwtKeys::new(settings.jwt_secret.expose().as_bytes(), settings.access_token_ttl_secs)),
+            settings: Arc::new(settings),
+        };
+        let document = openapi::document();
+        let routes = web::Data::new(RouteTable::from_openapi(&document));
+        let body_limit = state.settings.max_body_bytes;
+        let workers = state.settings.workers;
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            let origins = &app_state.settings.cors_origins;
+            App::new()
+                .app_data(web::Data::new(app_state.clone()))
+                .app_data(web::Data::new(BodyLimit(body_limit)))
+                .app_data(web::PayloadConfig::new(body_limit))
+                .app_data(web::PathConfig::default().error_handler(|_, _| {
+                    AppError::NotFound("No resource exists at this path (the id is malformed).".into()).into()
+                }))
+                .app_data(routes.clone())
+                .configure(extra_routes.clone())
+                .into_utoipa_app()
+                .configure(crate::api::configure)
+                .into_app()
+                .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", document.clone()))
+                .default_service(web::to(not_found_or_not_allowed))
+                .wrap(Compress::default())
+                .wrap(Condition::new(!origins.is_empty(), cors(origins)))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                        .add((header::X_FRAME_OPTIONS, "DENY"))
+                        .add((header::REFERRER_POLICY, "no-referrer")),
+                )
+                .wrap(from_fn(request_context::observe))
+        })
+        .listen(listener)?
+        .workers(workers)
+        .shutdown_timeout(30)
+        .run();
+        Ok(Application { port, server, state, created_admin })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The administrator created on this start, if any.
+    pub fn created_admin(&self) -> Option<&CreatedAdmin> {
+        self.created_admin.as_ref()
+    }
+
+    /// A handle to stop the server gracefully.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish
+    /// (up to 30 s) before returning.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

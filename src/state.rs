@@ -1,0 +1,15 @@
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::jwt::JwtKeys;
+use crate::config::Settings;
+
+/// What every handler may need; cloned into each worker (all fields are
+/// cheap handles).
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub jwt: Arc<JwtKeys>,
+    pub settings: Arc<Settings>,
+}
