@@ -93,6 +93,12 @@ impl Source for ProcessEnv {
     }
 }
 
+impl Source for Vec<(&str, String)> {
+    fn get(&self, name: &str) -> Option<String> {
+        self.iter().rev().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
+    }
+}
+
 impl<const N: usize> Source for [(&str, &str); N] {
     fn get(&self, name: &str) -> Option<String> {
         self.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())

@@ -37,6 +37,7 @@ enum RefreshTokens {
     CreatedAt,
     ExpiresAt,
     RevokedAt,
+    ReplacedBy,
 }
 
 fn manager_fk() -> ForeignKeyCreateStatement {
@@ -123,6 +124,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(RefreshTokens::CreatedAt).timestamp_with_time_zone().not_null())
                     .col(ColumnDef::new(RefreshTokens::ExpiresAt).timestamp_with_time_zone().not_null())
                     .col(ColumnDef::new(RefreshTokens::RevokedAt).timestamp_with_time_zone().null())
+                    .col(ColumnDef::new(RefreshTokens::ReplacedBy).uuid().null())
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_refresh_tokens_user_id")

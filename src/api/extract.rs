@@ -32,6 +32,8 @@ fn is_json_content_type(req: &HttpRequest) -> bool {
 fn join_path(path: &str, field: Option<String>) -> String {
     let path = if path == "." { "" } else { path };
     match field {
+        // serde_path_to_error already ends the path with an unknown field.
+        Some(f) if path == f || path.ends_with(&format!(".{f}")) => path.to_string(),
         Some(f) if path.is_empty() => f,
         Some(f) => format!("{path}.{f}"),
         None if path.is_empty() => "body".into(),

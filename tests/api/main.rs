@@ -1,1 +1,13 @@
-fn main(){}
+//! One test binary for the whole HTTP API (one build, parallel tests).
+//! Runs against SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod auth;
+mod cli;
+mod errors;
+mod health;
+mod openapi;
+mod teams;
+mod users;

@@ -1,8 +1,9 @@
 //! Sign-in and refresh-token rotation.
 //!
 //! Refresh tokens are random, stored only as their SHA-256, and rotated:
-//! each use revokes the token and issues a new one. Presenting a revoked
-//! token means it was copied, so every session of that user is ended.
+//! each use revokes the token and issues a new one. Presenting a token that
+//! was already rotated means it was copied, so every session of that user
+//! is ended.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -36,7 +37,7 @@ fn invalid_refresh_token() -> AppError {
     AppError::Unauthorized("The refresh token is invalid, expired or already used; sign in again.".into())
 }
 
-async fn issue_tokens(db: &impl ConnectionTrait, state: &AppState, user: user::Model) -> AppResult<TokenResponse> {
+async fn issue_tokens(db: &impl ConnectionTrait, state: &AppState, user: user::Model, token_id: Uuid) -> AppResult<TokenResponse> {
     let role: Role = user.role.parse().map_err(AppError::internal)?;
     let access_token = state.jwt.issue(user.id, role, user.team_id)?;
     let mut bytes = [0u8; 32];
@@ -45,12 +46,13 @@ async fn issue_tokens(db: &impl ConnectionTrait, state: &AppState, user: user::M
     let at = now();
     let ttl = state.settings.refresh_token_ttl_secs;
     refresh_token::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(token_id),
         user_id: Set(user.id),
         token_hash: Set(hash_token(&refresh)),
         created_at: Set(at),
         expires_at: Set(at + Duration::seconds(ttl)),
         revoked_at: Set(None),
+        replaced_by: Set(None),
     }
     .insert(db)
     .await?;
@@ -84,7 +86,7 @@ pub async fn login(state: &AppState, email: &str, password_text: String) -> AppR
         .exec(&txn)
         .await?;
     let user = user::Model { last_login_at: Some(at), ..user };
-    let tokens = issue_tokens(&txn, state, user).await?;
+    let tokens = issue_tokens(&txn, state, user, Uuid::now_v7()).await?;
     txn.commit().await?;
     Ok(tokens)
 }
@@ -96,19 +98,21 @@ pub async fn refresh(state: &AppState, token: &str) -> AppResult<TokenResponse> 
         .one(&txn)
         .await?
         .ok_or_else(invalid_refresh_token)?;
-    if stored.revoked_at.is_some() {
+    if stored.replaced_by.is_some() {
         tracing::warn!(user_id = %stored.user_id, "revoked refresh token presented; ending all sessions of the user");
         revoke_sessions(&txn, stored.user_id).await?;
         txn.commit().await?;
         return Err(invalid_refresh_token());
     }
     let at = now();
-    if stored.expires_at <= at {
+    if stored.revoked_at.is_some() || stored.expires_at <= at {
         return Err(invalid_refresh_token());
     }
     // Guarded by `revoked_at IS NULL`: of two concurrent uses, one wins.
+    let successor = Uuid::now_v7();
     let revoked = refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RevokedAt, Expr::value(at))
+        .col_expr(refresh_token::Column::ReplacedBy, Expr::value(successor))
         .filter(refresh_token::Column::Id.eq(stored.id))
         .filter(refresh_token::Column::RevokedAt.is_null())
         .exec(&txn)
@@ -122,7 +126,7 @@ pub async fn refresh(state: &AppState, token: &str) -> AppResult<TokenResponse> 
         .one(&txn)
         .await?
         .ok_or_else(invalid_refresh_token)?;
-    let tokens = issue_tokens(&txn, state, user).await?;
+    let tokens = issue_tokens(&txn, state, user, successor).await?;
     txn.commit().await?;
     Ok(tokens)
 }
