@@ -35,16 +35,19 @@ pub enum BootstrapError {
 
 fn describe(err: AppError) -> String {
     match err {
-        AppError::Validation(errors) | AppError::Conflict { errors, .. } if !errors.is_empty() => errors
-            .iter()
-            .map(|e| format!("{} {}", e.field, e.message))
-            .collect::<Vec<_>>()
-            .join("; "),
+        AppError::Validation(errors) | AppError::Conflict { errors, .. } if !errors.is_empty() => {
+            errors.iter().map(|e| format!("{} {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+        }
         other => other.to_string(),
     }
 }
 
-pub async fn create_admin(db: &DatabaseConnection, name: &str, email: &str, password: String) -> Result<(), BootstrapError> {
+pub async fn create_admin(
+    db: &DatabaseConnection,
+    name: &str,
+    email: &str,
+    password: String,
+) -> Result<(), BootstrapError> {
     if password.chars().count() < 8 {
         return Err(BootstrapError::ShortPassword);
     }
@@ -66,7 +69,10 @@ pub async fn create_admin(db: &DatabaseConnection, name: &str, email: &str, pass
 }
 
 /// Creates the first administrator if none is active.
-pub async fn ensure_admin(db: &DatabaseConnection, settings: &Settings) -> Result<Option<CreatedAdmin>, BootstrapError> {
+pub async fn ensure_admin(
+    db: &DatabaseConnection,
+    settings: &Settings,
+) -> Result<Option<CreatedAdmin>, BootstrapError> {
     let admins = user::Entity::find()
         .filter(user::Column::Role.eq(Role::Admin.as_str()))
         .filter(user::Column::Active.eq(true))

@@ -30,6 +30,9 @@ enum Command {
         #[arg(long, short)]
         output: Option<std::path::PathBuf>,
     },
+    /// Exit 0 when the local server answers `GET /healthz` with 200 (for
+    /// container health checks; needs no curl in the image).
+    Healthcheck,
     /// Create an administrator. The password comes from CRM_ADMIN_PASSWORD,
     /// or from standard input with --password-stdin.
     CreateAdmin {
@@ -69,6 +72,14 @@ pub async fn run() -> ExitCode {
                     print!("{text}");
                     ExitCode::SUCCESS
                 }
+            }
+        }
+        Command::Healthcheck => {
+            let _ = dotenvy::dotenv();
+            let bind = std::env::var("CRM_BIND").unwrap_or_else(|_| "127.0.0.1:8080".into());
+            match healthcheck(&bind) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(format!("unhealthy: {e}")),
             }
         }
         Command::Migrate => {
@@ -162,5 +173,31 @@ async fn serve(settings: Settings) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => fail(format!("server error: {e}")),
+    }
+}
+
+/// `GET /healthz` over plain TCP; an unspecified bind address (0.0.0.0,
+/// [::]) is reached through loopback.
+fn healthcheck(bind: &str) -> Result<(), String> {
+    use std::io::Write;
+    use std::net::{SocketAddr, TcpStream};
+    use std::time::Duration;
+
+    let mut addr: SocketAddr = bind.trim().parse().map_err(|_| format!("CRM_BIND {bind:?} is not an address"))?;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(if addr.is_ipv4() { [127, 0, 0, 1].into() } else { std::net::Ipv6Addr::LOCALHOST.into() });
+    }
+    let timeout = Duration::from_secs(3);
+    let mut stream = TcpStream::connect_timeout(&addr, timeout).map_err(|e| e.to_string())?;
+    stream.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    stream
+        .write_all(format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes())
+        .map_err(|e| e.to_string())?;
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    match response.lines().next() {
+        Some(status) if status.split_whitespace().nth(1) == Some("200") => Ok(()),
+        Some(status) => Err(status.to_string()),
+        None => Err("no response".into()),
     }
 }

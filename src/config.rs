@@ -113,18 +113,12 @@ fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
     }
 }
 
-fn parse_number<T: std::str::FromStr>(
-    source: &dyn Source,
-    name: &'static str,
-    default: T,
-) -> Result<T, ConfigError> {
+fn parse_number<T: std::str::FromStr>(source: &dyn Source, name: &'static str, default: T) -> Result<T, ConfigError> {
     match source.get(name) {
         None => Ok(default),
-        Some(v) => v.trim().parse().map_err(|_| ConfigError::Invalid {
-            name,
-            value: v,
-            expected: "a positive whole number",
-        }),
+        Some(v) => {
+            v.trim().parse().map_err(|_| ConfigError::Invalid { name, value: v, expected: "a positive whole number" })
+        }
     }
 }
 
@@ -167,7 +161,10 @@ impl Settings {
             expected: "an address like 127.0.0.1:8080",
         })?;
         let database_url = source.get("DATABASE_URL").unwrap_or_else(|| "sqlite://crm.db?mode=rwc".into());
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
             return Err(ConfigError::Invalid {
                 name: "DATABASE_URL",
                 value: redact_url(&database_url),
@@ -186,7 +183,11 @@ impl Settings {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
             Some(other) => {
-                return Err(ConfigError::Invalid { name: "CRM_LOG_FORMAT", value: other.into(), expected: "text or json" });
+                return Err(ConfigError::Invalid {
+                    name: "CRM_LOG_FORMAT",
+                    value: other.into(),
+                    expected: "text or json",
+                });
             }
         };
         Ok(Settings {
@@ -257,7 +258,10 @@ mod tests {
 
     #[test]
     fn secrets_do_not_show_in_debug_output() {
-        let s = Settings::from_source(&[("CRM_JWT_SECRET", "0123456789abcdef0123456789abcdef-secret"), ("CRM_ADMIN_PASSWORD", "hunter2hunter2")]);
+        let s = Settings::from_source(&[
+            ("CRM_JWT_SECRET", "0123456789abcdef0123456789abcdef-secret"),
+            ("CRM_ADMIN_PASSWORD", "hunter2hunter2"),
+        ]);
         let text = format!("{s:?}");
         assert!(!text.contains("secret\""));
         assert!(!text.contains("hunter2"));
@@ -266,7 +270,10 @@ mod tests {
     #[test]
     fn cors_origins_are_split() {
         let s = Settings::from_source(&[("CRM_CORS_ORIGINS", "https://a.example, https://b.example,")]);
-        assert_eq!(s.map(|s| s.cors_origins).ok(), Some(vec!["https://a.example".to_string(), "https://b.example".to_string()]));
+        assert_eq!(
+            s.map(|s| s.cors_origins).ok(),
+            Some(vec!["https://a.example".to_string(), "https://b.example".to_string()])
+        );
     }
 
     #[test]

@@ -145,9 +145,7 @@ impl AppError {
             AppError::Unavailable(_) => {
                 "The database is unavailable; retry shortly. Quote the request id if this persists.".into()
             }
-            AppError::Internal(_) => {
-                "An unexpected error occurred. Quote the request id when reporting it.".into()
-            }
+            AppError::Internal(_) => "An unexpected error occurred. Quote the request id when reporting it.".into(),
         }
     }
 
@@ -268,7 +266,11 @@ fn is_unavailable(err: &DbErr) -> bool {
         return matches!(err, DbErr::Conn(_));
     };
     match sqlx_err.as_ref() {
-        SqlxError::Io(_) | SqlxError::Tls(_) | SqlxError::PoolTimedOut | SqlxError::PoolClosed | SqlxError::WorkerCrashed => true,
+        SqlxError::Io(_)
+        | SqlxError::Tls(_)
+        | SqlxError::PoolTimedOut
+        | SqlxError::PoolClosed
+        | SqlxError::WorkerCrashed => true,
         SqlxError::Protocol(_) => true,
         SqlxError::Database(db) => {
             let code = db.code().unwrap_or_default();

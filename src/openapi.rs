@@ -89,16 +89,15 @@ fn document_errors(doc: &mut OpenApiDoc) {
     }
     for (path, item) in doc.paths.paths.iter_mut() {
         let is_health = path == "/healthz";
-        for operation in [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete]
-            .into_iter()
-            .flatten()
+        for operation in
+            [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten()
         {
-            let secured = operation
-                .security
-                .as_ref()
-                .is_some_and(|reqs| reqs.iter().any(|r| serde_json::to_value(r).is_ok_and(|v| v.get("bearer").is_some())));
+            let secured = operation.security.as_ref().is_some_and(|reqs| {
+                reqs.iter().any(|r| serde_json::to_value(r).is_ok_and(|v| v.get("bearer").is_some()))
+            });
             let parameters = operation.parameters.as_deref().unwrap_or_default();
-            let has_path_param = parameters.iter().any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Path));
+            let has_path_param =
+                parameters.iter().any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Path));
             let has_query = parameters.iter().any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Query));
             let has_body = operation.request_body.is_some();
             let mut statuses = vec![];
@@ -131,7 +130,8 @@ fn document_errors(doc: &mut OpenApiDoc) {
 /// The complete document, as served at `/api-docs/openapi.json` and
 /// printed by `crm openapi`.
 pub fn document() -> OpenApiDoc {
-    let (_, mut doc) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(crate::api::configure).split_for_parts();
+    let (_, mut doc) =
+        App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(crate::api::configure).split_for_parts();
     document_errors(&mut doc);
     doc
 }

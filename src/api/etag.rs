@@ -24,9 +24,10 @@ impl IfMatch {
             return Ok(());
         };
         let current = current_version.to_string();
-        let matches = value.split(',').map(str::trim).any(|tag| {
-            tag == "*" || tag.trim_start_matches("W/").trim_matches('"') == current
-        });
+        let matches = value
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag.trim_start_matches("W/").trim_matches('"') == current);
         if matches {
             Ok(())
         } else {

@@ -54,9 +54,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
             _ => AppError::BadRequest(format!("The request body is not valid JSON: {inner}.")),
         }
     })?;
-    deserializer
-        .end()
-        .map_err(|err| AppError::BadRequest(format!("The request body is not valid JSON: {err}.")))?;
+    deserializer.end().map_err(|err| AppError::BadRequest(format!("The request body is not valid JSON: {err}.")))?;
     Ok(value)
 }
 

@@ -56,7 +56,10 @@ impl RouteTable {
     }
 }
 
-pub async fn not_found_or_not_allowed(req: HttpRequest, table: web::Data<RouteTable>) -> Result<HttpResponse, AppError> {
+pub async fn not_found_or_not_allowed(
+    req: HttpRequest,
+    table: web::Data<RouteTable>,
+) -> Result<HttpResponse, AppError> {
     Err(match table.allowed(req.path()) {
         Some(allow) => AppError::MethodNotAllowed { allow },
         None => AppError::NotFound("No resource exists at this path.".into()),

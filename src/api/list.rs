@@ -181,7 +181,11 @@ pub trait SortValue {
 }
 
 fn invalid_cursor() -> AppError {
-    AppError::validation("cursor", "invalid_value", "is not a cursor of this list with this sort; start again without it")
+    AppError::validation(
+        "cursor",
+        "invalid_value",
+        "is not a cursor of this list with this sort; start again without it",
+    )
 }
 
 fn escape_like(q: &str) -> String {
@@ -225,9 +229,10 @@ where
         let pattern = escape_like(q);
         let mut any = Condition::any();
         for column in spec.search {
-            any = any.add(Expr::expr(Func::lower(Expr::col(column.as_column_ref()))).like(
-                sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'),
-            ));
+            any = any.add(
+                Expr::expr(Func::lower(Expr::col(column.as_column_ref())))
+                    .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\')),
+            );
         }
         select = select.filter(any);
     }
@@ -241,7 +246,8 @@ where
         None => (false, sort.strip_prefix('+').unwrap_or(&sort)),
     };
     let allowed: Vec<&str> = spec.sortable.iter().map(|(name, _)| *name).collect();
-    let (Some(column), Some((_, kind))) = ((spec.column)(field), spec.sortable.iter().find(|(n, _)| *n == field)) else {
+    let (Some(column), Some((_, kind))) = ((spec.column)(field), spec.sortable.iter().find(|(n, _)| *n == field))
+    else {
         return Err(AppError::validation(
             "sort",
             "invalid_value",
@@ -274,12 +280,8 @@ where
     }
 
     let order = if descending { Order::Desc } else { Order::Asc };
-    let mut rows = select
-        .order_by(column, order.clone())
-        .order_by(spec.id, order)
-        .limit(common.limit + 1)
-        .all(db)
-        .await?;
+    let mut rows =
+        select.order_by(column, order.clone()).order_by(spec.id, order).limit(common.limit + 1).all(db).await?;
     let next_cursor = if rows.len() as u64 > common.limit {
         rows.truncate(common.limit as usize);
         rows.last().map(|last| {

@@ -1,8 +1,8 @@
 //! Response helpers shared by the resource handlers.
 
+use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
-use actix_web::HttpResponse;
 use serde::Serialize;
 
 use super::etag::etag;

@@ -88,7 +88,8 @@ pub fn describe_serde_error(message: &str) -> (Option<String>, &'static str, Str
     let quoted = || message.split('`').nth(1).map(str::to_owned);
     let clean = message.split(" at line ").next().unwrap_or(message).to_string();
     if message.starts_with("unknown field") {
-        let expected = message.split(", expected ").nth(1).map(|e| e.split(" at line ").next().unwrap_or(e).to_string());
+        let expected =
+            message.split(", expected ").nth(1).map(|e| e.split(" at line ").next().unwrap_or(e).to_string());
         let text = match expected {
             Some(e) => format!("is not a known field; expected {e}"),
             None => "is not a known field".to_string(),
@@ -98,7 +99,10 @@ pub fn describe_serde_error(message: &str) -> (Option<String>, &'static str, Str
         (quoted(), "required", "is required".into())
     } else if message.starts_with("unknown variant") {
         (None, "invalid_value", clean)
-    } else if message.starts_with("invalid type") || message.starts_with("invalid value") || message.starts_with("invalid length") {
+    } else if message.starts_with("invalid type")
+        || message.starts_with("invalid value")
+        || message.starts_with("invalid length")
+    {
         (None, "invalid_type", clean)
     } else {
         (None, "invalid", clean)
@@ -111,11 +115,16 @@ mod tests {
 
     #[test]
     fn reads_field_names_from_serde_messages() {
-        let (field, code, _) = describe_serde_error("unknown field `nmae`, expected `name` or `email` at line 1 column 7");
+        let (field, code, _) =
+            describe_serde_error("unknown field `nmae`, expected `name` or `email` at line 1 column 7");
         assert_eq!((field.as_deref(), code), (Some("nmae"), "unknown_field"));
         let (field, code, _) = describe_serde_error("missing field `email` at line 1 column 2");
         assert_eq!((field.as_deref(), code), (Some("email"), "required"));
-        let (field, code, message) = describe_serde_error("invalid type: integer `5`, expected a string at line 1 column 9");
-        assert_eq!((field, code, message.as_str()), (None, "invalid_type", "invalid type: integer `5`, expected a string"));
+        let (field, code, message) =
+            describe_serde_error("invalid type: integer `5`, expected a string at line 1 column 9");
+        assert_eq!(
+            (field, code, message.as_str()),
+            (None, "invalid_type", "invalid type: integer `5`, expected a string")
+        );
     }
 }

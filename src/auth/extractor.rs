@@ -48,7 +48,8 @@ fn bearer_token(req: &HttpRequest) -> Result<&str, AppError> {
         .headers()
         .get(header::AUTHORIZATION)
         .ok_or_else(|| AppError::Unauthorized("Send an access token as `Authorization: Bearer <token>`.".into()))?;
-    let text = value.to_str().map_err(|_| AppError::Unauthorized("The Authorization header is not valid text.".into()))?;
+    let text =
+        value.to_str().map_err(|_| AppError::Unauthorized("The Authorization header is not valid text.".into()))?;
     let (scheme, token) = text.trim().split_once(' ').unwrap_or((text, ""));
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
         return Err(AppError::Unauthorized("Use the Bearer authorization scheme.".into()));

@@ -69,12 +69,10 @@ impl JwtKeys {
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
-        decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|data| data.claims)
-            .map_err(|err| {
-                tracing::debug!(reason = %err, "rejected access token");
-                AppError::Unauthorized("The access token is invalid or expired.".into())
-            })
+        decode::<Claims>(token, &self.decoding, &self.validation).map(|data| data.claims).map_err(|err| {
+            tracing::debug!(reason = %err, "rejected access token");
+            AppError::Unauthorized("The access token is invalid or expired.".into())
+        })
     }
 }
 

@@ -1,9 +1,9 @@
 //! argon2id password hashing, off the async executor (a hash takes tens of
 //! milliseconds of CPU by design).
 
-use rand::RngCore;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use rand::RngCore;
 
 use crate::error::AppError;
 
@@ -36,7 +36,8 @@ pub async fn verify(password: String, stored: Option<String>) -> Result<bool, Ap
 
 /// The argon2id hash of a random string nobody knows, with default
 /// parameters.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0Zbgj5ql6rz9zzQ8zSS4xYr3kiGm0N1p1l8c8IJl2uA";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0Zbgj5ql6rz9zzQ8zSS4xYr3kiGm0N1p1l8c8IJl2uA";
 
 #[cfg(test)]
 mod tests {

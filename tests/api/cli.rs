@@ -29,8 +29,10 @@ fn openapi_subcommand_prints_the_committed_document() {
     let output = crm().arg("openapi").output().unwrap();
     assert!(output.status.success());
     let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let committed: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json")).unwrap()).unwrap();
+    let committed: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(printed, committed);
 }
 

@@ -12,11 +12,19 @@ async fn malformed_json_is_400() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
     let reply = app
-        .send(app.request(Method::POST, "/api/v1/teams", Some(&token)).header("content-type", "application/json").body("{\"name\": "))
+        .send(
+            app.request(Method::POST, "/api/v1/teams", Some(&token))
+                .header("content-type", "application/json")
+                .body("{\"name\": "),
+        )
         .await;
     reply.assert_problem(400);
     let trailing = app
-        .send(app.request(Method::POST, "/api/v1/teams", Some(&token)).header("content-type", "application/json").body("{\"name\": \"A\"} x"))
+        .send(
+            app.request(Method::POST, "/api/v1/teams", Some(&token))
+                .header("content-type", "application/json")
+                .body("{\"name\": \"A\"} x"),
+        )
         .await;
     trailing.assert_problem(400);
 }
@@ -28,7 +36,9 @@ async fn missing_credentials_are_401_with_a_challenge() {
     reply.assert_problem(401);
     assert!(reply.header("www-authenticate").is_some_and(|v| v.starts_with("Bearer")));
     app.get("/api/v1/users", Some("not-a-jwt")).await.assert_problem(401);
-    app.send(app.request(Method::GET, "/api/v1/users", None).header("authorization", "Basic YWRtaW46YWRtaW4=")).await.assert_problem(401);
+    app.send(app.request(Method::GET, "/api/v1/users", None).header("authorization", "Basic YWRtaW46YWRtaW4="))
+        .await
+        .assert_problem(401);
 }
 
 #[tokio::test]
@@ -77,7 +87,11 @@ async fn non_json_bodies_are_415() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
     let reply = app
-        .send(app.request(Method::POST, "/api/v1/teams", Some(&token)).header("content-type", "text/plain").body("name=A"))
+        .send(
+            app.request(Method::POST, "/api/v1/teams", Some(&token))
+                .header("content-type", "text/plain")
+                .body("name=A"),
+        )
         .await;
     reply.assert_problem(415);
     let reply = app.send(app.request(Method::POST, "/api/v1/teams", Some(&token)).body("{\"name\":\"A\"}")).await;
@@ -89,7 +103,11 @@ async fn validation_errors_are_422_naming_every_field() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
     let reply = app
-        .post("/api/v1/users", Some(&token), &json!({"name": " ", "email": "not-an-email", "password": "short", "role": "admin"}))
+        .post(
+            "/api/v1/users",
+            Some(&token),
+            &json!({"name": " ", "email": "not-an-email", "password": "short", "role": "admin"}),
+        )
         .await;
     reply.assert_problem(422);
     assert_eq!(reply.error_fields(), vec!["email", "name", "password"]);
@@ -105,7 +123,11 @@ async fn validation_errors_are_422_naming_every_field() {
 
     // Unknown enum values and wrong types name the field.
     let reply = app
-        .post("/api/v1/users", Some(&token), &json!({"name": "A", "email": "a@b.example", "password": "long enough", "role": "root"}))
+        .post(
+            "/api/v1/users",
+            Some(&token),
+            &json!({"name": "A", "email": "a@b.example", "password": "long enough", "role": "root"}),
+        )
         .await;
     reply.assert_problem(422);
     assert_eq!(reply.error_fields(), vec!["role"]);

@@ -9,7 +9,8 @@ async fn healthz_and_readyz_answer() {
     let ready = app.get("/readyz", None).await;
     assert_eq!(ready.status, 200);
     assert_eq!(ready.body["status"], "ready");
-    let expected = if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) { "postgres" } else { "sqlite" };
+    let expected =
+        if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) { "postgres" } else { "sqlite" };
     assert_eq!(ready.body["database"], expected);
 }
 
@@ -23,7 +24,9 @@ async fn every_response_carries_a_request_id_and_security_headers() {
     // A caller's own well-formed request id is kept, a malformed one replaced.
     let kept = app.send(app.request(reqwest::Method::GET, "/healthz", None).header("x-request-id", "abc-123")).await;
     assert_eq!(kept.header("x-request-id"), Some("abc-123"));
-    let replaced = app.send(app.request(reqwest::Method::GET, "/healthz", None).header("x-request-id", "bad id\twith spaces")).await;
+    let replaced = app
+        .send(app.request(reqwest::Method::GET, "/healthz", None).header("x-request-id", "bad id\twith spaces"))
+        .await;
     assert_ne!(replaced.header("x-request-id"), Some("bad id\twith spaces"));
 }
 
@@ -41,20 +44,16 @@ async fn cors_allows_configured_origins_only() {
     assert_eq!(preflight.status, 200, "{}", preflight.text);
     assert_eq!(preflight.header("access-control-allow-origin"), Some("https://app.example.com"));
 
-    let other = app.send(app.request(reqwest::Method::GET, "/healthz", None).header("origin", "https://evil.example")).await;
+    let other =
+        app.send(app.request(reqwest::Method::GET, "/healthz", None).header("origin", "https://evil.example")).await;
     assert_eq!(other.header("access-control-allow-origin"), None);
 }
 
 #[tokio::test]
 async fn responses_are_compressed_when_asked() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .get(app.url("/api-docs/openapi.json"))
-        .header("accept-encoding", "gzip")
-        .send()
-        .await
-        .unwrap();
+    let response =
+        app.client.get(app.url("/api-docs/openapi.json")).header("accept-encoding", "gzip").send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers().get("content-encoding").and_then(|v| v.to_str().ok()), Some("gzip"));
 }

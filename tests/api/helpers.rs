@@ -30,7 +30,10 @@ impl TestDatabase {
             Some(admin_url) => {
                 let name = format!("crm_test_{}", Uuid::now_v7().simple());
                 let mut conn = connect_pg(&admin_url).await;
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create test database");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
                 let url = replace_database(&admin_url, &name);
                 (TestDatabase::Postgres { admin_url, name }, url)
             }
@@ -75,7 +78,10 @@ impl Drop for TestDatabase {
                     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
                     runtime.block_on(async {
                         let mut conn = connect_pg(&admin_url).await;
-                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut conn).await;
+                        let _ =
+                            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                                .execute(&mut conn)
+                                .await;
                     });
                 })
                 .join();
@@ -169,7 +175,9 @@ impl Reply {
         assert!(self.body["request_id"].is_string(), "request_id missing in {}", self.text);
         assert_eq!(self.body["request_id"].as_str(), self.header("x-request-id"));
         let lower = self.text.to_lowercase();
-        for leak in ["select ", "insert ", "sqlx", "sqlite", "postgres", "panicked", "src/", ".rs:", "backtrace", "stack"] {
+        for leak in
+            ["select ", "insert ", "sqlx", "sqlite", "postgres", "panicked", "src/", ".rs:", "backtrace", "stack"]
+        {
             assert!(!lower.contains(leak), "problem leaks {leak:?}: {}", self.text);
         }
         self

@@ -20,20 +20,26 @@ async fn teams_are_managed_by_admins_and_readable_by_everyone() {
     assert_eq!(list.body["data"].as_array().unwrap().len(), 1);
     app.patch(&format!("/api/v1/teams/{id}"), Some(&sales), &json!({"name": "Mine"})).await.assert_problem(403);
 
-    let patched = app.patch(&format!("/api/v1/teams/{id}"), Some(&admin), &json!({"manager_id": null, "name": "North-East"})).await;
+    let patched = app
+        .patch(&format!("/api/v1/teams/{id}"), Some(&admin), &json!({"manager_id": null, "name": "North-East"}))
+        .await;
     assert_eq!(patched.status, 200, "{}", patched.text);
     assert_eq!(patched.body["manager_id"], json!(null));
     assert_eq!(patched.body["version"], 2);
 
     // Names are unique; managers must exist.
     app.post("/api/v1/teams", Some(&admin), &json!({"name": "North-East"})).await.assert_problem(409);
-    let reply = app.post("/api/v1/teams", Some(&admin), &json!({"name": "South", "manager_id": uuid::Uuid::now_v7()})).await;
+    let reply =
+        app.post("/api/v1/teams", Some(&admin), &json!({"name": "South", "manager_id": uuid::Uuid::now_v7()})).await;
     reply.assert_problem(422);
     assert_eq!(reply.error_fields(), vec!["manager_id"]);
 
     // A team with members cannot be deleted.
     app.delete(&format!("/api/v1/teams/{id}"), Some(&admin)).await.assert_problem(409);
-    let empty = app.post("/api/v1/teams", Some(&admin), &json!({"name": "Empty"})).await.body["id"].as_str().unwrap().to_string();
+    let empty = app.post("/api/v1/teams", Some(&admin), &json!({"name": "Empty"})).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(app.delete(&format!("/api/v1/teams/{empty}"), Some(&admin)).await.status, 204);
     app.get(&format!("/api/v1/teams/{empty}"), Some(&admin)).await.assert_problem(404);
 }

@@ -28,7 +28,8 @@ async fn users_are_created_read_updated_and_deleted() {
     assert_eq!(fetched.body, created.body);
 
     // Merge patch: absent fields stay, null clears.
-    let patched = app.patch(&format!("/api/v1/users/{id}"), Some(&admin), &json!({"role": "manager", "external_id": null})).await;
+    let patched =
+        app.patch(&format!("/api/v1/users/{id}"), Some(&admin), &json!({"role": "manager", "external_id": null})).await;
     assert_eq!(patched.status, 200, "{}", patched.text);
     assert_eq!(patched.body["role"], "manager");
     assert_eq!(patched.body["name"], "Li Wei");
@@ -41,7 +42,8 @@ async fn users_are_created_read_updated_and_deleted() {
     assert_eq!(reply.error_fields(), vec!["name"]);
 
     // A new password works, the old one does not.
-    let reply = app.patch(&format!("/api/v1/users/{id}"), Some(&admin), &json!({"password": "another passphrase"})).await;
+    let reply =
+        app.patch(&format!("/api/v1/users/{id}"), Some(&admin), &json!({"password": "another passphrase"})).await;
     assert_eq!(reply.status, 200);
     assert_eq!(app.login("li.wei@example.com", "another passphrase").await.status, 200);
     assert_eq!(app.login("li.wei@example.com", "a long passphrase").await.status, 401);
@@ -66,9 +68,19 @@ async fn stale_if_match_is_412() {
     let admin = app.admin_token().await;
     let (id, _) = app.user_with_role(&admin, "sales", None).await;
     let path = format!("/api/v1/users/{id}");
-    let ok = app.send(app.request(Method::PATCH, &path, Some(&admin)).header("if-match", "\"1\"").json(&json!({"name": "First"}))).await;
+    let ok = app
+        .send(
+            app.request(Method::PATCH, &path, Some(&admin)).header("if-match", "\"1\"").json(&json!({"name": "First"})),
+        )
+        .await;
     assert_eq!(ok.status, 200, "{}", ok.text);
-    let stale = app.send(app.request(Method::PATCH, &path, Some(&admin)).header("if-match", "\"1\"").json(&json!({"name": "Second"}))).await;
+    let stale = app
+        .send(
+            app.request(Method::PATCH, &path, Some(&admin))
+                .header("if-match", "\"1\"")
+                .json(&json!({"name": "Second"})),
+        )
+        .await;
     stale.assert_problem(412);
     assert_eq!(app.get(&path, Some(&admin)).await.body["name"], "First", "nothing written");
     let stale_delete = app.send(app.request(Method::DELETE, &path, Some(&admin)).header("if-match", "\"1\"")).await;
@@ -100,7 +112,11 @@ async fn duplicate_emails_and_external_ids_are_409_naming_the_field() {
     let body = json!({"name": "A", "email": "dup@example.com", "password": "long enough", "role": "sales", "external_id": "X-1"});
     assert_eq!(app.post("/api/v1/users", Some(&admin), &body).await.status, 201);
     let again = app
-        .post("/api/v1/users", Some(&admin), &json!({"name": "B", "email": "DUP@example.com", "password": "long enough", "role": "sales"}))
+        .post(
+            "/api/v1/users",
+            Some(&admin),
+            &json!({"name": "B", "email": "DUP@example.com", "password": "long enough", "role": "sales"}),
+        )
         .await;
     again.assert_problem(409);
     assert_eq!(again.error_fields(), vec!["email"]);
@@ -217,9 +233,11 @@ async fn updated_since_returns_changes_in_update_order() {
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     app.patch(&format!("/api/v1/users/{second}"), Some(&admin), &json!({"name": "Changed second"})).await;
     app.patch(&format!("/api/v1/users/{first}"), Some(&admin), &json!({"name": "Changed first"})).await;
-    let changes = app.get(&format!("/api/v1/users?updated_since={}", checkpoint.replace('+', "%2B")), Some(&admin)).await;
+    let changes =
+        app.get(&format!("/api/v1/users?updated_since={}", checkpoint.replace('+', "%2B")), Some(&admin)).await;
     assert_eq!(changes.status, 200, "{}", changes.text);
-    let names: Vec<&str> = changes.body["data"].as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        changes.body["data"].as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap()).collect();
     assert_eq!(names, vec!["Changed second", "Changed first"]);
 }
 
@@ -227,15 +245,22 @@ async fn updated_since_returns_changes_in_update_order() {
 async fn managers_see_their_team_only_and_cannot_write() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let east = app.post("/api/v1/teams", Some(&admin), &json!({"name": "East"})).await.body["id"].as_str().unwrap().to_string();
-    let west = app.post("/api/v1/teams", Some(&admin), &json!({"name": "West"})).await.body["id"].as_str().unwrap().to_string();
+    let east = app.post("/api/v1/teams", Some(&admin), &json!({"name": "East"})).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let west = app.post("/api/v1/teams", Some(&admin), &json!({"name": "West"})).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (manager_id, manager) = app.user_with_role(&admin, "manager", Some(&east)).await;
     let (east_rep, _) = app.user_with_role(&admin, "sales", Some(&east)).await;
     let (west_rep, _) = app.user_with_role(&admin, "sales", Some(&west)).await;
 
     let listed = app.get("/api/v1/users", Some(&manager)).await;
     assert_eq!(listed.status, 200, "{}", listed.text);
-    let mut ids: Vec<&str> = listed.body["data"].as_array().unwrap().iter().map(|u| u["id"].as_str().unwrap()).collect();
+    let mut ids: Vec<&str> =
+        listed.body["data"].as_array().unwrap().iter().map(|u| u["id"].as_str().unwrap()).collect();
     ids.sort();
     let mut expected = vec![manager_id.as_str(), east_rep.as_str()];
     expected.sort();

@@ -10,7 +10,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Duration;
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
+};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -37,7 +39,12 @@ fn invalid_refresh_token() -> AppError {
     AppError::Unauthorized("The refresh token is invalid, expired or already used; sign in again.".into())
 }
 
-async fn issue_tokens(db: &impl ConnectionTrait, state: &AppState, user: user::Model, token_id: Uuid) -> AppResult<TokenResponse> {
+async fn issue_tokens(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    user: user::Model,
+    token_id: Uuid,
+) -> AppResult<TokenResponse> {
     let role: Role = user.role.parse().map_err(AppError::internal)?;
     let access_token = state.jwt.issue(user.id, role, user.team_id)?;
     let mut bytes = [0u8; 32];

@@ -2,7 +2,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use uuid::Uuid;
 
-use super::dto::{CreateTeam, UpdateTeam, Team, TeamListQuery};
+use super::dto::{CreateTeam, Team, TeamListQuery, UpdateTeam};
 use super::service;
 use crate::api::etag::IfMatch;
 use crate::api::extract::{Json, Query};

@@ -2,8 +2,8 @@
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -70,11 +70,7 @@ pub async fn create(db: &impl ConnectionTrait, input: CreateTeam) -> AppResult<t
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> AppResult<team::Model> {
-    Teams::find_by_id(id)
-        .filter(Column::DeletedAt.is_null())
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("team"))
+    Teams::find_by_id(id).filter(Column::DeletedAt.is_null()).one(db).await?.ok_or_else(|| AppError::not_found("team"))
 }
 
 pub async fn list(

@@ -2,8 +2,8 @@
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -31,7 +31,12 @@ impl SortValue for user::Model {
 }
 
 const LIST: ListSpec<Column> = ListSpec {
-    sortable: &[("created_at", SortKind::Time), ("updated_at", SortKind::Time), ("name", SortKind::Text), ("email", SortKind::Text)],
+    sortable: &[
+        ("created_at", SortKind::Time),
+        ("updated_at", SortKind::Time),
+        ("name", SortKind::Text),
+        ("email", SortKind::Text),
+    ],
     column: |name| match name {
         "created_at" => Some(Column::CreatedAt),
         "updated_at" => Some(Column::UpdatedAt),
@@ -52,8 +57,13 @@ fn visible_to(caller: &AuthUser) -> Condition {
     if caller.is_admin() {
         return Condition::all();
     }
-    let managed_teams = Query::select().column(team::Column::Id).from(team::Entity).and_where(Expr::col(team::Column::ManagerId).eq(caller.id)).to_owned();
-    let own_team = Query::select().column(Column::TeamId).from(Users).and_where(Expr::col(Column::Id).eq(caller.id)).to_owned();
+    let managed_teams = Query::select()
+        .column(team::Column::Id)
+        .from(team::Entity)
+        .and_where(Expr::col(team::Column::ManagerId).eq(caller.id))
+        .to_owned();
+    let own_team =
+        Query::select().column(Column::TeamId).from(Users).and_where(Expr::col(Column::Id).eq(caller.id)).to_owned();
     Condition::any()
         .add(Column::Id.eq(caller.id))
         .add(Column::TeamId.in_subquery(managed_teams))
@@ -176,7 +186,8 @@ pub async fn update(
     if demoted && current.role == Role::Admin.as_str() && current.active && other_active_admins(&txn, id).await? == 0 {
         return Err(last_admin());
     }
-    let sign_out = new_hash.is_some() || patch.active == Some(false) || patch.role.is_some_and(|r| r.as_str() != current.role);
+    let sign_out =
+        new_hash.is_some() || patch.active == Some(false) || patch.role.is_some_and(|r| r.as_str() != current.role);
 
     let mut model: user::ActiveModel = current.clone().into();
     if let Some(name) = patch.name {
@@ -209,7 +220,9 @@ pub async fn update(
         .exec(&txn)
         .await?;
     if result.rows_affected == 0 {
-        return Err(AppError::PreconditionFailed("The record was changed by another request; fetch it again and retry.".into()));
+        return Err(AppError::PreconditionFailed(
+            "The record was changed by another request; fetch it again and retry.".into(),
+        ));
     }
     if sign_out {
         revoke_sessions(&txn, id).await?;
@@ -247,7 +260,9 @@ pub async fn delete(
         .exec(&txn)
         .await?;
     if result.rows_affected == 0 {
-        return Err(AppError::PreconditionFailed("The record was changed by another request; fetch it again and retry.".into()));
+        return Err(AppError::PreconditionFailed(
+            "The record was changed by another request; fetch it again and retry.".into(),
+        ));
     }
     revoke_sessions(&txn, id).await?;
     txn.commit().await?;
