@@ -11,13 +11,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoCondition};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select,
+    ColumnTrait, Condition, ConnectionTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::record::RecordEntity;
 use crate::domain::time::parse_instant;
 use crate::error::{AppError, AppResult};
 
@@ -152,16 +152,12 @@ pub enum SortKind {
     Text,
 }
 
-/// What a resource's list allows: its sortable fields, the columns the
-/// shared filters use, and the columns `q` searches.
-pub struct ListSpec<C: ColumnTrait> {
+/// What a resource's list allows: its sortable fields and the columns `q`
+/// searches. The shared filters use the record columns of `E`.
+pub struct ListSpec<E: RecordEntity> {
     pub sortable: &'static [(&'static str, SortKind)],
-    pub column: fn(&str) -> Option<C>,
-    pub id: C,
-    pub created_at: C,
-    pub updated_at: C,
-    pub deleted_at: C,
-    pub search: &'static [C],
+    pub column: fn(&str) -> Option<E::Column>,
+    pub search: &'static [E::Column],
 }
 
 #[derive(Serialize, Deserialize)]
@@ -202,28 +198,27 @@ fn escape_like(q: &str) -> String {
 }
 
 /// Runs a list query: shared filters, optional total, cursor, sort, limit.
-pub async fn fetch_page<E, C>(
+pub async fn fetch_page<E>(
     db: &impl ConnectionTrait,
     mut select: Select<E>,
     common: &ListCommon,
-    spec: &ListSpec<C>,
+    spec: &ListSpec<E>,
 ) -> AppResult<(Vec<E::Model>, Option<String>, Option<u64>)>
 where
-    E: EntityTrait<Column = C>,
-    C: ColumnTrait,
+    E: RecordEntity,
     E::Model: SortValue + Sync,
 {
     if !common.include_deleted {
-        select = select.filter(spec.deleted_at.is_null());
+        select = select.filter(E::DELETED_AT.is_null());
     }
     if let Some(from) = common.created_from {
-        select = select.filter(spec.created_at.gte(from));
+        select = select.filter(E::CREATED_AT.gte(from));
     }
     if let Some(to) = common.created_to {
-        select = select.filter(spec.created_at.lt(to));
+        select = select.filter(E::CREATED_AT.lt(to));
     }
     if let Some(since) = common.updated_since {
-        select = select.filter(spec.updated_at.gte(since));
+        select = select.filter(E::UPDATED_AT.gte(since));
     }
     if let Some(q) = &common.q {
         let pattern = escape_like(q);
@@ -266,9 +261,9 @@ where
         }
         let after = |value: sea_orm::Value| -> Condition {
             let (beyond, tie) = if descending {
-                (column.lt(value.clone()), spec.id.lt(cursor.id))
+                (column.lt(value.clone()), E::ID.lt(cursor.id))
             } else {
-                (column.gt(value.clone()), spec.id.gt(cursor.id))
+                (column.gt(value.clone()), E::ID.gt(cursor.id))
             };
             Condition::any().add(beyond).add(Condition::all().add(column.eq(value)).add(tie)).into_condition()
         };
@@ -281,7 +276,7 @@ where
 
     let order = if descending { Order::Desc } else { Order::Asc };
     let mut rows =
-        select.order_by(column, order.clone()).order_by(spec.id, order).limit(common.limit + 1).all(db).await?;
+        select.order_by(column, order.clone()).order_by(E::ID, order).limit(common.limit + 1).all(db).await?;
     let next_cursor = if rows.len() as u64 > common.limit {
         rows.truncate(common.limit as usize);
         rows.last().map(|last| {

@@ -8,6 +8,7 @@ pub mod fallback;
 pub mod health;
 pub mod list;
 pub mod patch;
+pub mod record;
 pub mod respond;
 pub mod teams;
 pub mod users;

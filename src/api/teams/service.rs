@@ -1,6 +1,5 @@
 //! Queries and transactions for teams.
 
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
     QueryFilter, TransactionTrait,
@@ -10,6 +9,7 @@ use uuid::Uuid;
 use super::dto::{CreateTeam, TeamListQuery, UpdateTeam};
 use crate::api::etag::IfMatch;
 use crate::api::list::{ListSpec, SortKind, SortValue, fetch_page, time_value};
+use crate::api::record::{find_live, soft_delete_guarded, update_guarded};
 use crate::domain::time::now;
 use crate::error::{AppError, AppResult};
 use entity::team::{self, Column, Entity as Teams};
@@ -28,7 +28,7 @@ impl SortValue for team::Model {
     }
 }
 
-const LIST: ListSpec<Column> = ListSpec {
+const LIST: ListSpec<Teams> = ListSpec {
     sortable: &[("created_at", SortKind::Time), ("updated_at", SortKind::Time), ("name", SortKind::Text)],
     column: |name| match name {
         "created_at" => Some(Column::CreatedAt),
@@ -36,10 +36,6 @@ const LIST: ListSpec<Column> = ListSpec {
         "name" => Some(Column::Name),
         _ => None,
     },
-    id: Column::Id,
-    created_at: Column::CreatedAt,
-    updated_at: Column::UpdatedAt,
-    deleted_at: Column::DeletedAt,
     search: &[Column::Name],
 };
 
@@ -70,7 +66,7 @@ pub async fn create(db: &impl ConnectionTrait, input: CreateTeam) -> AppResult<t
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> AppResult<team::Model> {
-    Teams::find_by_id(id).filter(Column::DeletedAt.is_null()).one(db).await?.ok_or_else(|| AppError::not_found("team"))
+    find_live::<Teams>(db, id, "team").await
 }
 
 pub async fn list(
@@ -85,10 +81,6 @@ pub async fn list(
     fetch_page(db, select, &common, &LIST).await
 }
 
-fn changed_meanwhile() -> AppError {
-    AppError::PreconditionFailed("The record was changed by another request; fetch it again and retry.".into())
-}
-
 pub async fn update(
     db: &DatabaseConnection,
     id: Uuid,
@@ -101,7 +93,7 @@ pub async fn update(
     if let Some(Some(manager_id)) = patch.manager_id {
         ensure_manager_exists(&txn, manager_id).await?;
     }
-    let mut model: team::ActiveModel = current.clone().into();
+    let mut model = <team::ActiveModel as ActiveModelTrait>::default();
     if let Some(name) = patch.name {
         model.name = Set(name.trim().to_string());
     }
@@ -111,18 +103,7 @@ pub async fn update(
     if let Some(external_id) = patch.external_id {
         model.external_id = Set(external_id);
     }
-    model.updated_at = Set(now());
-    model.version = Set(current.version + 1);
-    let result = Teams::update_many()
-        .set(model)
-        .filter(Column::Id.eq(id))
-        .filter(Column::Version.eq(current.version))
-        .exec(&txn)
-        .await?;
-    if result.rows_affected == 0 {
-        return Err(changed_meanwhile());
-    }
-    let updated = Teams::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::not_found("team"))?;
+    let updated = update_guarded(&txn, model, id, current.version).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -143,18 +124,7 @@ pub async fn delete(db: &DatabaseConnection, id: Uuid, if_match: &IfMatch) -> Ap
             errors: vec![],
         });
     }
-    let at = now();
-    let result = Teams::update_many()
-        .col_expr(Column::DeletedAt, Expr::value(at))
-        .col_expr(Column::UpdatedAt, Expr::value(at))
-        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
-        .filter(Column::Id.eq(id))
-        .filter(Column::Version.eq(current.version))
-        .exec(&txn)
-        .await?;
-    if result.rows_affected == 0 {
-        return Err(changed_meanwhile());
-    }
+    soft_delete_guarded::<Teams>(&txn, id, current.version, vec![]).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::dto::{CreateUser, UpdateUser, UserListQuery};
 use crate::api::list::{ListSpec, SortKind, SortValue, fetch_page, time_value};
+use crate::api::record::{soft_delete_guarded, update_guarded};
 use crate::auth::{AuthUser, password};
 use crate::domain::Role;
 use crate::domain::time::now;
@@ -30,7 +31,7 @@ impl SortValue for user::Model {
     }
 }
 
-const LIST: ListSpec<Column> = ListSpec {
+const LIST: ListSpec<Users> = ListSpec {
     sortable: &[
         ("created_at", SortKind::Time),
         ("updated_at", SortKind::Time),
@@ -44,10 +45,6 @@ const LIST: ListSpec<Column> = ListSpec {
         "email" => Some(Column::Email),
         _ => None,
     },
-    id: Column::Id,
-    created_at: Column::CreatedAt,
-    updated_at: Column::UpdatedAt,
-    deleted_at: Column::DeletedAt,
     search: &[Column::Name, Column::Email],
 };
 
@@ -189,7 +186,7 @@ pub async fn update(
     let sign_out =
         new_hash.is_some() || patch.active == Some(false) || patch.role.is_some_and(|r| r.as_str() != current.role);
 
-    let mut model: user::ActiveModel = current.clone().into();
+    let mut model = <user::ActiveModel as ActiveModelTrait>::default();
     if let Some(name) = patch.name {
         model.name = Set(name.trim().to_string());
     }
@@ -211,23 +208,10 @@ pub async fn update(
     if let Some(external_id) = patch.external_id {
         model.external_id = Set(external_id);
     }
-    model.updated_at = Set(now());
-    model.version = Set(current.version + 1);
-    let result = Users::update_many()
-        .set(model)
-        .filter(Column::Id.eq(id))
-        .filter(Column::Version.eq(current.version))
-        .exec(&txn)
-        .await?;
-    if result.rows_affected == 0 {
-        return Err(AppError::PreconditionFailed(
-            "The record was changed by another request; fetch it again and retry.".into(),
-        ));
-    }
+    let updated = update_guarded(&txn, model, id, current.version).await?;
     if sign_out {
         revoke_sessions(&txn, id).await?;
     }
-    let updated = Users::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::not_found("user"))?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -249,21 +233,7 @@ pub async fn delete(
     if current.role == Role::Admin.as_str() && current.active && other_active_admins(&txn, id).await? == 0 {
         return Err(last_admin());
     }
-    let at = now();
-    let result = Users::update_many()
-        .col_expr(Column::DeletedAt, Expr::value(at))
-        .col_expr(Column::UpdatedAt, Expr::value(at))
-        .col_expr(Column::Active, Expr::value(false))
-        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
-        .filter(Column::Id.eq(id))
-        .filter(Column::Version.eq(current.version))
-        .exec(&txn)
-        .await?;
-    if result.rows_affected == 0 {
-        return Err(AppError::PreconditionFailed(
-            "The record was changed by another request; fetch it again and retry.".into(),
-        ));
-    }
+    soft_delete_guarded::<Users>(&txn, id, current.version, vec![(Column::Active, Expr::value(false))]).await?;
     revoke_sessions(&txn, id).await?;
     txn.commit().await?;
     Ok(())
