@@ -68,3 +68,18 @@ async fn swagger_ui_is_served_without_downloads() {
     assert_eq!(init.status, 200);
     assert!(init.text.contains("/api-docs/openapi.json"));
 }
+
+#[tokio::test]
+async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let app = spawn_app().await;
+    let db = &app.state.db;
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return;
+    }
+    let pragma = |name: &str| Statement::from_string(DbBackend::Sqlite, format!("PRAGMA {name}"));
+    let mode = db.query_one_raw(pragma("journal_mode")).await.unwrap().unwrap();
+    assert_eq!(mode.try_get_by_index::<String>(0).unwrap(), "wal");
+    let fks = db.query_one_raw(pragma("foreign_keys")).await.unwrap().unwrap();
+    assert_eq!(fks.try_get_by_index::<i32>(0).unwrap(), 1);
+}
