@@ -64,3 +64,19 @@ pub async fn record_indexes(manager: &SchemaManager<'_>, table: &str) -> Result<
         )
         .await
 }
+
+/// A plain (or unique) index named after its table and columns:
+/// `ix_orders_owner_id_ordered_at`, `ux_products_sku`. The unique names are
+/// how a constraint violation is traced back to a field.
+pub async fn index(manager: &SchemaManager<'_>, table: &str, columns: &[&str], unique: bool) -> Result<(), DbErr> {
+    let prefix = if unique { "ux" } else { "ix" };
+    let mut statement = Index::create();
+    statement.name(format!("{prefix}_{table}_{}", columns.join("_"))).table(Alias::new(table));
+    for column in columns {
+        statement.col(Alias::new(*column));
+    }
+    if unique {
+        statement.unique();
+    }
+    manager.create_index(statement.to_owned()).await
+}

@@ -6,12 +6,13 @@ pub use sea_orm_migration::prelude::*;
 
 mod common;
 mod m20260101_000001_platform;
+mod m20260102_000001_crm_core;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20260101_000001_platform::Migration)]
+        vec![Box::new(m20260101_000001_platform::Migration), Box::new(m20260102_000001_crm_core::Migration)]
     }
 }

@@ -170,10 +170,12 @@ struct Cursor {
     id: Uuid,
 }
 
-/// Reads the value of a sort column out of a model, for the next cursor.
-pub trait SortValue {
+/// What the shared machinery reads out of a record's model: its id, its
+/// version (the `ETag`) and the value of a sort field (for cursors).
+pub trait RecordModel {
     fn sort_value(&self, field: &str) -> String;
     fn id(&self) -> Uuid;
+    fn version(&self) -> i64;
 }
 
 fn invalid_cursor() -> AppError {
@@ -206,7 +208,7 @@ pub async fn fetch_page<E>(
 ) -> AppResult<(Vec<E::Model>, Option<String>, Option<u64>)>
 where
     E: RecordEntity,
-    E::Model: SortValue + Sync,
+    E::Model: RecordModel + Sync,
 {
     if !common.include_deleted {
         select = select.filter(E::DELETED_AT.is_null());

@@ -1,27 +1,32 @@
 //! The HTTP API: one module per resource (handlers, DTOs, services) plus
 //! the shared request/response machinery.
 
+pub mod audit;
 pub mod auth;
+pub mod customers;
 pub mod etag;
 pub mod extract;
 pub mod fallback;
+pub mod fields;
 pub mod health;
 pub mod list;
 pub mod patch;
 pub mod record;
+pub mod resource;
 pub mod respond;
+pub mod scope;
 pub mod teams;
 pub mod users;
 pub mod validation;
 
-use utoipa_actix_web::scope;
+use utoipa_actix_web::scope as route_scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Every route of the API. Routes are registered with `.service(...)` only,
 /// so each is also collected into the OpenAPI document.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz).service(health::readyz).service(
-        scope("/api/v1")
+        route_scope("/api/v1")
             .service(auth::handlers::login)
             .service(auth::handlers::refresh)
             .service(auth::handlers::logout)
@@ -35,6 +40,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(teams::handlers::create_team)
             .service(teams::handlers::get_team)
             .service(teams::handlers::update_team)
-            .service(teams::handlers::delete_team),
+            .service(teams::handlers::delete_team)
+            .service(customers::list)
+            .service(customers::create)
+            .service(customers::get)
+            .service(customers::update)
+            .service(customers::delete)
+            .service(audit::handlers::list_audit),
     );
 }

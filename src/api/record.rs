@@ -30,7 +30,7 @@ macro_rules! record_entity {
     )*};
 }
 
-record_entity!(user, team);
+record_entity!(user, team, customer, contact, product, order);
 
 pub fn changed_meanwhile() -> AppError {
     AppError::PreconditionFailed("The record was changed by another request; fetch it again and retry.".into())

@@ -31,3 +31,20 @@ policy!(
     /// Administrators and managers (managers are scoped to their team).
     AdminOrManager = [Admin, Manager]
 );
+policy!(
+    /// Who may read customers and contacts (scoped to the records they own
+    /// or their team owns; analysts read everything).
+    CustomerReaders = [Admin, Manager, Sales, Analyst]
+);
+policy!(
+    /// Who may create and change customers, contacts and orders.
+    SalesWriters = [Admin, Manager, Sales]
+);
+policy!(
+    /// Who may read orders.
+    SalesReaders = [Admin, Manager, Sales, Analyst]
+);
+policy!(
+    /// Who may change the product catalog.
+    CatalogWriters = [Admin, Manager]
+);

@@ -6,6 +6,11 @@ pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
+/// Truncates to microseconds, the precision both databases keep.
+pub fn truncate(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.trunc_subsecs(6)
+}
+
 /// Parses a filter bound given as an RFC 3339 timestamp or a date
 /// (`YYYY-MM-DD`, meaning midnight UTC).
 pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {

@@ -254,3 +254,103 @@ impl TestApp {
         (id, login.body["access_token"].as_str().expect("token").to_string())
     }
 }
+
+/// The life of a record over HTTP, as every resource must support it:
+/// create → get → list (a filter, two pages by cursor) → patch with and
+/// without a matching `If-Match` → delete → tombstone → audit trail.
+/// `bodies` are at least three valid creations; `filter` is a query string
+/// and the number of the created records it must return.
+pub async fn exercise_crud(
+    app: &TestApp,
+    token: &str,
+    resource: &str,
+    bodies: &[Value],
+    filter: (&str, usize),
+    patch: &Value,
+) {
+    assert!(bodies.len() >= 3);
+    let base = format!("/api/v1/{resource}");
+    let mut ids = vec![];
+    for body in bodies {
+        let created = app.post(&base, Some(token), body).await;
+        assert_eq!(created.status, 201, "create {resource}: {}", created.text);
+        assert_eq!(created.header("etag"), Some("\"1\""));
+        let id = created.body["id"].as_str().unwrap().to_string();
+        assert_eq!(created.header("location"), Some(format!("{base}/{id}").as_str()));
+        ids.push(id);
+    }
+    let first = &ids[0];
+    let item = format!("{base}/{first}");
+    let fetched = app.get(&item, Some(token)).await;
+    assert_eq!(fetched.status, 200, "{}", fetched.text);
+    assert_eq!(fetched.body["version"], 1);
+
+    // Two pages by cursor, oldest first, hold every record once.
+    let page1 = app.get(&format!("{base}?limit=2&sort=created_at"), Some(token)).await;
+    assert_eq!(page1.status, 200, "{}", page1.text);
+    assert_eq!(page1.body["data"].as_array().unwrap().len(), 2);
+    let cursor = page1.body["next_cursor"].as_str().expect("a second page").to_string();
+    let page2 = app.get(&format!("{base}?limit=100&sort=created_at&cursor={cursor}"), Some(token)).await;
+    assert_eq!(page2.status, 200, "{}", page2.text);
+    let listed: Vec<String> = page1.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(page2.body["data"].as_array().unwrap())
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    for id in &ids {
+        assert_eq!(listed.iter().filter(|l| *l == id).count(), 1, "{id} listed once in {listed:?}");
+    }
+
+    let filtered = app.get(&format!("{base}?{}&limit=500", filter.0), Some(token)).await;
+    assert_eq!(filtered.status, 200, "{}", filtered.text);
+    let matching = filtered.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| ids.iter().any(|id| r["id"] == id.as_str()))
+        .count();
+    assert_eq!(matching, filter.1, "filter {} on {}", filter.0, filtered.text);
+
+    let patched =
+        app.send(app.request(Method::PATCH, &item, Some(token)).header("if-match", "\"1\"").json(patch)).await;
+    assert_eq!(patched.status, 200, "patch {resource}: {}", patched.text);
+    assert_eq!(patched.body["version"], 2);
+    assert_eq!(patched.header("etag"), Some("\"2\""));
+    for (key, value) in patch.as_object().unwrap() {
+        if value.is_string() || value.is_boolean() || value.is_null() {
+            assert_eq!(&patched.body[key], value, "patched {key}");
+        }
+    }
+    let stale = app.send(app.request(Method::PATCH, &item, Some(token)).header("if-match", "\"1\"").json(patch)).await;
+    stale.assert_problem(412);
+    let unconditional = app.patch(&item, Some(token), patch).await;
+    assert_eq!(unconditional.status, 200, "{}", unconditional.text);
+
+    app.send(app.request(Method::DELETE, &item, Some(token)).header("if-match", "\"1\"")).await.assert_problem(412);
+    let version = unconditional.body["version"].as_i64().unwrap();
+    let deleted =
+        app.send(app.request(Method::DELETE, &item, Some(token)).header("if-match", format!("\"{version}\""))).await;
+    assert_eq!(deleted.status, 204, "delete {resource}: {}", deleted.text);
+    app.get(&item, Some(token)).await.assert_problem(404);
+    let tombstones = app.get(&format!("{base}?include_deleted=true&limit=500"), Some(token)).await;
+    let tombstone = tombstones.body["data"].as_array().unwrap().iter().find(|r| r["id"] == first.as_str()).cloned();
+    assert!(tombstone.is_some_and(|t| t["deleted_at"].is_string()), "tombstone of {first}");
+    let live = app.get(&format!("{base}?limit=500"), Some(token)).await;
+    assert!(live.body["data"].as_array().unwrap().iter().all(|r| r["id"] != first.as_str()));
+
+    let admin = app.admin_token().await;
+    let audit = app.get(&format!("/api/v1/audit?resource={resource}&record_id={first}"), Some(&admin)).await;
+    assert_eq!(audit.status, 200, "{}", audit.text);
+    let actions: Vec<&str> =
+        audit.body["data"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, vec!["delete", "update", "create"], "audit of {resource}: {}", audit.text);
+}
+
+/// Creates a record as `token` and returns its id.
+pub async fn create(app: &TestApp, token: &str, resource: &str, body: Value) -> String {
+    let reply = app.post(&format!("/api/v1/{resource}"), Some(token), &body).await;
+    assert_eq!(reply.status, 201, "create {resource}: {}", reply.text);
+    reply.body["id"].as_str().unwrap().to_string()
+}

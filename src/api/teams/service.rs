@@ -8,14 +8,14 @@ use uuid::Uuid;
 
 use super::dto::{CreateTeam, TeamListQuery, UpdateTeam};
 use crate::api::etag::IfMatch;
-use crate::api::list::{ListSpec, SortKind, SortValue, fetch_page, time_value};
+use crate::api::list::{ListSpec, RecordModel, SortKind, fetch_page, time_value};
 use crate::api::record::{find_live, soft_delete_guarded, update_guarded};
 use crate::domain::time::now;
 use crate::error::{AppError, AppResult};
 use entity::team::{self, Column, Entity as Teams};
 use entity::user;
 
-impl SortValue for team::Model {
+impl RecordModel for team::Model {
     fn sort_value(&self, field: &str) -> String {
         match field {
             "name" => self.name.clone(),
@@ -25,6 +25,9 @@ impl SortValue for team::Model {
     }
     fn id(&self) -> Uuid {
         self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
     }
 }
 

@@ -1,6 +1,6 @@
 //! Queries and transactions for users.
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, TransactionTrait,
@@ -8,8 +8,9 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::dto::{CreateUser, UpdateUser, UserListQuery};
-use crate::api::list::{ListSpec, SortKind, SortValue, fetch_page, time_value};
+use crate::api::list::{ListSpec, RecordModel, SortKind, fetch_page, time_value};
 use crate::api::record::{soft_delete_guarded, update_guarded};
+use crate::api::scope;
 use crate::auth::{AuthUser, password};
 use crate::domain::Role;
 use crate::domain::time::now;
@@ -17,7 +18,7 @@ use crate::error::{AppError, AppResult};
 use entity::user::{self, Column, Entity as Users};
 use entity::{refresh_token, team};
 
-impl SortValue for user::Model {
+impl RecordModel for user::Model {
     fn sort_value(&self, field: &str) -> String {
         match field {
             "name" => self.name.clone(),
@@ -28,6 +29,9 @@ impl SortValue for user::Model {
     }
     fn id(&self) -> Uuid {
         self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
     }
 }
 
@@ -48,23 +52,13 @@ const LIST: ListSpec<Users> = ListSpec {
     search: &[Column::Name, Column::Email],
 };
 
-/// The users a caller may see: everyone for an admin; for a manager,
+/// The users a caller may see: everyone for an admin; for anyone else,
 /// themselves and the members of the teams they manage or belong to.
 fn visible_to(caller: &AuthUser) -> Condition {
     if caller.is_admin() {
         return Condition::all();
     }
-    let managed_teams = Query::select()
-        .column(team::Column::Id)
-        .from(team::Entity)
-        .and_where(Expr::col(team::Column::ManagerId).eq(caller.id))
-        .to_owned();
-    let own_team =
-        Query::select().column(Column::TeamId).from(Users).and_where(Expr::col(Column::Id).eq(caller.id)).to_owned();
-    Condition::any()
-        .add(Column::Id.eq(caller.id))
-        .add(Column::TeamId.in_subquery(managed_teams))
-        .add(Column::TeamId.in_subquery(own_team))
+    Condition::any().add(Column::Id.eq(caller.id)).add(Column::Id.in_subquery(scope::team_members(caller)))
 }
 
 pub fn normalize_email(email: &str) -> String {

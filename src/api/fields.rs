@@ -1,0 +1,82 @@
+//! Small helpers for the fields CRM records share.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::ActiveValue::{self, Set};
+use sea_orm::Value;
+use validator::ValidationError;
+
+use super::validation::error;
+use crate::domain::time::now;
+
+/// Trims free text; blank becomes absent, so "filled" has one meaning.
+pub fn clean(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+/// Applies a merge-patch value of an optional text field.
+pub fn patch_text(target: &mut ActiveValue<Option<String>>, patch: Option<Option<String>>) {
+    if let Some(value) = patch {
+        *target = Set(clean(value));
+    }
+}
+
+/// Applies a merge-patch value of any optional field.
+pub fn patch_opt<T: Into<Value>>(target: &mut ActiveValue<Option<T>>, patch: Option<Option<T>>)
+where
+    Option<T>: Into<Value>,
+{
+    if let Some(value) = patch {
+        *target = Set(value);
+    }
+}
+
+/// Historic timestamps may be imported, but not from the future (a little
+/// clock skew is tolerated).
+pub fn not_in_future(value: &DateTime<Utc>) -> Result<(), ValidationError> {
+    if *value > Utc::now() + Duration::minutes(5) {
+        return Err(error("future", "must not be in the future"));
+    }
+    Ok(())
+}
+
+pub fn plausible_birth_date(value: &NaiveDate) -> Result<(), ValidationError> {
+    let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default();
+    if *value < earliest || *value > Utc::now().date_naive() {
+        return Err(error("range", "must be between 1900-01-01 and today"));
+    }
+    Ok(())
+}
+
+pub fn valid_tags(tags: &[String]) -> Result<(), ValidationError> {
+    if tags.len() > 50 {
+        return Err(error("length", "at most 50 tags"));
+    }
+    if tags.iter().any(|t| t.trim().is_empty() || t.chars().count() > 50) {
+        return Err(error("length", "each tag must be 1 to 50 characters"));
+    }
+    Ok(())
+}
+
+/// Tags trimmed, without duplicates, in the order given.
+pub fn clean_tags(tags: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(tags.len());
+    for tag in tags {
+        let tag = tag.trim().to_string();
+        if !out.contains(&tag) {
+            out.push(tag);
+        }
+    }
+    out
+}
+
+/// The creation time: given by an importing integration, or now.
+pub fn created_at(given: Option<DateTime<Utc>>) -> DateTime<Utc> {
+    given.map(|t| crate::domain::time::truncate(t)).unwrap_or_else(now)
+}
+
+/// Digits of a phone number as people write it ("+86 (10) 1234-5678"),
+/// for matching; `None` with fewer than 7 digits.
+pub fn phone_digits(phone: Option<&str>) -> Option<String> {
+    let digits: String = phone?.chars().filter(char::is_ascii_digit).collect();
+    (digits.len() >= 7).then_some(digits)
+}

@@ -1,0 +1,301 @@
+//! The generic CRUD of a CRM record: one implementation of read, list,
+//! create, merge-patch and soft delete, with record scope, optimistic
+//! concurrency and the audit trail, that each resource plugs its own rules
+//! into through the `Resource` trait. `crud_handlers!` generates the
+//! documented HTTP handlers on top.
+
+use sea_orm::{Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::audit;
+use super::etag::IfMatch;
+use super::list::{ListCommon, ListSpec, Page, RecordModel, fetch_page};
+use super::record::{RecordEntity, soft_delete_guarded};
+use crate::auth::AuthUser;
+use crate::error::{AppError, AppResult};
+
+pub type Model<R> = <<R as Resource>::Entity as EntityTrait>::Model;
+
+/// The list parameters of a resource: the shared ones and its filters.
+pub trait ListQuery<E: EntityTrait> {
+    fn common(&self) -> AppResult<ListCommon>;
+    /// Adds the resource's own filters.
+    fn filter(&self, select: sea_orm::Select<E>) -> AppResult<sea_orm::Select<E>>;
+}
+
+#[allow(async_fn_in_trait)]
+pub trait Resource: 'static {
+    type Entity: RecordEntity<Model: RecordModel + Sync + Send + Clone>;
+    type Dto: Serialize + Send;
+    type Create: DeserializeOwned + Validate;
+    type Update: DeserializeOwned + Validate;
+    type Query: DeserializeOwned + Validate + ListQuery<Self::Entity>;
+
+    /// Singular, for messages ("customer").
+    const NAME: &'static str;
+    /// Plural, as in the path and the audit log ("customers").
+    const PLURAL: &'static str;
+    const LIST: ListSpec<Self::Entity>;
+
+    /// The rows the caller may see, as a condition on the query.
+    fn visible(caller: &AuthUser) -> Condition;
+
+    /// Validates references and inserts the record (and any children).
+    async fn create(db: &impl ConnectionTrait, caller: &AuthUser, input: Self::Create) -> AppResult<Model<Self>>;
+
+    /// Validates and applies a merge patch to `current` (use
+    /// `record::update_guarded`).
+    async fn update(
+        db: &impl ConnectionTrait,
+        caller: &AuthUser,
+        current: &Model<Self>,
+        patch: Self::Update,
+    ) -> AppResult<Model<Self>>;
+
+    /// Refuses a deletion that would leave the data inconsistent.
+    async fn before_delete(_db: &impl ConnectionTrait, _caller: &AuthUser, _current: &Model<Self>) -> AppResult<()> {
+        Ok(())
+    }
+
+    /// The API form of a page of records (one query for any children).
+    async fn to_dtos(db: &impl ConnectionTrait, rows: Vec<Model<Self>>) -> AppResult<Vec<Self::Dto>>;
+}
+
+/// The record `id` if it exists, is not deleted and the caller may see it.
+pub async fn find<R: Resource>(db: &impl ConnectionTrait, caller: &AuthUser, id: Uuid) -> AppResult<Option<Model<R>>> {
+    Ok(R::Entity::find()
+        .filter(<R::Entity as RecordEntity>::ID.eq(id))
+        .filter(<R::Entity as RecordEntity>::DELETED_AT.is_null())
+        .filter(R::visible(caller))
+        .one(db)
+        .await?)
+}
+
+use sea_orm::ColumnTrait;
+
+pub async fn get<R: Resource>(db: &impl ConnectionTrait, caller: &AuthUser, id: Uuid) -> AppResult<Model<R>> {
+    find::<R>(db, caller, id).await?.ok_or_else(|| AppError::not_found(R::NAME))
+}
+
+/// A reference from another record (`customer_id`, ...) must name a record
+/// the caller can see; otherwise a 422 naming the field.
+pub async fn ensure_reference<R: Resource>(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    id: Uuid,
+    field: &str,
+) -> AppResult<Model<R>> {
+    find::<R>(db, caller, id).await?.ok_or_else(|| {
+        AppError::validation(field, "not_found", format!("no {} with this id exists, or you may not see it", R::NAME))
+    })
+}
+
+pub async fn dto<R: Resource>(db: &impl ConnectionTrait, row: Model<R>) -> AppResult<R::Dto> {
+    R::to_dtos(db, vec![row]).await?.pop().ok_or_else(|| AppError::internal("record vanished"))
+}
+
+pub async fn read<R: Resource>(db: &DatabaseConnection, caller: &AuthUser, id: Uuid) -> AppResult<(i64, R::Dto)> {
+    let row = get::<R>(db, caller, id).await?;
+    let version = row.version();
+    Ok((version, dto::<R>(db, row).await?))
+}
+
+pub async fn list<R: Resource>(db: &DatabaseConnection, caller: &AuthUser, query: &R::Query) -> AppResult<Page<R::Dto>>
+where
+    R::Dto: utoipa::ToSchema,
+{
+    let common = query.common()?;
+    let select = query.filter(R::Entity::find().filter(R::visible(caller)))?;
+    let (rows, next_cursor, total) = fetch_page(db, select, &common, &R::LIST).await?;
+    Ok(Page { data: R::to_dtos(db, rows).await?, next_cursor, total })
+}
+
+fn to_value<T: Serialize>(value: &T) -> AppResult<Value> {
+    serde_json::to_value(value).map_err(AppError::internal)
+}
+
+pub async fn create<R: Resource>(
+    db: &DatabaseConnection,
+    caller: &AuthUser,
+    input: R::Create,
+) -> AppResult<(Uuid, i64, R::Dto)> {
+    let txn = db.begin().await?;
+    let row = R::create(&txn, caller, input).await?;
+    let (id, version) = (row.id(), row.version());
+    let created = dto::<R>(&txn, row).await?;
+    audit::record(&txn, R::PLURAL, id, "create", Some(caller.id), audit::diff(None, Some(&to_value(&created)?)))
+        .await?;
+    txn.commit().await?;
+    Ok((id, version, created))
+}
+
+pub async fn update<R: Resource>(
+    db: &DatabaseConnection,
+    caller: &AuthUser,
+    id: Uuid,
+    patch: R::Update,
+    if_match: &IfMatch,
+) -> AppResult<(i64, R::Dto)> {
+    let txn = db.begin().await?;
+    let current = get::<R>(&txn, caller, id).await?;
+    if_match.check(current.version())?;
+    let before = to_value(&dto::<R>(&txn, current.clone()).await?)?;
+    let row = R::update(&txn, caller, &current, patch).await?;
+    let version = row.version();
+    let updated = dto::<R>(&txn, row).await?;
+    let changes = audit::diff(Some(&before), Some(&to_value(&updated)?));
+    audit::record(&txn, R::PLURAL, id, "update", Some(caller.id), changes).await?;
+    txn.commit().await?;
+    Ok((version, updated))
+}
+
+pub async fn delete<R: Resource>(
+    db: &DatabaseConnection,
+    caller: &AuthUser,
+    id: Uuid,
+    if_match: &IfMatch,
+) -> AppResult<()> {
+    let txn = db.begin().await?;
+    let current = get::<R>(&txn, caller, id).await?;
+    if_match.check(current.version())?;
+    R::before_delete(&txn, caller, &current).await?;
+    let before = to_value(&dto::<R>(&txn, current.clone()).await?)?;
+    soft_delete_guarded::<R::Entity>(&txn, id, current.version(), vec![]).await?;
+    audit::record(&txn, R::PLURAL, id, "delete", Some(caller.id), audit::diff(Some(&before), None)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Generates the five documented CRUD handlers of a resource in the
+/// calling module: `list`, `create`, `get`, `update`, `delete`.
+#[macro_export]
+macro_rules! crud_handlers {
+    (
+        resource: $R:ident, dto: $Dto:ident, create: $Create:ident, update: $Update:ident, query: $Query:ident,
+        read: $read:ident, write: $write:ident,
+        tag: $tag:tt, list_path: $list_path:tt, item_path: $item_path:tt,
+        singular: $singular:tt, plural: $plural:tt $(,)?
+    ) => {
+        use actix_web::{delete, get, patch, post};
+
+        #[utoipa::path(
+            tag = $tag,
+            operation_id = concat!("list_", $plural),
+            summary = concat!("List ", $plural),
+            description = concat!("The ", $plural, " the caller may see, a page at a time (see the list parameters)."),
+            params($Query),
+            responses((status = 200, description = "A page of records.", body = $crate::api::list::Page<$Dto>)),
+            security(("bearer" = []))
+        )]
+        #[get($list_path)]
+        pub async fn list(
+            auth: $crate::auth::Authorized<$read>,
+            state: actix_web::web::Data<$crate::state::AppState>,
+            query: $crate::api::extract::Query<$Query>,
+        ) -> $crate::error::AppResult<actix_web::web::Json<$crate::api::list::Page<$Dto>>> {
+            Ok(actix_web::web::Json($crate::api::resource::list::<$R>(&state.db, &auth, &query.0).await?))
+        }
+
+        #[utoipa::path(
+            tag = $tag,
+            operation_id = concat!("create_", $singular),
+            summary = concat!("Create a ", $singular),
+            request_body = $Create,
+            responses(
+                (status = 201, description = "The record was created.", body = $Dto,
+                    headers(("ETag" = String, description = "The record version."), ("Location" = String, description = "The record's URL."))),
+                (status = 409, description = "A unique field (such as `external_id`) is taken.", body = $crate::error::Problem, content_type = "application/problem+json"),
+            ),
+            security(("bearer" = []))
+        )]
+        #[post($list_path)]
+        pub async fn create(
+            auth: $crate::auth::Authorized<$write>,
+            state: actix_web::web::Data<$crate::state::AppState>,
+            body: $crate::api::extract::Json<$Create>,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            let (id, version, dto) = $crate::api::resource::create::<$R>(&state.db, &auth, body.0).await?;
+            let location = format!("/api/v1/{}/{id}", $plural);
+            Ok($crate::api::respond::record(actix_web::http::StatusCode::CREATED, version, Some(location), &dto))
+        }
+
+        #[utoipa::path(
+            tag = $tag,
+            operation_id = concat!("get_", $singular),
+            summary = concat!("Get a ", $singular),
+            params(("id" = uuid::Uuid, Path, description = "The record's id.")),
+            responses((status = 200, description = "The record.", body = $Dto, headers(("ETag" = String, description = "The record version.")))),
+            security(("bearer" = []))
+        )]
+        #[get($item_path)]
+        pub async fn get(
+            auth: $crate::auth::Authorized<$read>,
+            state: actix_web::web::Data<$crate::state::AppState>,
+            id: actix_web::web::Path<uuid::Uuid>,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            let (version, dto) = $crate::api::resource::read::<$R>(&state.db, &auth, id.into_inner()).await?;
+            Ok($crate::api::respond::record(actix_web::http::StatusCode::OK, version, None, &dto))
+        }
+
+        #[utoipa::path(
+            tag = $tag,
+            operation_id = concat!("update_", $singular),
+            summary = concat!("Update a ", $singular),
+            description = "A JSON merge patch: absent fields stay, `null` clears an optional field. Send the `ETag` as `If-Match` to refuse the change if the record changed meanwhile.",
+            params(
+                ("id" = uuid::Uuid, Path, description = "The record's id."),
+                ("If-Match" = Option<String>, Header, description = "The `ETag` the change is based on; a stale one is refused with 412."),
+            ),
+            request_body(content(($Update = "application/merge-patch+json"), ($Update = "application/json"))),
+            responses(
+                (status = 200, description = "The updated record.", body = $Dto, headers(("ETag" = String, description = "The new record version."))),
+                (status = 409, description = "A unique field is taken, or the change breaks a rule.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 412, description = "`If-Match` does not name the current version.", body = $crate::error::Problem, content_type = "application/problem+json"),
+            ),
+            security(("bearer" = []))
+        )]
+        #[patch($item_path)]
+        pub async fn update(
+            auth: $crate::auth::Authorized<$write>,
+            state: actix_web::web::Data<$crate::state::AppState>,
+            id: actix_web::web::Path<uuid::Uuid>,
+            if_match: $crate::api::etag::IfMatch,
+            body: $crate::api::extract::Json<$Update>,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            let (version, dto) =
+                $crate::api::resource::update::<$R>(&state.db, &auth, id.into_inner(), body.0, &if_match).await?;
+            Ok($crate::api::respond::record(actix_web::http::StatusCode::OK, version, None, &dto))
+        }
+
+        #[utoipa::path(
+            tag = $tag,
+            operation_id = concat!("delete_", $singular),
+            summary = concat!("Delete a ", $singular),
+            description = "A soft delete: the record disappears from reads and lists, and sync clients see its tombstone with `include_deleted=true`.",
+            params(
+                ("id" = uuid::Uuid, Path, description = "The record's id."),
+                ("If-Match" = Option<String>, Header, description = "The `ETag` the deletion is based on; a stale one is refused with 412."),
+            ),
+            responses(
+                (status = 204, description = "The record was deleted."),
+                (status = 409, description = "Other records still depend on this one.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 412, description = "`If-Match` does not name the current version.", body = $crate::error::Problem, content_type = "application/problem+json"),
+            ),
+            security(("bearer" = []))
+        )]
+        #[delete($item_path)]
+        pub async fn delete(
+            auth: $crate::auth::Authorized<$write>,
+            state: actix_web::web::Data<$crate::state::AppState>,
+            id: actix_web::web::Path<uuid::Uuid>,
+            if_match: $crate::api::etag::IfMatch,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            $crate::api::resource::delete::<$R>(&state.db, &auth, id.into_inner(), &if_match).await?;
+            Ok(actix_web::HttpResponse::NoContent().finish())
+        }
+    };
+}
