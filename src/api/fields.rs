@@ -80,3 +80,10 @@ pub fn phone_digits(phone: Option<&str>) -> Option<String> {
     let digits: String = phone?.chars().filter(char::is_ascii_digit).collect();
     (digits.len() >= 7).then_some(digits)
 }
+
+pub fn non_negative(value: &crate::domain::Money) -> Result<(), ValidationError> {
+    if value.is_negative() {
+        return Err(error("range", "must not be negative"));
+    }
+    Ok(())
+}

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod contacts;
 pub mod customers;
 pub mod etag;
 pub mod extract;
@@ -11,6 +12,7 @@ pub mod fields;
 pub mod health;
 pub mod list;
 pub mod patch;
+pub mod products;
 pub mod record;
 pub mod resource;
 pub mod respond;
@@ -41,11 +43,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(teams::handlers::get_team)
             .service(teams::handlers::update_team)
             .service(teams::handlers::delete_team)
-            .service(customers::list)
-            .service(customers::create)
-            .service(customers::get)
-            .service(customers::update)
-            .service(customers::delete)
+            .configure(customers::configure)
+            .configure(contacts::configure)
+            .configure(products::configure)
             .service(audit::handlers::list_audit),
     );
 }

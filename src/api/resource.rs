@@ -171,7 +171,8 @@ pub async fn delete<R: Resource>(
 }
 
 /// Generates the five documented CRUD handlers of a resource in the
-/// calling module: `list`, `create`, `get`, `update`, `delete`.
+/// calling module — `list`, `create`, `get`, `update`, `delete` — and
+/// `configure`, which registers them.
 #[macro_export]
 macro_rules! crud_handlers {
     (
@@ -296,6 +297,11 @@ macro_rules! crud_handlers {
         ) -> $crate::error::AppResult<actix_web::HttpResponse> {
             $crate::api::resource::delete::<$R>(&state.db, &auth, id.into_inner(), &if_match).await?;
             Ok(actix_web::HttpResponse::NoContent().finish())
+        }
+
+        /// Registers the five handlers (and so documents them).
+        pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+            cfg.service(list).service(create).service(get).service(update).service(delete);
         }
     };
 }

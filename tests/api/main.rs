@@ -6,9 +6,11 @@ mod helpers;
 
 mod auth;
 mod cli;
+mod contacts;
 mod customers;
 mod errors;
 mod health;
 mod openapi;
+mod products;
 mod teams;
 mod users;
