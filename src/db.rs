@@ -8,10 +8,6 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 
 use crate::config::Settings;
 
-/// The tables of the schema; used to read field names out of constraint
-/// names in database errors.
-pub const TABLES: &[&str] = &["refresh_tokens", "users", "teams"];
-
 /// Opens the connection pool. SQLite gets WAL (readers never wait for the
 /// writer), `synchronous=NORMAL` (durable at every checkpoint, safe against
 /// process crashes, the usual WAL pairing), a busy timeout so concurrent

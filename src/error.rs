@@ -283,9 +283,9 @@ fn is_unavailable(err: &DbErr) -> bool {
     }
 }
 
-/// The column a unique-constraint violation is about, from the index name
-/// (`ux_users_email`) on PostgreSQL or the column list on SQLite
-/// (`UNIQUE constraint failed: users.email`).
+/// The column a unique-constraint violation is about: from the index name
+/// (`ux_<table>_<column>`) and table PostgreSQL reports, or from SQLite's
+/// message (`UNIQUE constraint failed: users.email`).
 pub fn unique_violation_field(err: &DbErr) -> Option<String> {
     let Some(SqlErr::UniqueConstraintViolation(message)) = err.sql_err() else {
         return None;
@@ -294,16 +294,14 @@ pub fn unique_violation_field(err: &DbErr) -> Option<String> {
         let first = rest.split(',').next().unwrap_or(rest).trim();
         return Some(first.rsplit('.').next().unwrap_or(first).to_string());
     }
-    let constraint = message.split('"').nth(1)?;
-    // ux_<table>_<field>: tables are single words or snake_case; strip the
-    // prefix and the table by matching known table names.
-    let rest = constraint.strip_prefix("ux_")?;
-    for table in crate::db::TABLES {
-        if let Some(field) = rest.strip_prefix(table).and_then(|r| r.strip_prefix('_')) {
-            return Some(field.to_string());
-        }
-    }
-    Some(rest.to_string())
+    let (DbErr::Exec(RuntimeErr::SqlxError(sqlx_err)) | DbErr::Query(RuntimeErr::SqlxError(sqlx_err))) = err else {
+        return None;
+    };
+    let database_error = sqlx_err.as_database_error()?;
+    let constraint = database_error.constraint()?;
+    let table = database_error.table().unwrap_or_default();
+    let field = constraint.strip_prefix(&format!("ux_{table}_")).unwrap_or(constraint);
+    Some(field.to_string())
 }
 
 impl From<DbErr> for AppError {

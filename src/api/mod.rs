@@ -11,6 +11,7 @@ pub mod fallback;
 pub mod fields;
 pub mod health;
 pub mod list;
+pub mod orders;
 pub mod patch;
 pub mod products;
 pub mod record;
@@ -46,6 +47,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(customers::configure)
             .configure(contacts::configure)
             .configure(products::configure)
+            .configure(orders::configure)
             .service(audit::handlers::list_audit),
     );
 }

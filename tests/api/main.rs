@@ -11,6 +11,7 @@ mod customers;
 mod errors;
 mod health;
 mod openapi;
+mod orders;
 mod products;
 mod teams;
 mod users;

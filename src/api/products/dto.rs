@@ -26,7 +26,7 @@ pub struct Product {
     pub unit_price: Money,
     /// The default cost of an order line.
     pub unit_cost: Money,
-    /// Inactive products cannot be ordered.
+    /// `false` marks a discontinued product; past orders keep it.
     pub active: bool,
     pub external_id: Option<String>,
     pub created_at: DateTime<Utc>,

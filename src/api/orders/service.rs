@@ -1,0 +1,313 @@
+//! Orders: items priced from the catalog, totals computed exactly in
+//! integer cents, and status moves that make sense.
+
+use std::collections::HashMap;
+
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select,
+};
+use uuid::Uuid;
+
+use super::dto::{CreateOrder, Order, OrderItem, OrderItemInput, OrderListQuery, UpdateOrder};
+use crate::api::customers::service::Customers;
+use crate::api::fields::{clean, created_at, patch_text};
+use crate::api::list::{ListCommon, ListSpec, RecordModel, SortKind, time_value};
+use crate::api::record::update_guarded;
+use crate::api::resource::{ListQuery, Resource, ensure_reference};
+use crate::api::scope;
+use crate::auth::AuthUser;
+use crate::domain::Money;
+use crate::domain::enums::{OrderStatus, stored};
+use crate::domain::time::{now, parse_instant, truncate};
+use crate::error::{AppError, AppResult, FieldError};
+use entity::order::{self, Column, Entity};
+use entity::{order_item, product};
+
+pub struct Orders;
+
+impl RecordModel for order::Model {
+    fn sort_value(&self, field: &str) -> String {
+        match field {
+            "ordered_at" => time_value(&self.ordered_at),
+            "updated_at" => time_value(&self.updated_at),
+            _ => time_value(&self.created_at),
+        }
+    }
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl ListQuery<Entity> for OrderListQuery {
+    fn common(&self) -> AppResult<ListCommon> {
+        OrderListQuery::common(self)
+    }
+
+    fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
+        if let Some(customer_id) = self.customer_id {
+            select = select.filter(Column::CustomerId.eq(customer_id));
+        }
+        if let Some(owner_id) = self.owner_id {
+            select = select.filter(Column::OwnerId.eq(owner_id));
+        }
+        if let Some(status) = self.status {
+            select = select.filter(Column::Status.eq(status.as_str()));
+        }
+        if let Some(channel) = &self.channel {
+            select = select.filter(Column::Channel.eq(channel.trim()));
+        }
+        if let Some(region) = &self.region {
+            select = select.filter(Column::Region.eq(region.trim()));
+        }
+        for (field, value, lower) in
+            [("ordered_from", &self.ordered_from, true), ("ordered_to", &self.ordered_to, false)]
+        {
+            if let Some(text) = value {
+                let at = parse_instant(text).ok_or_else(|| {
+                    AppError::validation(field, "invalid_value", "must be an RFC 3339 timestamp or a date YYYY-MM-DD")
+                })?;
+                select = select.filter(if lower { Column::OrderedAt.gte(at) } else { Column::OrderedAt.lt(at) });
+            }
+        }
+        Ok(select)
+    }
+}
+
+/// Order lines priced and checked, ready to insert.
+struct PricedLines {
+    lines: Vec<order_item::ActiveModel>,
+    total_amount: i64,
+    total_cost: i64,
+}
+
+/// Prices each line (defaults from the product), checks discounts and
+/// products, and sums the totals exactly. Errors name `items[i].field`.
+async fn price_lines(db: &impl ConnectionTrait, order_id: Uuid, items: &[OrderItemInput]) -> AppResult<PricedLines> {
+    let ids: Vec<Uuid> = items.iter().map(|i| i.product_id).collect();
+    let products: HashMap<Uuid, product::Model> = product::Entity::find()
+        .filter(product::Column::Id.is_in(ids))
+        .filter(product::Column::DeletedAt.is_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let mut errors = vec![];
+    let mut lines = vec![];
+    let (mut total_amount, mut total_cost) = (0i64, 0i64);
+    for (index, item) in items.iter().enumerate() {
+        let Some(product) = products.get(&item.product_id) else {
+            errors.push(FieldError::new(
+                format!("items[{index}].product_id"),
+                "not_found",
+                "no product with this id exists",
+            ));
+            continue;
+        };
+        let unit_price = item.unit_price.map(Money::cents).unwrap_or(product.unit_price);
+        let unit_cost = item.unit_cost.map(Money::cents).unwrap_or(product.unit_cost);
+        let discount = item.discount.map(Money::cents).unwrap_or(0);
+        let gross = item.quantity.checked_mul(unit_price);
+        let cost = item.quantity.checked_mul(unit_cost);
+        let (Some(gross), Some(cost)) = (gross, cost) else {
+            errors.push(FieldError::new(format!("items[{index}].quantity"), "range", "the line's value is too large"));
+            continue;
+        };
+        if discount > gross {
+            errors.push(FieldError::new(
+                format!("items[{index}].discount"),
+                "range",
+                "must not exceed quantity × unit_price",
+            ));
+            continue;
+        }
+        let amount = gross - discount;
+        match (total_amount.checked_add(amount), total_cost.checked_add(cost)) {
+            (Some(a), Some(c)) => (total_amount, total_cost) = (a, c),
+            _ => {
+                errors.push(FieldError::new("items", "range", "the order's total is too large"));
+                continue;
+            }
+        }
+        lines.push(order_item::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            order_id: Set(order_id),
+            position: Set(index as i32),
+            product_id: Set(item.product_id),
+            quantity: Set(item.quantity),
+            unit_price: Set(unit_price),
+            unit_cost: Set(unit_cost),
+            discount: Set(discount),
+            line_amount: Set(amount),
+            line_cost: Set(cost),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    Ok(PricedLines { lines, total_amount, total_cost })
+}
+
+async fn insert_lines(db: &impl ConnectionTrait, lines: Vec<order_item::ActiveModel>) -> AppResult<()> {
+    if !lines.is_empty() {
+        order_item::Entity::insert_many(lines).exec(db).await?;
+    }
+    Ok(())
+}
+
+impl Resource for Orders {
+    type Entity = Entity;
+    type Dto = Order;
+    type Create = CreateOrder;
+    type Update = UpdateOrder;
+    type Query = OrderListQuery;
+
+    const NAME: &'static str = "order";
+    const PLURAL: &'static str = "orders";
+    const LIST: ListSpec<Entity> = ListSpec {
+        sortable: &[("created_at", SortKind::Time), ("updated_at", SortKind::Time), ("ordered_at", SortKind::Time)],
+        column: |name| match name {
+            "created_at" => Some(Column::CreatedAt),
+            "updated_at" => Some(Column::UpdatedAt),
+            "ordered_at" => Some(Column::OrderedAt),
+            _ => None,
+        },
+        search: &[Column::Channel, Column::Region, Column::ExternalId],
+    };
+
+    fn visible(caller: &AuthUser) -> Condition {
+        scope::owned(caller, Column::OwnerId)
+    }
+
+    async fn create(db: &impl ConnectionTrait, caller: &AuthUser, input: CreateOrder) -> AppResult<order::Model> {
+        let customer = ensure_reference::<Customers>(db, caller, input.customer_id, "customer_id").await?;
+        let owner_id = match input.owner_id {
+            Some(owner_id) => owner_id,
+            None => customer.owner_id.unwrap_or(caller.id),
+        };
+        scope::ensure_assignable(db, caller, owner_id, "owner_id").await?;
+        let id = Uuid::now_v7();
+        let priced = price_lines(db, id, &input.items).await?;
+        let created = created_at(input.created_at);
+        let order = order::ActiveModel {
+            id: Set(id),
+            customer_id: Set(customer.id),
+            owner_id: Set(Some(owner_id)),
+            channel: Set(clean(input.channel)),
+            region: Set(clean(input.region).or(customer.region)),
+            status: Set(input.status.unwrap_or(OrderStatus::Pending).as_str().into()),
+            ordered_at: Set(input.ordered_at.map(truncate).unwrap_or_else(now)),
+            total_amount: Set(priced.total_amount),
+            total_cost: Set(priced.total_cost),
+            external_id: Set(clean(input.external_id)),
+            created_at: Set(created),
+            updated_at: Set(created),
+            version: Set(1),
+            deleted_at: Set(None),
+        }
+        .insert(db)
+        .await?;
+        insert_lines(db, priced.lines).await?;
+        Ok(order)
+    }
+
+    async fn update(
+        db: &impl ConnectionTrait,
+        caller: &AuthUser,
+        current: &order::Model,
+        patch: UpdateOrder,
+    ) -> AppResult<order::Model> {
+        let status: OrderStatus = stored(&current.status)?;
+        let mut model = <order::ActiveModel as ActiveModelTrait>::default();
+        if let Some(next) = patch.status {
+            if !status.can_become(next) {
+                return Err(AppError::validation(
+                    "status",
+                    "invalid_transition",
+                    format!("an order that is {status} cannot become {next}"),
+                ));
+            }
+            model.status = Set(next.as_str().into());
+        }
+        if let Some(customer_id) = patch.customer_id {
+            ensure_reference::<Customers>(db, caller, customer_id, "customer_id").await?;
+            model.customer_id = Set(customer_id);
+        }
+        if let Some(owner_id) = patch.owner_id {
+            scope::ensure_assignable(db, caller, owner_id, "owner_id").await?;
+            model.owner_id = Set(Some(owner_id));
+        }
+        patch_text(&mut model.channel, patch.channel);
+        patch_text(&mut model.region, patch.region);
+        if let Some(ordered_at) = patch.ordered_at {
+            model.ordered_at = Set(truncate(ordered_at));
+        }
+        patch_text(&mut model.external_id, patch.external_id);
+        if let Some(items) = patch.items {
+            if matches!(status, OrderStatus::Cancelled | OrderStatus::Refunded) {
+                return Err(AppError::validation(
+                    "items",
+                    "invalid_transition",
+                    format!("the items of a {status} order cannot change"),
+                ));
+            }
+            let priced = price_lines(db, current.id, &items).await?;
+            order_item::Entity::delete_many().filter(order_item::Column::OrderId.eq(current.id)).exec(db).await?;
+            insert_lines(db, priced.lines).await?;
+            model.total_amount = Set(priced.total_amount);
+            model.total_cost = Set(priced.total_cost);
+        }
+        update_guarded(db, model, current.id, current.version).await
+    }
+
+    /// One query for the items of the whole page.
+    async fn to_dtos(db: &impl ConnectionTrait, rows: Vec<order::Model>) -> AppResult<Vec<Order>> {
+        let ids: Vec<Uuid> = rows.iter().map(|o| o.id).collect();
+        let mut items: HashMap<Uuid, Vec<OrderItem>> = HashMap::new();
+        if !ids.is_empty() {
+            let lines = order_item::Entity::find()
+                .filter(order_item::Column::OrderId.is_in(ids))
+                .order_by_asc(order_item::Column::OrderId)
+                .order_by_asc(order_item::Column::Position)
+                .all(db)
+                .await?;
+            for line in lines {
+                items.entry(line.order_id).or_default().push(OrderItem {
+                    id: line.id,
+                    product_id: line.product_id,
+                    quantity: line.quantity,
+                    unit_price: Money(line.unit_price),
+                    unit_cost: Money(line.unit_cost),
+                    discount: Money(line.discount),
+                    amount: Money(line.line_amount),
+                    cost: Money(line.line_cost),
+                });
+            }
+        }
+        rows.into_iter()
+            .map(|m| {
+                Ok(Order {
+                    items: items.remove(&m.id).unwrap_or_default(),
+                    id: m.id,
+                    customer_id: m.customer_id,
+                    owner_id: m.owner_id,
+                    channel: m.channel,
+                    region: m.region,
+                    status: stored(&m.status)?,
+                    ordered_at: m.ordered_at,
+                    total_amount: Money(m.total_amount),
+                    total_cost: Money(m.total_cost),
+                    external_id: m.external_id,
+                    created_at: m.created_at,
+                    updated_at: m.updated_at,
+                    version: m.version,
+                    deleted_at: m.deleted_at,
+                })
+            })
+            .collect()
+    }
+}
