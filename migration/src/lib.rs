@@ -7,12 +7,17 @@ pub use sea_orm_migration::prelude::*;
 mod common;
 mod m20260101_000001_platform;
 mod m20260102_000001_crm_core;
+mod m20260103_000001_pipeline_service;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20260101_000001_platform::Migration), Box::new(m20260102_000001_crm_core::Migration)]
+        vec![
+            Box::new(m20260101_000001_platform::Migration),
+            Box::new(m20260102_000001_crm_core::Migration),
+            Box::new(m20260103_000001_pipeline_service::Migration),
+        ]
     }
 }

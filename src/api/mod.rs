@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod contacts;
 pub mod customers;
 pub mod etag;
@@ -10,7 +11,9 @@ pub mod extract;
 pub mod fallback;
 pub mod fields;
 pub mod health;
+pub mod leads;
 pub mod list;
+pub mod opportunities;
 pub mod orders;
 pub mod patch;
 pub mod products;
@@ -48,6 +51,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(contacts::configure)
             .configure(products::configure)
             .configure(orders::configure)
+            .configure(campaigns::configure)
+            .configure(leads::configure)
+            .service(leads::convert)
+            .configure(opportunities::configure)
+            .service(opportunities::history)
             .service(audit::handlers::list_audit),
     );
 }

@@ -30,7 +30,23 @@ macro_rules! record_entity {
     )*};
 }
 
-record_entity!(user, team, customer, contact, product, order);
+record_entity!(
+    user,
+    team,
+    customer,
+    contact,
+    product,
+    order,
+    campaign,
+    campaign_member,
+    lead,
+    opportunity,
+    activity,
+    ticket,
+    feedback,
+    target,
+    task
+);
 
 pub fn changed_meanwhile() -> AppError {
     AppError::PreconditionFailed("The record was changed by another request; fetch it again and retry.".into())

@@ -53,8 +53,8 @@ pub fn owned<C: ColumnTrait>(caller: &AuthUser, owner: C) -> Condition {
 }
 
 /// Checks that the caller may make `owner_id` the owner of a record: an
-/// admin anyone active, a manager a member of their team, everyone else
-/// only themselves. A failure is a 422 naming `field`.
+/// admin (or marketing, routing leads) anyone active, a manager a member of
+/// their team, everyone else only themselves. A failure is a 422 naming `field`.
 pub async fn ensure_assignable(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
@@ -66,7 +66,8 @@ pub async fn ensure_assignable(
         .filter(user::Column::DeletedAt.is_null())
         .filter(user::Column::Active.eq(true));
     match caller.role {
-        Role::Admin => {}
+        // Marketing routes leads to whoever should work them.
+        Role::Admin | Role::Marketing => {}
         Role::Manager => {
             query = query.filter(
                 Condition::any()
@@ -78,7 +79,7 @@ pub async fn ensure_assignable(
     }
     if query.count(db).await? == 0 {
         let message = match caller.role {
-            Role::Admin => "no active user with this id exists",
+            Role::Admin | Role::Marketing => "no active user with this id exists",
             Role::Manager => "must be an active member of your team",
             _ => "you can only assign records to yourself",
         };

@@ -48,3 +48,31 @@ policy!(
     /// Who may change the product catalog.
     CatalogWriters = [Admin, Manager]
 );
+policy!(
+    /// Who may plan and change campaigns and their members.
+    MarketingWriters = [Admin, Manager, Marketing]
+);
+policy!(
+    /// Who may read leads (marketing works on all of them).
+    LeadReaders = [Admin, Manager, Sales, Marketing, Analyst]
+);
+policy!(
+    /// Who may create and change leads.
+    LeadWriters = [Admin, Manager, Sales, Marketing]
+);
+policy!(
+    /// Who may read tickets and feedback.
+    ServiceReaders = [Admin, Manager, Service, Analyst]
+);
+policy!(
+    /// Who may create and change tickets and feedback.
+    ServiceWriters = [Admin, Manager, Service]
+);
+policy!(
+    /// Who may change sales targets.
+    TargetWriters = [Admin, Manager]
+);
+policy!(
+    /// Who may read and change tasks (their own, or their team's).
+    TaskUsers = [Admin, Manager, Sales, Marketing, Service]
+);

@@ -115,3 +115,135 @@ mod tests {
         assert_eq!(serde_json::to_string(&Completed).unwrap_or_default(), "\"completed\"");
     }
 }
+
+string_enum! {
+    pub enum CampaignStatus {
+        Planned = "planned",
+        Active = "active",
+        Completed = "completed",
+        Cancelled = "cancelled",
+    }
+}
+
+string_enum! {
+    /// A campaign member's current status; `converted` implies participated.
+    pub enum MemberStatus {
+        Invited = "invited",
+        Participated = "participated",
+        Converted = "converted",
+    }
+}
+
+string_enum! {
+    pub enum LeadStatus {
+        New = "new",
+        Contacted = "contacted",
+        Qualified = "qualified",
+        Unqualified = "unqualified",
+        Converted = "converted",
+    }
+}
+
+string_enum! {
+    /// The sales funnel, in order; `won` and `lost` close an opportunity.
+    pub enum Stage {
+        Qualification = "qualification",
+        NeedsAnalysis = "needs_analysis",
+        Proposal = "proposal",
+        Negotiation = "negotiation",
+        Won = "won",
+        Lost = "lost",
+    }
+}
+
+impl Stage {
+    /// The default probability of the stage, in basis points.
+    pub fn default_probability_bp(self) -> i32 {
+        match self {
+            Stage::Qualification => 1_000,
+            Stage::NeedsAnalysis => 2_500,
+            Stage::Proposal => 5_000,
+            Stage::Negotiation => 7_500,
+            Stage::Won => 10_000,
+            Stage::Lost => 0,
+        }
+    }
+
+    pub fn is_closed(self) -> bool {
+        matches!(self, Stage::Won | Stage::Lost)
+    }
+}
+
+string_enum! {
+    pub enum ActivityType {
+        Call = "call",
+        Email = "email",
+        Meeting = "meeting",
+        Visit = "visit",
+        Social = "social",
+        Note = "note",
+    }
+}
+
+string_enum! {
+    pub enum Direction {
+        Inbound = "inbound",
+        Outbound = "outbound",
+    }
+}
+
+string_enum! {
+    pub enum Priority {
+        Urgent = "urgent",
+        High = "high",
+        Normal = "normal",
+        Low = "low",
+    }
+}
+
+string_enum! {
+    pub enum TicketStatus {
+        Open = "open",
+        Pending = "pending",
+        Resolved = "resolved",
+        Closed = "closed",
+    }
+}
+
+string_enum! {
+    pub enum TargetPeriod {
+        Month = "month",
+        Quarter = "quarter",
+        Year = "year",
+    }
+}
+
+string_enum! {
+    /// `revenue` targets are money; the others are counts.
+    pub enum TargetMetric {
+        Revenue = "revenue",
+        DealsWon = "deals_won",
+        NewCustomers = "new_customers",
+    }
+}
+
+string_enum! {
+    pub enum TaskStatus {
+        Open = "open",
+        Done = "done",
+        Cancelled = "cancelled",
+    }
+}
+
+string_enum! {
+    /// What a task is about.
+    pub enum RelatedType {
+        Customer = "customer",
+        Contact = "contact",
+        Lead = "lead",
+        Opportunity = "opportunity",
+        Order = "order",
+        Ticket = "ticket",
+        Campaign = "campaign",
+    }
+}

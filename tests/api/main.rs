@@ -12,6 +12,7 @@ mod errors;
 mod health;
 mod openapi;
 mod orders;
+mod pipeline;
 mod products;
 mod teams;
 mod users;

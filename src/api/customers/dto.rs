@@ -50,7 +50,7 @@ pub struct Customer {
 }
 
 /// A new customer. `owner_id` defaults to the caller.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"kind": "company", "name": "Acme Trading Co.", "email": "buyer@acme.example", "city": "Shanghai", "region": "East", "industry": "Retail", "source": "trade show"}))]
 pub struct CreateCustomer {
