@@ -24,23 +24,105 @@ enum TestDatabase {
     Postgres { admin_url: String, name: String },
 }
 
+/// A hash of the migration sources: a template database made from the same
+/// sources can be reused, by every test of this run and of later runs.
+fn schema_hash() -> String {
+    use sha2::{Digest, Sha256};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migration/src");
+    let mut files: Vec<_> =
+        std::fs::read_dir(&dir).expect("migration sources").filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    files.sort();
+    let mut hasher = Sha256::new();
+    for file in files {
+        hasher.update(file.file_name().unwrap_or_default().as_encoded_bytes());
+        hasher.update(std::fs::read(&file).expect("migration source"));
+    }
+    hasher.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+async fn migrate(url: &str) {
+    let db = sea_orm::Database::connect(url).await.expect("connect to the template");
+    crm::db::migrate(&db).await.expect("migrate the template");
+    db.close().await.expect("close the template");
+}
+
+/// A migrated SQLite file to copy for each test, made once (atomically,
+/// so parallel test processes can race to make it).
+async fn sqlite_template(dir: &std::path::Path) -> std::path::PathBuf {
+    let template = dir.join(format!("template-{}.db", schema_hash()));
+    if !template.exists() {
+        let scratch = dir.join(format!("template-{}.db", Uuid::now_v7().simple()));
+        migrate(&format!("sqlite://{}?mode=rwc", scratch.display())).await;
+        // Fold the WAL into the main file so one file is the whole database.
+        let _ = std::fs::remove_file(format!("{}-wal", scratch.display()));
+        let _ = std::fs::remove_file(format!("{}-shm", scratch.display()));
+        std::fs::rename(&scratch, &template).expect("publish the template");
+    }
+    template
+}
+
+/// A migrated PostgreSQL database to clone for each test, made once under
+/// an advisory lock.
+async fn postgres_template(admin_url: &str) -> String {
+    let name = format!("crm_template_{}", schema_hash());
+    let mut conn = connect_pg(admin_url).await;
+    sqlx::query("SELECT pg_advisory_lock(715517)").execute(&mut conn).await.expect("lock");
+    let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(&name)
+        .fetch_optional(&mut conn)
+        .await
+        .expect("look up the template");
+    if exists.is_none() {
+        let scratch = format!("{name}_building");
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {scratch}"))).execute(&mut conn).await;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {scratch}")))
+            .execute(&mut conn)
+            .await
+            .expect("create template");
+        migrate(&replace_database(admin_url, &scratch)).await;
+        sqlx::query(sqlx::AssertSqlSafe(format!("ALTER DATABASE {scratch} RENAME TO {name}")))
+            .execute(&mut conn)
+            .await
+            .expect("publish template");
+    }
+    sqlx::query("SELECT pg_advisory_unlock(715517)").execute(&mut conn).await.expect("unlock");
+    name
+}
+
 impl TestDatabase {
     async fn create() -> (Self, String) {
         match std::env::var("TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) {
             Some(admin_url) => {
+                let template = postgres_template(&admin_url).await;
                 let name = format!("crm_test_{}", Uuid::now_v7().simple());
                 let mut conn = connect_pg(&admin_url).await;
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&mut conn)
-                    .await
-                    .expect("create test database");
+                // Cloning fails while another clone of the same template is
+                // starting; retry briefly.
+                let mut attempt = 0;
+                loop {
+                    let created =
+                        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} TEMPLATE {template}")))
+                            .execute(&mut conn)
+                            .await;
+                    match created {
+                        Ok(_) => break,
+                        Err(e) if attempt < 50 => {
+                            attempt += 1;
+                            let _ = e;
+                            tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
+                        }
+                        Err(e) => panic!("create test database: {e}"),
+                    }
+                }
                 let url = replace_database(&admin_url, &name);
                 (TestDatabase::Postgres { admin_url, name }, url)
             }
             None => {
                 let dir = std::env::temp_dir().join("crm-tests");
                 std::fs::create_dir_all(&dir).expect("temp dir");
+                let template = sqlite_template(&dir).await;
                 let path = dir.join(format!("{}.db", Uuid::now_v7().simple()));
+                std::fs::copy(&template, &path).expect("copy the template");
                 let url = format!("sqlite://{}?mode=rwc", path.display());
                 (TestDatabase::Sqlite(path), url)
             }
