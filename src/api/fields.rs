@@ -87,3 +87,33 @@ pub fn non_negative(value: &crate::domain::Money) -> Result<(), ValidationError>
     }
     Ok(())
 }
+
+/// `from <= column < to` for a pair of optional time filters, each an
+/// RFC 3339 timestamp or a date; a bad value is a 422 naming its parameter.
+pub fn time_range<C: sea_orm::ColumnTrait>(
+    column: C,
+    from: (&str, Option<&str>),
+    to: (&str, Option<&str>),
+) -> crate::error::AppResult<sea_orm::Condition> {
+    let parse = |(field, value): (&str, Option<&str>)| {
+        value
+            .map(|text| {
+                crate::domain::time::parse_instant(text).ok_or_else(|| {
+                    crate::error::AppError::validation(
+                        field,
+                        "invalid_value",
+                        "must be an RFC 3339 timestamp or a date YYYY-MM-DD",
+                    )
+                })
+            })
+            .transpose()
+    };
+    let mut condition = sea_orm::Condition::all();
+    if let Some(from) = parse(from)? {
+        condition = condition.add(column.gte(from));
+    }
+    if let Some(to) = parse(to)? {
+        condition = condition.add(column.lt(to));
+    }
+    Ok(condition)
+}

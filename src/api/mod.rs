@@ -1,6 +1,7 @@
 //! The HTTP API: one module per resource (handlers, DTOs, services) plus
 //! the shared request/response machinery.
 
+pub mod activities;
 pub mod audit;
 pub mod auth;
 pub mod campaigns;
@@ -9,6 +10,7 @@ pub mod customers;
 pub mod etag;
 pub mod extract;
 pub mod fallback;
+pub mod feedback;
 pub mod fields;
 pub mod health;
 pub mod leads;
@@ -22,6 +24,7 @@ pub mod resource;
 pub mod respond;
 pub mod scope;
 pub mod teams;
+pub mod tickets;
 pub mod users;
 pub mod validation;
 
@@ -55,6 +58,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(leads::configure)
             .service(leads::convert)
             .configure(opportunities::configure)
+            .configure(activities::configure)
+            .configure(tickets::configure)
+            .configure(tickets::configure_actions)
+            .configure(feedback::configure)
             .service(opportunities::history)
             .service(audit::handlers::list_audit),
     );

@@ -4,7 +4,9 @@
 //! into through the `Resource` trait. `crud_handlers!` generates the
 //! documented HTTP handlers on top.
 
-use sea_orm::{Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -94,6 +96,17 @@ pub async fn ensure_reference<R: Resource>(
     })
 }
 
+/// A reference that only has to exist (not deleted), whoever may see it:
+/// a service agent opens a ticket for any customer.
+pub async fn ensure_exists<R: Resource>(db: &impl ConnectionTrait, id: Uuid, field: &str) -> AppResult<Model<R>> {
+    R::Entity::find()
+        .filter(<R::Entity as RecordEntity>::ID.eq(id))
+        .filter(<R::Entity as RecordEntity>::DELETED_AT.is_null())
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::validation(field, "not_found", format!("no {} with this id exists", R::NAME)))
+}
+
 pub async fn dto<R: Resource>(db: &impl ConnectionTrait, row: Model<R>) -> AppResult<R::Dto> {
     R::to_dtos(db, vec![row]).await?.pop().ok_or_else(|| AppError::internal("record vanished"))
 }
@@ -140,15 +153,30 @@ pub async fn update<R: Resource>(
     patch: R::Update,
     if_match: &IfMatch,
 ) -> AppResult<(i64, R::Dto)> {
+    change::<R>(db, caller, id, if_match, "update", async |txn, current| R::update(txn, caller, current, patch).await)
+        .await
+}
+
+/// Changes record `id` in one transaction: loads it within the caller's
+/// scope, checks `If-Match`, applies `apply`, and audits the difference
+/// under `action` (`update`, or an action such as `resolve`).
+pub async fn change<R: Resource>(
+    db: &DatabaseConnection,
+    caller: &AuthUser,
+    id: Uuid,
+    if_match: &IfMatch,
+    action: &str,
+    apply: impl AsyncFnOnce(&DatabaseTransaction, &Model<R>) -> AppResult<Model<R>>,
+) -> AppResult<(i64, R::Dto)> {
     let txn = db.begin().await?;
     let current = get::<R>(&txn, caller, id).await?;
     if_match.check(current.version())?;
     let before = to_value(&dto::<R>(&txn, current.clone()).await?)?;
-    let row = R::update(&txn, caller, &current, patch).await?;
+    let row = apply(&txn, &current).await?;
     let version = row.version();
     let updated = dto::<R>(&txn, row).await?;
     let changes = audit::diff(Some(&before), Some(&to_value(&updated)?));
-    audit::record(&txn, R::PLURAL, id, "update", Some(caller.id), changes).await?;
+    audit::record(&txn, R::PLURAL, id, action, Some(caller.id), changes).await?;
     txn.commit().await?;
     Ok((version, updated))
 }

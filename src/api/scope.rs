@@ -4,7 +4,8 @@
 //! - admins and analysts see every record (analysts only read);
 //! - managers see the records owned by the members of their team — the
 //!   teams they manage and the team they belong to — themselves included;
-//! - sales reps see the records they own.
+//! - everyone else sees the records they own (resources may widen this:
+//!   service agents see every ticket, marketing every lead).
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -37,18 +38,12 @@ pub fn team_members(caller: &AuthUser) -> SelectStatement {
         .to_owned()
 }
 
-/// A condition that matches no row.
-pub fn nothing() -> Condition {
-    Condition::all().add(Expr::cust("1 = 0"))
-}
-
 /// Rows whose owner column is in the caller's scope.
 pub fn owned<C: ColumnTrait>(caller: &AuthUser, owner: C) -> Condition {
     match caller.role {
         Role::Admin | Role::Analyst => Condition::all(),
         Role::Manager => Condition::any().add(owner.eq(caller.id)).add(owner.in_subquery(team_members(caller))),
-        Role::Sales => Condition::all().add(owner.eq(caller.id)),
-        Role::Marketing | Role::Service => nothing(),
+        Role::Sales | Role::Marketing | Role::Service => Condition::all().add(owner.eq(caller.id)),
     }
 }
 
@@ -84,6 +79,21 @@ pub async fn ensure_assignable(
             _ => "you can only assign records to yourself",
         };
         return Err(AppError::validation(field, "not_assignable", message));
+    }
+    Ok(())
+}
+
+/// An active user, for assignments anyone in the role may make (a ticket's
+/// assignee). A failure is a 422 naming `field`.
+pub async fn ensure_active_user(db: &impl ConnectionTrait, user_id: Uuid, field: &str) -> AppResult<()> {
+    let found = user::Entity::find()
+        .filter(user::Column::Id.eq(user_id))
+        .filter(user::Column::DeletedAt.is_null())
+        .filter(user::Column::Active.eq(true))
+        .count(db)
+        .await?;
+    if found == 0 {
+        return Err(AppError::validation(field, "not_found", "no active user with this id exists"));
     }
     Ok(())
 }

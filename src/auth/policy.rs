@@ -33,8 +33,17 @@ policy!(
 );
 policy!(
     /// Who may read customers and contacts (scoped to the records they own
-    /// or their team owns; analysts read everything).
-    CustomerReaders = [Admin, Manager, Sales, Analyst]
+    /// or their team owns, service agents to the customers their tickets
+    /// and feedback touch; analysts read everything).
+    CustomerReaders = [Admin, Manager, Sales, Service, Analyst]
+);
+policy!(
+    /// Who may read activities.
+    ActivityReaders = [Admin, Manager, Sales, Service, Analyst]
+);
+policy!(
+    /// Who may log and change activities.
+    ActivityWriters = [Admin, Manager, Sales, Service]
 );
 policy!(
     /// Who may create and change customers, contacts and orders.

@@ -14,5 +14,6 @@ mod openapi;
 mod orders;
 mod pipeline;
 mod products;
+mod service;
 mod teams;
 mod users;

@@ -47,8 +47,8 @@ pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Value {
     Value::Object(changes)
 }
 
-/// Appends an entry; call it inside the transaction of the change. An
-/// update that changed nothing leaves no entry.
+/// Appends an entry; call it inside the transaction of the change. A
+/// change that changed nothing leaves no entry.
 pub async fn record(
     db: &impl ConnectionTrait,
     resource: &str,
@@ -57,7 +57,7 @@ pub async fn record(
     actor_id: Option<Uuid>,
     changes: Value,
 ) -> AppResult<()> {
-    if action == "update" && changes.as_object().is_some_and(Map::is_empty) {
+    if action != "create" && action != "delete" && changes.as_object().is_some_and(Map::is_empty) {
         return Ok(());
     }
     audit_log::ActiveModel {

@@ -1,6 +1,7 @@
 //! Customers: validation, scope and persistence.
 
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Select,
 };
@@ -13,9 +14,11 @@ use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource};
 use crate::api::scope;
 use crate::auth::AuthUser;
+use crate::domain::Role;
 use crate::domain::enums::{CustomerKind, LifecycleStage, stored};
 use crate::error::{AppError, AppResult};
 use entity::customer::{self, Column, Entity};
+use entity::{feedback, ticket};
 
 pub struct Customers;
 
@@ -122,8 +125,23 @@ impl Resource for Customers {
         search: &[Column::Name, Column::Email, Column::Phone],
     };
 
+    /// Service agents see the customers their tickets and feedback touch;
+    /// everyone else the customers they (or their team) own.
     fn visible(caller: &AuthUser) -> Condition {
-        scope::owned(caller, Column::OwnerId)
+        if caller.role != Role::Service {
+            return scope::owned(caller, Column::OwnerId);
+        }
+        let with_tickets = Query::select()
+            .column(ticket::Column::CustomerId)
+            .from(ticket::Entity)
+            .and_where(ticket::Column::DeletedAt.is_null())
+            .to_owned();
+        let with_feedback = Query::select()
+            .column(feedback::Column::CustomerId)
+            .from(feedback::Entity)
+            .and_where(feedback::Column::DeletedAt.is_null())
+            .to_owned();
+        Condition::any().add(Column::Id.in_subquery(with_tickets)).add(Column::Id.in_subquery(with_feedback))
     }
 
     async fn create(db: &impl ConnectionTrait, caller: &AuthUser, input: CreateCustomer) -> AppResult<customer::Model> {

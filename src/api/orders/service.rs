@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::dto::{CreateOrder, Order, OrderItem, OrderItemInput, OrderListQuery, UpdateOrder};
 use crate::api::customers::service::Customers;
-use crate::api::fields::{clean, created_at, patch_text};
+use crate::api::fields::{clean, created_at, patch_text, time_range};
 use crate::api::list::{ListCommon, ListSpec, RecordModel, SortKind, time_value};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource, ensure_reference};
@@ -19,7 +19,7 @@ use crate::api::scope;
 use crate::auth::AuthUser;
 use crate::domain::Money;
 use crate::domain::enums::{OrderStatus, stored};
-use crate::domain::time::{now, parse_instant, truncate};
+use crate::domain::time::{now, truncate};
 use crate::error::{AppError, AppResult, FieldError};
 use entity::order::{self, Column, Entity};
 use entity::{order_item, product};
@@ -63,16 +63,11 @@ impl ListQuery<Entity> for OrderListQuery {
         if let Some(region) = &self.region {
             select = select.filter(Column::Region.eq(region.trim()));
         }
-        for (field, value, lower) in
-            [("ordered_from", &self.ordered_from, true), ("ordered_to", &self.ordered_to, false)]
-        {
-            if let Some(text) = value {
-                let at = parse_instant(text).ok_or_else(|| {
-                    AppError::validation(field, "invalid_value", "must be an RFC 3339 timestamp or a date YYYY-MM-DD")
-                })?;
-                select = select.filter(if lower { Column::OrderedAt.gte(at) } else { Column::OrderedAt.lt(at) });
-            }
-        }
+        select = select.filter(time_range(
+            Column::OrderedAt,
+            ("ordered_from", self.ordered_from.as_deref()),
+            ("ordered_to", self.ordered_to.as_deref()),
+        )?);
         Ok(select)
     }
 }
