@@ -23,6 +23,8 @@ pub mod record;
 pub mod resource;
 pub mod respond;
 pub mod scope;
+pub mod targets;
+pub mod tasks;
 pub mod teams;
 pub mod tickets;
 pub mod users;
@@ -62,6 +64,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(tickets::configure)
             .configure(tickets::configure_actions)
             .configure(feedback::configure)
+            .configure(targets::configure)
+            .configure(tasks::configure)
             .service(opportunities::history)
             .service(audit::handlers::list_audit),
     );

@@ -97,3 +97,19 @@ pub async fn ensure_active_user(db: &impl ConnectionTrait, user_id: Uuid, field:
     }
     Ok(())
 }
+
+/// Rows whose team column is a team of the caller's (one they manage or
+/// belong to).
+pub fn my_teams<C: ColumnTrait>(caller: &AuthUser, team: C) -> Condition {
+    let managed = Query::select()
+        .column(team::Column::Id)
+        .from(team::Entity)
+        .and_where(Expr::col(team::Column::ManagerId).eq(caller.id))
+        .to_owned();
+    let own = Query::select()
+        .column(user::Column::TeamId)
+        .from(user::Entity)
+        .and_where(Expr::col(user::Column::Id).eq(caller.id))
+        .to_owned();
+    Condition::any().add(team.in_subquery(managed)).add(team.in_subquery(own))
+}

@@ -13,6 +13,7 @@ mod health;
 mod openapi;
 mod orders;
 mod pipeline;
+mod planning;
 mod products;
 mod service;
 mod teams;
