@@ -141,8 +141,8 @@ impl MigrationTrait for Migration {
             ],
         )
         .await?;
-        index(manager, "campaign_members", &["campaign_id", "customer_id"], true).await?;
-        index(manager, "campaign_members", &["campaign_id", "lead_id"], true).await?;
+        index(manager, "campaign_members", &["campaign_id", "customer_id"], false).await?;
+        index(manager, "campaign_members", &["campaign_id", "lead_id"], false).await?;
 
         record_table(
             manager,

@@ -57,6 +57,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(products::configure)
             .configure(orders::configure)
             .configure(campaigns::configure)
+            .configure(campaigns::members::configure)
             .configure(leads::configure)
             .service(leads::convert)
             .configure(opportunities::configure)

@@ -121,8 +121,21 @@ pub async fn list<R: Resource>(db: &DatabaseConnection, caller: &AuthUser, query
 where
     R::Dto: utoipa::ToSchema,
 {
+    list_where::<R>(db, caller, query, Condition::all()).await
+}
+
+/// A list narrowed by `within` as well (a sub-resource's parent).
+pub async fn list_where<R: Resource>(
+    db: &DatabaseConnection,
+    caller: &AuthUser,
+    query: &R::Query,
+    within: Condition,
+) -> AppResult<Page<R::Dto>>
+where
+    R::Dto: utoipa::ToSchema,
+{
     let common = query.common()?;
-    let select = query.filter(R::Entity::find().filter(R::visible(caller)))?;
+    let select = query.filter(R::Entity::find().filter(R::visible(caller)).filter(within))?;
     let (rows, next_cursor, total) = fetch_page(db, select, &common, &R::LIST).await?;
     Ok(Page { data: R::to_dtos(db, rows).await?, next_cursor, total })
 }

@@ -85,3 +85,7 @@ policy!(
     /// Who may read and change tasks (their own, or their team's).
     TaskUsers = [Admin, Manager, Sales, Marketing, Service]
 );
+policy!(
+    /// Who may read campaign members.
+    MarketingReaders = [Admin, Manager, Marketing, Analyst]
+);

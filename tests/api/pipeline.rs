@@ -271,3 +271,62 @@ async fn imported_opportunities_keep_their_history_and_times() {
     reply.assert_problem(422);
     assert_eq!(reply.error_fields(), vec!["stage_history"]);
 }
+
+#[tokio::test]
+async fn campaign_members_are_added_once_and_follow_lead_conversion() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (_, marketer) = app.user_with_role(&admin, "marketing", None).await;
+    let spring = create(&app, &marketer, "campaigns", json!({"name": "Spring", "start_date": "2025-03-01"})).await;
+    let autumn = create(&app, &marketer, "campaigns", json!({"name": "Autumn", "start_date": "2025-09-01"})).await;
+    let customer = create(&app, &admin, "customers", json!({"name": "Acme"})).await;
+    let lead = create(&app, &marketer, "leads", json!({"name": "Zhao", "campaign_id": spring})).await;
+    let members = format!("/api/v1/campaigns/{spring}/members");
+
+    let added = app.post(&members, Some(&marketer), &json!({"customer_id": customer, "status": "participated"})).await;
+    assert_eq!(added.status, 201, "{}", added.text);
+    let customer_member = added.body["id"].as_str().unwrap().to_string();
+    assert_eq!(added.header("location"), Some(format!("{members}/{customer_member}").as_str()));
+    let lead_member = create_member(&app, &marketer, &members, json!({"lead_id": lead})).await;
+
+    let again = app.post(&members, Some(&marketer), &json!({"customer_id": customer})).await;
+    again.assert_problem(409);
+    assert_eq!(again.error_fields(), vec!["customer_id"]);
+    let both = app.post(&members, Some(&marketer), &json!({"customer_id": customer, "lead_id": lead})).await;
+    both.assert_problem(422);
+    // The same customer may join another campaign.
+    assert_eq!(
+        app.post(&format!("/api/v1/campaigns/{autumn}/members"), Some(&marketer), &json!({"customer_id": customer}))
+            .await
+            .status,
+        201
+    );
+
+    let listed = app.get(&members, Some(&marketer)).await;
+    assert_eq!(listed.body["data"].as_array().unwrap().len(), 2);
+    let participated = app.get(&format!("{members}?status=participated"), Some(&marketer)).await;
+    assert_eq!(participated.body["data"].as_array().unwrap().len(), 1);
+    app.get(&format!("/api/v1/campaigns/{autumn}/members/{lead_member}"), Some(&marketer)).await.assert_problem(404);
+
+    // Converting the lead converts its membership.
+    let converted = app.post(&format!("/api/v1/leads/{lead}/convert"), Some(&admin), &json!({})).await;
+    assert_eq!(converted.status, 200, "{}", converted.text);
+    assert_eq!(app.get(&format!("{members}/{lead_member}"), Some(&marketer)).await.body["status"], "converted");
+
+    let patched =
+        app.patch(&format!("{members}/{customer_member}"), Some(&marketer), &json!({"status": "converted"})).await;
+    assert_eq!(patched.body["status"], "converted");
+    assert_eq!(app.delete(&format!("{members}/{customer_member}"), Some(&marketer)).await.status, 204);
+    assert_eq!(app.get(&members, Some(&marketer)).await.body["data"].as_array().unwrap().len(), 1);
+    // A removed member can be added again.
+    assert_eq!(app.post(&members, Some(&marketer), &json!({"customer_id": customer})).await.status, 201);
+    // Sales reps do not manage campaign members.
+    let (_, rep) = app.user_with_role(&admin, "sales", None).await;
+    app.get(&members, Some(&rep)).await.assert_problem(403);
+}
+
+async fn create_member(app: &crate::helpers::TestApp, token: &str, path: &str, body: serde_json::Value) -> String {
+    let reply = app.post(path, Some(token), &body).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    reply.body["id"].as_str().unwrap().to_string()
+}
