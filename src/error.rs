@@ -276,8 +276,12 @@ fn is_unavailable(err: &DbErr) -> bool {
             let code = db.code().unwrap_or_default();
             // PostgreSQL: connection exceptions (08), operator intervention
             // (57P0x: shutdown, cannot connect now), too many connections.
-            // SQLite: BUSY (5) and LOCKED (6) after the busy timeout.
-            code.starts_with("08") || code.starts_with("57P") || code == "53300" || code == "5" || code == "6"
+            // SQLite: BUSY (5) and LOCKED (6), with their extended codes,
+            // after the busy timeout.
+            code.starts_with("08")
+                || code.starts_with("57P")
+                || code == "53300"
+                || matches!(code.parse::<i32>(), Ok(c) if c & 0xff == 5 || c & 0xff == 6)
         }
         _ => false,
     }

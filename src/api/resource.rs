@@ -4,9 +4,7 @@
 //! into through the `Resource` trait. `crud_handlers!` generates the
 //! documented HTTP handlers on top.
 
-use sea_orm::{
-    Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -149,7 +147,7 @@ pub async fn create<R: Resource>(
     caller: &AuthUser,
     input: R::Create,
 ) -> AppResult<(Uuid, i64, R::Dto)> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let row = R::create(&txn, caller, input).await?;
     let (id, version) = (row.id(), row.version());
     let created = dto::<R>(&txn, row).await?;
@@ -181,7 +179,7 @@ pub async fn change<R: Resource>(
     action: &str,
     apply: impl AsyncFnOnce(&DatabaseTransaction, &Model<R>) -> AppResult<Model<R>>,
 ) -> AppResult<(i64, R::Dto)> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = get::<R>(&txn, caller, id).await?;
     if_match.check(current.version())?;
     let before = to_value(&dto::<R>(&txn, current.clone()).await?)?;
@@ -200,7 +198,7 @@ pub async fn delete<R: Resource>(
     id: Uuid,
     if_match: &IfMatch,
 ) -> AppResult<()> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = get::<R>(&txn, caller, id).await?;
     if_match.check(current.version())?;
     R::before_delete(&txn, caller, &current).await?;

@@ -6,6 +6,7 @@ mod helpers;
 
 mod auth;
 mod cli;
+mod concurrency;
 mod contacts;
 mod customers;
 mod errors;

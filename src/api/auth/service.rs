@@ -10,9 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Duration;
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -85,7 +83,7 @@ pub async fn login(state: &AppState, email: &str, password_text: String) -> AppR
         Some(user) if password_ok && user.active => user,
         _ => return Err(invalid_credentials()),
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let at = now();
     user::Entity::update_many()
         .col_expr(user::Column::LastLoginAt, Expr::value(at))
@@ -99,7 +97,7 @@ pub async fn login(state: &AppState, email: &str, password_text: String) -> AppR
 }
 
 pub async fn refresh(state: &AppState, token: &str) -> AppResult<TokenResponse> {
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let stored = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(hash_token(token)))
         .one(&txn)

@@ -4,7 +4,6 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Select,
-    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -238,7 +237,7 @@ pub async fn convert(
     input: ConvertLead,
     if_match: &IfMatch,
 ) -> AppResult<(i64, ConversionResult)> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = resource::get::<Leads>(&txn, caller, id).await?;
     if_match.check(current.version)?;
     if current.status == LeadStatus::Converted.as_str() {

@@ -2,7 +2,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, TransactionTrait,
+    QueryFilter,
 };
 use uuid::Uuid;
 
@@ -90,7 +90,7 @@ pub async fn update(
     patch: UpdateTeam,
     if_match: &IfMatch,
 ) -> AppResult<team::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = get(&txn, id).await?;
     if_match.check(current.version)?;
     if let Some(Some(manager_id)) = patch.manager_id {
@@ -113,7 +113,7 @@ pub async fn update(
 
 /// Soft-deletes a team that has no members left.
 pub async fn delete(db: &DatabaseConnection, id: Uuid, if_match: &IfMatch) -> AppResult<()> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = get(&txn, id).await?;
     if_match.check(current.version)?;
     let members = user::Entity::find()

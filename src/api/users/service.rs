@@ -3,7 +3,7 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, TransactionTrait,
+    PaginatorTrait, QueryFilter,
 };
 use uuid::Uuid;
 
@@ -167,7 +167,7 @@ pub async fn update(
         Some(p) => Some(password::hash(p).await?),
         None => None,
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = get(&txn, caller, id).await?;
     if_match.check(current.version)?;
     if let Some(Some(team_id)) = patch.team_id {
@@ -221,7 +221,7 @@ pub async fn delete(
     if id == caller.id {
         return Err(AppError::Conflict { detail: "You cannot delete yourself.".into(), errors: vec![] });
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = get(&txn, caller, id).await?;
     if_match.check(current.version)?;
     if current.role == Role::Admin.as_str() && current.active && other_active_admins(&txn, id).await? == 0 {
