@@ -11,6 +11,7 @@ mod contacts;
 mod customers;
 mod errors;
 mod health;
+mod matrix;
 mod openapi;
 mod orders;
 mod pipeline;
