@@ -43,3 +43,19 @@ async fn teams_are_managed_by_admins_and_readable_by_everyone() {
     assert_eq!(app.delete(&format!("/api/v1/teams/{empty}"), Some(&admin)).await.status, 204);
     app.get(&format!("/api/v1/teams/{empty}"), Some(&admin)).await.assert_problem(404);
 }
+
+#[tokio::test]
+async fn teams_crud() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (manager, _) = app.user_with_role(&admin, "manager", None).await;
+    crate::helpers::exercise_crud(
+        &app,
+        &admin,
+        "teams",
+        &[json!({"name": "North", "manager_id": manager}), json!({"name": "South", "manager_id": manager}), json!({"name": "West"})],
+        (&format!("manager_id={manager}"), 2),
+        &json!({"name": "North-East"}),
+    )
+    .await;
+}

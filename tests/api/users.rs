@@ -269,3 +269,25 @@ async fn managers_see_their_team_only_and_cannot_write() {
     app.get(&format!("/api/v1/users/{west_rep}"), Some(&manager)).await.assert_problem(404);
     app.patch(&format!("/api/v1/users/{east_rep}"), Some(&manager), &json!({"name": "X"})).await.assert_problem(403);
 }
+
+#[tokio::test]
+async fn users_crud() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    crate::helpers::exercise_crud(
+        &app,
+        &admin,
+        "users",
+        &[
+            json!({"name": "A", "email": "a@example.com", "password": "long enough", "role": "sales"}),
+            json!({"name": "B", "email": "b@example.com", "password": "long enough", "role": "service"}),
+            json!({"name": "C", "email": "c@example.com", "password": "long enough", "role": "sales"}),
+        ],
+        ("role=sales", 2),
+        &json!({"name": "A. Renamed"}),
+    )
+    .await;
+    // The audit trail never holds a password or its hash.
+    let audit = app.get("/api/v1/audit?resource=users", Some(&admin)).await;
+    assert!(!audit.text.contains("password") && !audit.text.contains("argon2"), "{}", audit.text);
+}

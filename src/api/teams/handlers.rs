@@ -46,11 +46,11 @@ pub async fn list_teams(
 )]
 #[post("/teams")]
 pub async fn create_team(
-    _auth: Authorized<AdminOnly>,
+    auth: Authorized<AdminOnly>,
     state: web::Data<AppState>,
     body: Json<CreateTeam>,
 ) -> AppResult<HttpResponse> {
-    let team = service::create(&state.db, body.0).await?;
+    let team = service::create_audited(&state.db, &auth, body.0).await?;
     let location = format!("/api/v1/teams/{}", team.id);
     Ok(respond::record(StatusCode::CREATED, team.version, Some(location), &Team::from(team)))
 }
@@ -91,13 +91,13 @@ pub async fn get_team(
 )]
 #[patch("/teams/{id}")]
 pub async fn update_team(
-    _auth: Authorized<AdminOnly>,
+    auth: Authorized<AdminOnly>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     if_match: IfMatch,
     body: Json<UpdateTeam>,
 ) -> AppResult<HttpResponse> {
-    let team = service::update(&state.db, id.into_inner(), body.0, &if_match).await?;
+    let team = service::update(&state.db, &auth, id.into_inner(), body.0, &if_match).await?;
     Ok(respond::record(StatusCode::OK, team.version, None, &Team::from(team)))
 }
 
@@ -120,11 +120,11 @@ pub async fn update_team(
 )]
 #[delete("/teams/{id}")]
 pub async fn delete_team(
-    _auth: Authorized<AdminOnly>,
+    auth: Authorized<AdminOnly>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
-    service::delete(&state.db, id.into_inner(), &if_match).await?;
+    service::delete(&state.db, &auth, id.into_inner(), &if_match).await?;
     Ok(HttpResponse::NoContent().finish())
 }

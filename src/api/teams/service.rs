@@ -6,10 +6,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::dto::{CreateTeam, TeamListQuery, UpdateTeam};
+use super::dto::{CreateTeam, Team, TeamListQuery, UpdateTeam};
+use crate::api::audit;
 use crate::api::etag::IfMatch;
 use crate::api::list::{ListSpec, RecordModel, SortKind, fetch_page, time_value};
 use crate::api::record::{find_live, soft_delete_guarded, update_guarded};
+use crate::auth::AuthUser;
 use crate::domain::time::now;
 use crate::error::{AppError, AppResult};
 use entity::team::{self, Column, Entity as Teams};
@@ -68,6 +70,20 @@ pub async fn create(db: &impl ConnectionTrait, input: CreateTeam) -> AppResult<t
     Ok(model.insert(db).await?)
 }
 
+fn snapshot(model: &team::Model) -> serde_json::Value {
+    serde_json::to_value(Team::from(model.clone())).unwrap_or_default()
+}
+
+/// Creates a team on behalf of `caller`, audited.
+pub async fn create_audited(db: &DatabaseConnection, caller: &AuthUser, input: CreateTeam) -> AppResult<team::Model> {
+    let txn = crate::db::begin_write(db).await?;
+    let created = create(&txn, input).await?;
+    audit::record(&txn, "teams", created.id, "create", Some(caller.id), audit::diff(None, Some(&snapshot(&created))))
+        .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> AppResult<team::Model> {
     find_live::<Teams>(db, id, "team").await
 }
@@ -86,6 +102,7 @@ pub async fn list(
 
 pub async fn update(
     db: &DatabaseConnection,
+    caller: &AuthUser,
     id: Uuid,
     patch: UpdateTeam,
     if_match: &IfMatch,
@@ -107,12 +124,14 @@ pub async fn update(
         model.external_id = Set(external_id);
     }
     let updated = update_guarded(&txn, model, id, current.version).await?;
+    let changes = audit::diff(Some(&snapshot(&current)), Some(&snapshot(&updated)));
+    audit::record(&txn, "teams", id, "update", Some(caller.id), changes).await?;
     txn.commit().await?;
     Ok(updated)
 }
 
 /// Soft-deletes a team that has no members left.
-pub async fn delete(db: &DatabaseConnection, id: Uuid, if_match: &IfMatch) -> AppResult<()> {
+pub async fn delete(db: &DatabaseConnection, caller: &AuthUser, id: Uuid, if_match: &IfMatch) -> AppResult<()> {
     let txn = crate::db::begin_write(db).await?;
     let current = get(&txn, id).await?;
     if_match.check(current.version)?;
@@ -128,6 +147,7 @@ pub async fn delete(db: &DatabaseConnection, id: Uuid, if_match: &IfMatch) -> Ap
         });
     }
     soft_delete_guarded::<Teams>(&txn, id, current.version, vec![]).await?;
+    audit::record(&txn, "teams", id, "delete", Some(caller.id), audit::diff(Some(&snapshot(&current)), None)).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -47,11 +47,11 @@ pub async fn list_users(
 )]
 #[post("/users")]
 pub async fn create_user(
-    _auth: Authorized<AdminOnly>,
+    auth: Authorized<AdminOnly>,
     state: web::Data<AppState>,
     body: Json<CreateUser>,
 ) -> AppResult<HttpResponse> {
-    let user = service::create(&state.db, body.0).await?;
+    let user = service::create_audited(&state.db, &auth, body.0).await?;
     let location = format!("/api/v1/users/{}", user.id);
     Ok(respond::record(StatusCode::CREATED, user.version, Some(location), &User::from(user)))
 }

@@ -7,7 +7,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::dto::{CreateUser, UpdateUser, UserListQuery};
+use super::dto::{CreateUser, UpdateUser, User, UserListQuery};
+use crate::api::audit;
 use crate::api::list::{ListSpec, RecordModel, SortKind, fetch_page, time_value};
 use crate::api::record::{soft_delete_guarded, update_guarded};
 use crate::api::scope;
@@ -125,6 +126,20 @@ pub async fn create(db: &impl ConnectionTrait, input: CreateUser) -> AppResult<u
     Ok(model.insert(db).await?)
 }
 
+fn snapshot(model: &user::Model) -> serde_json::Value {
+    serde_json::to_value(User::from(model.clone())).unwrap_or_default()
+}
+
+/// Creates a user on behalf of `caller`, audited.
+pub async fn create_audited(db: &DatabaseConnection, caller: &AuthUser, input: CreateUser) -> AppResult<user::Model> {
+    let txn = crate::db::begin_write(db).await?;
+    let created = create(&txn, input).await?;
+    audit::record(&txn, "users", created.id, "create", Some(caller.id), audit::diff(None, Some(&snapshot(&created))))
+        .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
 pub async fn get(db: &impl ConnectionTrait, caller: &AuthUser, id: Uuid) -> AppResult<user::Model> {
     Users::find_by_id(id)
         .filter(Column::DeletedAt.is_null())
@@ -206,6 +221,8 @@ pub async fn update(
     if sign_out {
         revoke_sessions(&txn, id).await?;
     }
+    let changes = audit::diff(Some(&snapshot(&current)), Some(&snapshot(&updated)));
+    audit::record(&txn, "users", id, "update", Some(caller.id), changes).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -229,6 +246,7 @@ pub async fn delete(
     }
     soft_delete_guarded::<Users>(&txn, id, current.version, vec![(Column::Active, Expr::value(false))]).await?;
     revoke_sessions(&txn, id).await?;
+    audit::record(&txn, "users", id, "delete", Some(caller.id), audit::diff(Some(&snapshot(&current)), None)).await?;
     txn.commit().await?;
     Ok(())
 }
