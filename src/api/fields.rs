@@ -71,7 +71,7 @@ pub fn clean_tags(tags: Vec<String>) -> Vec<String> {
 
 /// The creation time: given by an importing integration, or now.
 pub fn created_at(given: Option<DateTime<Utc>>) -> DateTime<Utc> {
-    given.map(|t| crate::domain::time::truncate(t)).unwrap_or_else(now)
+    given.map(crate::domain::time::truncate).unwrap_or_else(now)
 }
 
 /// Digits of a phone number as people write it ("+86 (10) 1234-5678"),
