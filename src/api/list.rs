@@ -11,13 +11,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoCondition};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::record::RecordEntity;
+use super::record::{RecordEntity, id_of};
 use crate::domain::time::parse_instant;
 use crate::error::{AppError, AppResult};
 
@@ -152,12 +153,26 @@ pub enum SortKind {
     Text,
 }
 
-/// What a resource's list allows: its sortable fields and the columns `q`
-/// searches. The shared filters use the record columns of `E`.
+/// What a resource's list allows: the fields it sorts by besides
+/// `created_at` and `updated_at`, and the columns `q` searches. The shared
+/// filters use the record columns of `E`.
 pub struct ListSpec<E: RecordEntity> {
-    pub sortable: &'static [(&'static str, SortKind)],
-    pub column: fn(&str) -> Option<E::Column>,
+    pub sortable: &'static [(&'static str, SortKind, E::Column)],
     pub search: &'static [E::Column],
+}
+
+impl<E: RecordEntity> ListSpec<E> {
+    fn sort_field(&self, name: &str) -> Option<(SortKind, E::Column)> {
+        match name {
+            "created_at" => Some((SortKind::Time, E::CREATED_AT)),
+            "updated_at" => Some((SortKind::Time, E::UPDATED_AT)),
+            _ => self.sortable.iter().find(|(n, _, _)| *n == name).map(|(_, kind, column)| (*kind, *column)),
+        }
+    }
+
+    fn sort_names(&self) -> Vec<&'static str> {
+        ["created_at", "updated_at"].into_iter().chain(self.sortable.iter().map(|(n, _, _)| *n)).collect()
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -170,12 +185,13 @@ struct Cursor {
     id: Uuid,
 }
 
-/// What the shared machinery reads out of a record's model: its id, its
-/// version (the `ETag`) and the value of a sort field (for cursors).
-pub trait RecordModel {
-    fn sort_value(&self, field: &str) -> String;
-    fn id(&self) -> Uuid;
-    fn version(&self) -> i64;
+/// The value of a sort column in a row, as a cursor carries it.
+fn cursor_value(value: sea_orm::Value) -> String {
+    match value {
+        sea_orm::Value::String(Some(text)) => text,
+        sea_orm::Value::ChronoDateTimeUtc(Some(time)) => time_value(&time),
+        _ => String::new(),
+    }
 }
 
 fn invalid_cursor() -> AppError {
@@ -208,7 +224,7 @@ pub async fn fetch_page<E>(
 ) -> AppResult<(Vec<E::Model>, Option<String>, Option<u64>)>
 where
     E: RecordEntity,
-    E::Model: RecordModel + Sync,
+    E::Model: Sync,
 {
     if !common.include_deleted {
         select = select.filter(E::DELETED_AT.is_null());
@@ -242,13 +258,11 @@ where
         Some(f) => (true, f),
         None => (false, sort.strip_prefix('+').unwrap_or(&sort)),
     };
-    let allowed: Vec<&str> = spec.sortable.iter().map(|(name, _)| *name).collect();
-    let (Some(column), Some((_, kind))) = ((spec.column)(field), spec.sortable.iter().find(|(n, _)| *n == field))
-    else {
+    let Some((kind, column)) = spec.sort_field(field) else {
         return Err(AppError::validation(
             "sort",
             "invalid_value",
-            format!("must be one of {} (with an optional `-` prefix)", allowed.join(", ")),
+            format!("must be one of {} (with an optional `-` prefix)", spec.sort_names().join(", ")),
         ));
     };
 
@@ -282,7 +296,7 @@ where
     let next_cursor = if rows.len() as u64 > common.limit {
         rows.truncate(common.limit as usize);
         rows.last().map(|last| {
-            let cursor = Cursor { s: sort.clone(), v: last.sort_value(field), id: last.id() };
+            let cursor = Cursor { s: sort.clone(), v: cursor_value(last.get(column)), id: id_of::<E>(last) };
             URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
         })
     } else {

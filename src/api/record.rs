@@ -3,7 +3,7 @@
 //! updates (optimistic concurrency) and soft deletes.
 
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, QueryFilter, Value};
 use uuid::Uuid;
 
 use crate::domain::time::now;
@@ -28,6 +28,22 @@ macro_rules! record_entity {
             const DELETED_AT: Self::Column = entity::$module::Column::DeletedAt;
         }
     )*};
+}
+
+/// The id of a record's row.
+pub fn id_of<E: RecordEntity>(row: &E::Model) -> Uuid {
+    match row.get(E::ID) {
+        Value::Uuid(Some(id)) => id,
+        _ => Uuid::nil(),
+    }
+}
+
+/// The version (the `ETag`) of a record's row.
+pub fn version_of<E: RecordEntity>(row: &E::Model) -> i64 {
+    match row.get(E::VERSION) {
+        Value::BigInt(Some(version)) => version,
+        _ => 0,
+    }
 }
 
 record_entity!(

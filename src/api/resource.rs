@@ -13,8 +13,8 @@ use validator::Validate;
 
 use super::audit;
 use super::etag::IfMatch;
-use super::list::{ListCommon, ListSpec, Page, RecordModel, fetch_page};
-use super::record::{RecordEntity, soft_delete_guarded};
+use super::list::{ListCommon, ListSpec, Page, fetch_page};
+use super::record::{RecordEntity, id_of, soft_delete_guarded, version_of};
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
 
@@ -29,7 +29,7 @@ pub trait ListQuery<E: EntityTrait> {
 
 #[allow(async_fn_in_trait)]
 pub trait Resource: 'static {
-    type Entity: RecordEntity<Model: RecordModel + Sync + Send + Clone>;
+    type Entity: RecordEntity<Model: Sync + Send + Clone>;
     type Dto: Serialize + Send;
     type Create: DeserializeOwned + Validate;
     type Update: DeserializeOwned + Validate;
@@ -111,7 +111,7 @@ pub async fn dto<R: Resource>(db: &impl ConnectionTrait, row: Model<R>) -> AppRe
 
 pub async fn read<R: Resource>(db: &DatabaseConnection, caller: &AuthUser, id: Uuid) -> AppResult<(i64, R::Dto)> {
     let row = get::<R>(db, caller, id).await?;
-    let version = row.version();
+    let version = version_of::<R::Entity>(&row);
     Ok((version, dto::<R>(db, row).await?))
 }
 
@@ -149,7 +149,7 @@ pub async fn create<R: Resource>(
 ) -> AppResult<(Uuid, i64, R::Dto)> {
     let txn = crate::db::begin_write(db).await?;
     let row = R::create(&txn, caller, input).await?;
-    let (id, version) = (row.id(), row.version());
+    let (id, version) = (id_of::<R::Entity>(&row), version_of::<R::Entity>(&row));
     let created = dto::<R>(&txn, row).await?;
     audit::record(&txn, R::PLURAL, id, "create", Some(caller.id), audit::diff(None, Some(&to_value(&created)?)))
         .await?;
@@ -181,10 +181,10 @@ pub async fn change<R: Resource>(
 ) -> AppResult<(i64, R::Dto)> {
     let txn = crate::db::begin_write(db).await?;
     let current = get::<R>(&txn, caller, id).await?;
-    if_match.check(current.version())?;
+    if_match.check(version_of::<R::Entity>(&current))?;
     let before = to_value(&dto::<R>(&txn, current.clone()).await?)?;
     let row = apply(&txn, &current).await?;
-    let version = row.version();
+    let version = version_of::<R::Entity>(&row);
     let updated = dto::<R>(&txn, row).await?;
     let changes = audit::diff(Some(&before), Some(&to_value(&updated)?));
     audit::record(&txn, R::PLURAL, id, action, Some(caller.id), changes).await?;
@@ -200,10 +200,10 @@ pub async fn delete<R: Resource>(
 ) -> AppResult<()> {
     let txn = crate::db::begin_write(db).await?;
     let current = get::<R>(&txn, caller, id).await?;
-    if_match.check(current.version())?;
+    if_match.check(version_of::<R::Entity>(&current))?;
     R::before_delete(&txn, caller, &current).await?;
     let before = to_value(&dto::<R>(&txn, current.clone()).await?)?;
-    soft_delete_guarded::<R::Entity>(&txn, id, current.version(), vec![]).await?;
+    soft_delete_guarded::<R::Entity>(&txn, id, version_of::<R::Entity>(&current), vec![]).await?;
     audit::record(&txn, R::PLURAL, id, "delete", Some(caller.id), audit::diff(Some(&before), None)).await?;
     txn.commit().await?;
     Ok(())

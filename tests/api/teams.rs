@@ -53,7 +53,11 @@ async fn teams_crud() {
         &app,
         &admin,
         "teams",
-        &[json!({"name": "North", "manager_id": manager}), json!({"name": "South", "manager_id": manager}), json!({"name": "West"})],
+        &[
+            json!({"name": "North", "manager_id": manager}),
+            json!({"name": "South", "manager_id": manager}),
+            json!({"name": "West"}),
+        ],
         (&format!("manager_id={manager}"), 2),
         &json!({"name": "North-East"}),
     )

@@ -8,7 +8,7 @@ use super::dto::{Activity, ActivityListQuery, CreateActivity, UpdateActivity};
 use crate::api::contacts::service::Contacts;
 use crate::api::customers::service::Customers;
 use crate::api::fields::{clean, created_at, patch_opt, patch_text, time_range};
-use crate::api::list::{ListCommon, ListSpec, RecordModel, SortKind, time_value};
+use crate::api::list::{ListCommon, ListSpec, SortKind};
 use crate::api::opportunities::service::Opportunities;
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource, ensure_reference};
@@ -20,22 +20,6 @@ use crate::error::{AppError, AppResult};
 use entity::activity::{self, Column, Entity};
 
 pub struct Activities;
-
-impl RecordModel for activity::Model {
-    fn sort_value(&self, field: &str) -> String {
-        match field {
-            "occurred_at" => time_value(&self.occurred_at),
-            "updated_at" => time_value(&self.updated_at),
-            _ => time_value(&self.created_at),
-        }
-    }
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
 
 impl ListQuery<Entity> for ActivityListQuery {
     fn common(&self) -> AppResult<ListCommon> {
@@ -76,16 +60,8 @@ impl Resource for Activities {
 
     const NAME: &'static str = "activity";
     const PLURAL: &'static str = "activities";
-    const LIST: ListSpec<Entity> = ListSpec {
-        sortable: &[("created_at", SortKind::Time), ("updated_at", SortKind::Time), ("occurred_at", SortKind::Time)],
-        column: |name| match name {
-            "created_at" => Some(Column::CreatedAt),
-            "updated_at" => Some(Column::UpdatedAt),
-            "occurred_at" => Some(Column::OccurredAt),
-            _ => None,
-        },
-        search: &[Column::Subject],
-    };
+    const LIST: ListSpec<Entity> =
+        ListSpec { sortable: &[("occurred_at", SortKind::Time, Column::OccurredAt)], search: &[Column::Subject] };
 
     fn visible(caller: &AuthUser) -> Condition {
         scope::owned(caller, Column::OwnerId)

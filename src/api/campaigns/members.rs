@@ -20,7 +20,7 @@ use crate::api::etag::IfMatch;
 use crate::api::extract::{Json, Query};
 use crate::api::fields::created_at;
 use crate::api::leads::service::Leads;
-use crate::api::list::{ListCommon, ListSpec, Page, RecordModel, SortKind, time_value};
+use crate::api::list::{ListCommon, ListSpec, Page};
 use crate::api::patch::required;
 use crate::api::record::update_guarded;
 use crate::api::resource::{self, ListQuery, Resource, ensure_exists};
@@ -95,21 +95,6 @@ crate::list_query! {
 
 pub struct Members;
 
-impl RecordModel for campaign_member::Model {
-    fn sort_value(&self, field: &str) -> String {
-        match field {
-            "updated_at" => time_value(&self.updated_at),
-            _ => time_value(&self.created_at),
-        }
-    }
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
-
 impl ListQuery<Entity> for MemberListQuery {
     fn common(&self) -> AppResult<ListCommon> {
         MemberListQuery::common(self)
@@ -132,15 +117,7 @@ impl Resource for Members {
 
     const NAME: &'static str = "campaign member";
     const PLURAL: &'static str = "campaign_members";
-    const LIST: ListSpec<Entity> = ListSpec {
-        sortable: &[("created_at", SortKind::Time), ("updated_at", SortKind::Time)],
-        column: |name| match name {
-            "created_at" => Some(Column::CreatedAt),
-            "updated_at" => Some(Column::UpdatedAt),
-            _ => None,
-        },
-        search: &[],
-    };
+    const LIST: ListSpec<Entity> = ListSpec { sortable: &[], search: &[] };
 
     fn visible(_caller: &AuthUser) -> Condition {
         Condition::all()

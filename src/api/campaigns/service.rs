@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::dto::{Campaign, CampaignListQuery, CreateCampaign, UpdateCampaign};
 use crate::api::fields::{clean, created_at, patch_text};
-use crate::api::list::{ListCommon, ListSpec, RecordModel, SortKind, time_value};
+use crate::api::list::{ListCommon, ListSpec, SortKind};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource};
 use crate::auth::AuthUser;
@@ -17,22 +17,6 @@ use crate::error::{AppError, AppResult};
 use entity::campaign::{self, Column, Entity};
 
 pub struct Campaigns;
-
-impl RecordModel for campaign::Model {
-    fn sort_value(&self, field: &str) -> String {
-        match field {
-            "name" => self.name.clone(),
-            "updated_at" => time_value(&self.updated_at),
-            _ => time_value(&self.created_at),
-        }
-    }
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
 
 impl ListQuery<Entity> for CampaignListQuery {
     fn common(&self) -> AppResult<ListCommon> {
@@ -66,16 +50,8 @@ impl Resource for Campaigns {
 
     const NAME: &'static str = "campaign";
     const PLURAL: &'static str = "campaigns";
-    const LIST: ListSpec<Entity> = ListSpec {
-        sortable: &[("created_at", SortKind::Time), ("updated_at", SortKind::Time), ("name", SortKind::Text)],
-        column: |name| match name {
-            "created_at" => Some(Column::CreatedAt),
-            "updated_at" => Some(Column::UpdatedAt),
-            "name" => Some(Column::Name),
-            _ => None,
-        },
-        search: &[Column::Name],
-    };
+    const LIST: ListSpec<Entity> =
+        ListSpec { sortable: &[("name", SortKind::Text, Column::Name)], search: &[Column::Name] };
 
     fn visible(_caller: &AuthUser) -> Condition {
         Condition::all()

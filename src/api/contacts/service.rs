@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::dto::{Contact, ContactListQuery, CreateContact, UpdateContact};
 use crate::api::customers::service::Customers;
 use crate::api::fields::{clean, created_at, patch_text};
-use crate::api::list::{ListCommon, ListSpec, RecordModel, SortKind, time_value};
+use crate::api::list::{ListCommon, ListSpec, SortKind};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource, ensure_reference};
 use crate::auth::AuthUser;
@@ -17,22 +17,6 @@ use entity::contact::{self, Column, Entity};
 use entity::customer;
 
 pub struct Contacts;
-
-impl RecordModel for contact::Model {
-    fn sort_value(&self, field: &str) -> String {
-        match field {
-            "name" => self.name.clone(),
-            "updated_at" => time_value(&self.updated_at),
-            _ => time_value(&self.created_at),
-        }
-    }
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
 
 impl ListQuery<Entity> for ContactListQuery {
     fn common(&self) -> AppResult<ListCommon> {
@@ -79,13 +63,7 @@ impl Resource for Contacts {
     const NAME: &'static str = "contact";
     const PLURAL: &'static str = "contacts";
     const LIST: ListSpec<Entity> = ListSpec {
-        sortable: &[("created_at", SortKind::Time), ("updated_at", SortKind::Time), ("name", SortKind::Text)],
-        column: |name| match name {
-            "created_at" => Some(Column::CreatedAt),
-            "updated_at" => Some(Column::UpdatedAt),
-            "name" => Some(Column::Name),
-            _ => None,
-        },
+        sortable: &[("name", SortKind::Text, Column::Name)],
         search: &[Column::Name, Column::Email, Column::Phone],
     };
 

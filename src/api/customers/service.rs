@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::dto::{CreateCustomer, Customer, CustomerListQuery, UpdateCustomer};
 use crate::api::fields::{clean, clean_tags, created_at, patch_opt, patch_text, phone_digits};
-use crate::api::list::{ListCommon, ListSpec, RecordModel, SortKind, time_value};
+use crate::api::list::{ListCommon, ListSpec, SortKind};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource};
 use crate::api::scope;
@@ -21,22 +21,6 @@ use entity::customer::{self, Column, Entity};
 use entity::{feedback, ticket};
 
 pub struct Customers;
-
-impl RecordModel for customer::Model {
-    fn sort_value(&self, field: &str) -> String {
-        match field {
-            "name" => self.name.clone(),
-            "updated_at" => time_value(&self.updated_at),
-            _ => time_value(&self.created_at),
-        }
-    }
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
 
 impl ListQuery<Entity> for CustomerListQuery {
     fn common(&self) -> AppResult<ListCommon> {
@@ -115,13 +99,7 @@ impl Resource for Customers {
     const NAME: &'static str = "customer";
     const PLURAL: &'static str = "customers";
     const LIST: ListSpec<Entity> = ListSpec {
-        sortable: &[("created_at", SortKind::Time), ("updated_at", SortKind::Time), ("name", SortKind::Text)],
-        column: |name| match name {
-            "created_at" => Some(Column::CreatedAt),
-            "updated_at" => Some(Column::UpdatedAt),
-            "name" => Some(Column::Name),
-            _ => None,
-        },
+        sortable: &[("name", SortKind::Text, Column::Name)],
         search: &[Column::Name, Column::Email, Column::Phone],
     };
 

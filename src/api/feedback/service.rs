@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::dto::{CreateFeedback, Feedback, FeedbackListQuery, UpdateFeedback};
 use crate::api::customers::service::Customers;
 use crate::api::fields::{clean, created_at, patch_text, time_range};
-use crate::api::list::{ListCommon, ListSpec, RecordModel, SortKind, time_value};
+use crate::api::list::{ListCommon, ListSpec, SortKind};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource, ensure_exists};
 use crate::auth::AuthUser;
@@ -16,22 +16,6 @@ use crate::error::{AppError, AppResult};
 use entity::feedback::{self, Column, Entity};
 
 pub struct FeedbackResource;
-
-impl RecordModel for feedback::Model {
-    fn sort_value(&self, field: &str) -> String {
-        match field {
-            "submitted_at" => time_value(&self.submitted_at),
-            "updated_at" => time_value(&self.updated_at),
-            _ => time_value(&self.created_at),
-        }
-    }
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
 
 impl ListQuery<Entity> for FeedbackListQuery {
     fn common(&self) -> AppResult<ListCommon> {
@@ -80,16 +64,8 @@ impl Resource for FeedbackResource {
 
     const NAME: &'static str = "feedback";
     const PLURAL: &'static str = "feedback";
-    const LIST: ListSpec<Entity> = ListSpec {
-        sortable: &[("created_at", SortKind::Time), ("updated_at", SortKind::Time), ("submitted_at", SortKind::Time)],
-        column: |name| match name {
-            "created_at" => Some(Column::CreatedAt),
-            "updated_at" => Some(Column::UpdatedAt),
-            "submitted_at" => Some(Column::SubmittedAt),
-            _ => None,
-        },
-        search: &[Column::Comment],
-    };
+    const LIST: ListSpec<Entity> =
+        ListSpec { sortable: &[("submitted_at", SortKind::Time, Column::SubmittedAt)], search: &[Column::Comment] };
 
     /// Survey answers are visible to everyone who may read them.
     fn visible(_caller: &AuthUser) -> Condition {

@@ -14,7 +14,7 @@ use crate::api::customers::dto::CreateCustomer;
 use crate::api::customers::service::Customers;
 use crate::api::etag::IfMatch;
 use crate::api::fields::{clean, created_at, patch_text};
-use crate::api::list::{ListCommon, ListSpec, RecordModel, SortKind, time_value};
+use crate::api::list::{ListCommon, ListSpec, SortKind};
 use crate::api::opportunities::dto::CreateOpportunity;
 use crate::api::opportunities::service::Opportunities;
 use crate::api::record::update_guarded;
@@ -29,22 +29,6 @@ use entity::campaign_member;
 use entity::lead::{self, Column, Entity};
 
 pub struct Leads;
-
-impl RecordModel for lead::Model {
-    fn sort_value(&self, field: &str) -> String {
-        match field {
-            "name" => self.name.clone(),
-            "updated_at" => time_value(&self.updated_at),
-            _ => time_value(&self.created_at),
-        }
-    }
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
 
 impl ListQuery<Entity> for LeadListQuery {
     fn common(&self) -> AppResult<ListCommon> {
@@ -82,13 +66,7 @@ impl Resource for Leads {
     const NAME: &'static str = "lead";
     const PLURAL: &'static str = "leads";
     const LIST: ListSpec<Entity> = ListSpec {
-        sortable: &[("created_at", SortKind::Time), ("updated_at", SortKind::Time), ("name", SortKind::Text)],
-        column: |name| match name {
-            "created_at" => Some(Column::CreatedAt),
-            "updated_at" => Some(Column::UpdatedAt),
-            "name" => Some(Column::Name),
-            _ => None,
-        },
+        sortable: &[("name", SortKind::Text, Column::Name)],
         search: &[Column::Name, Column::Email, Column::Phone, Column::Company],
     };
 

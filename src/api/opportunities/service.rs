@@ -14,7 +14,7 @@ use crate::api::audit;
 use crate::api::campaigns::service::Campaigns;
 use crate::api::customers::service::Customers;
 use crate::api::fields::{clean, created_at, patch_text};
-use crate::api::list::{ListCommon, ListSpec, RecordModel, SortKind, time_value};
+use crate::api::list::{ListCommon, ListSpec, SortKind};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource, ensure_reference};
 use crate::api::scope;
@@ -27,22 +27,6 @@ use entity::opportunity::{self, Column, Entity};
 use entity::stage_history;
 
 pub struct Opportunities;
-
-impl RecordModel for opportunity::Model {
-    fn sort_value(&self, field: &str) -> String {
-        match field {
-            "name" => self.name.clone(),
-            "updated_at" => time_value(&self.updated_at),
-            _ => time_value(&self.created_at),
-        }
-    }
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
 
 impl ListQuery<Entity> for OpportunityListQuery {
     fn common(&self) -> AppResult<ListCommon> {
@@ -140,16 +124,8 @@ impl Resource for Opportunities {
 
     const NAME: &'static str = "opportunity";
     const PLURAL: &'static str = "opportunities";
-    const LIST: ListSpec<Entity> = ListSpec {
-        sortable: &[("created_at", SortKind::Time), ("updated_at", SortKind::Time), ("name", SortKind::Text)],
-        column: |name| match name {
-            "created_at" => Some(Column::CreatedAt),
-            "updated_at" => Some(Column::UpdatedAt),
-            "name" => Some(Column::Name),
-            _ => None,
-        },
-        search: &[Column::Name],
-    };
+    const LIST: ListSpec<Entity> =
+        ListSpec { sortable: &[("name", SortKind::Text, Column::Name)], search: &[Column::Name] };
 
     fn visible(caller: &AuthUser) -> Condition {
         scope::owned(caller, Column::OwnerId)

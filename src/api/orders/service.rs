@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::dto::{CreateOrder, Order, OrderItem, OrderItemInput, OrderListQuery, UpdateOrder};
 use crate::api::customers::service::Customers;
 use crate::api::fields::{clean, created_at, patch_text, time_range};
-use crate::api::list::{ListCommon, ListSpec, RecordModel, SortKind, time_value};
+use crate::api::list::{ListCommon, ListSpec, SortKind};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource, ensure_reference};
 use crate::api::scope;
@@ -25,22 +25,6 @@ use entity::order::{self, Column, Entity};
 use entity::{order_item, product};
 
 pub struct Orders;
-
-impl RecordModel for order::Model {
-    fn sort_value(&self, field: &str) -> String {
-        match field {
-            "ordered_at" => time_value(&self.ordered_at),
-            "updated_at" => time_value(&self.updated_at),
-            _ => time_value(&self.created_at),
-        }
-    }
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
 
 impl ListQuery<Entity> for OrderListQuery {
     fn common(&self) -> AppResult<ListCommon> {
@@ -164,13 +148,7 @@ impl Resource for Orders {
     const NAME: &'static str = "order";
     const PLURAL: &'static str = "orders";
     const LIST: ListSpec<Entity> = ListSpec {
-        sortable: &[("created_at", SortKind::Time), ("updated_at", SortKind::Time), ("ordered_at", SortKind::Time)],
-        column: |name| match name {
-            "created_at" => Some(Column::CreatedAt),
-            "updated_at" => Some(Column::UpdatedAt),
-            "ordered_at" => Some(Column::OrderedAt),
-            _ => None,
-        },
+        sortable: &[("ordered_at", SortKind::Time, Column::OrderedAt)],
         search: &[Column::Channel, Column::Region, Column::ExternalId],
     };
 

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::dto::{CreateProduct, Product, ProductListQuery, UpdateProduct};
 use crate::api::fields::{clean, created_at, patch_text};
-use crate::api::list::{ListCommon, ListSpec, RecordModel, SortKind, time_value};
+use crate::api::list::{ListCommon, ListSpec, SortKind};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource};
 use crate::auth::AuthUser;
@@ -15,23 +15,6 @@ use crate::error::{AppError, AppResult};
 use entity::product::{self, Column, Entity};
 
 pub struct Products;
-
-impl RecordModel for product::Model {
-    fn sort_value(&self, field: &str) -> String {
-        match field {
-            "name" => self.name.clone(),
-            "sku" => self.sku.clone(),
-            "updated_at" => time_value(&self.updated_at),
-            _ => time_value(&self.created_at),
-        }
-    }
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
 
 impl ListQuery<Entity> for ProductListQuery {
     fn common(&self) -> AppResult<ListCommon> {
@@ -78,19 +61,7 @@ impl Resource for Products {
     const NAME: &'static str = "product";
     const PLURAL: &'static str = "products";
     const LIST: ListSpec<Entity> = ListSpec {
-        sortable: &[
-            ("created_at", SortKind::Time),
-            ("updated_at", SortKind::Time),
-            ("name", SortKind::Text),
-            ("sku", SortKind::Text),
-        ],
-        column: |name| match name {
-            "created_at" => Some(Column::CreatedAt),
-            "updated_at" => Some(Column::UpdatedAt),
-            "name" => Some(Column::Name),
-            "sku" => Some(Column::Sku),
-            _ => None,
-        },
+        sortable: &[("name", SortKind::Text, Column::Name), ("sku", SortKind::Text, Column::Sku)],
         search: &[Column::Name, Column::Sku],
     };
 

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::dto::{CreateTarget, Target, TargetListQuery, TargetValue, UpdateTarget};
 use crate::api::fields::{clean, created_at, patch_text};
-use crate::api::list::{ListCommon, ListSpec, RecordModel, SortKind, time_value};
+use crate::api::list::{ListCommon, ListSpec};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource};
 use crate::api::scope;
@@ -21,21 +21,6 @@ use entity::target::{self, Column, Entity};
 use entity::team;
 
 pub struct Targets;
-
-impl RecordModel for target::Model {
-    fn sort_value(&self, field: &str) -> String {
-        match field {
-            "updated_at" => time_value(&self.updated_at),
-            _ => time_value(&self.created_at),
-        }
-    }
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
 
 impl ListQuery<Entity> for TargetListQuery {
     fn common(&self) -> AppResult<ListCommon> {
@@ -103,15 +88,7 @@ impl Resource for Targets {
 
     const NAME: &'static str = "target";
     const PLURAL: &'static str = "targets";
-    const LIST: ListSpec<Entity> = ListSpec {
-        sortable: &[("created_at", SortKind::Time), ("updated_at", SortKind::Time)],
-        column: |name| match name {
-            "created_at" => Some(Column::CreatedAt),
-            "updated_at" => Some(Column::UpdatedAt),
-            _ => None,
-        },
-        search: &[],
-    };
+    const LIST: ListSpec<Entity> = ListSpec { sortable: &[], search: &[] };
 
     /// Everyone sees their own and their team's targets; managers their
     /// team members' too.

@@ -10,7 +10,7 @@ use crate::api::contacts::service::Contacts;
 use crate::api::customers::service::Customers;
 use crate::api::fields::{clean, created_at, patch_opt, patch_text, time_range};
 use crate::api::leads::service::Leads;
-use crate::api::list::{ListCommon, ListSpec, RecordModel, SortKind, time_value};
+use crate::api::list::{ListCommon, ListSpec};
 use crate::api::opportunities::service::Opportunities;
 use crate::api::orders::service::Orders;
 use crate::api::record::update_guarded;
@@ -24,21 +24,6 @@ use crate::error::{AppError, AppResult};
 use entity::task::{self, Column, Entity};
 
 pub struct Tasks;
-
-impl RecordModel for task::Model {
-    fn sort_value(&self, field: &str) -> String {
-        match field {
-            "updated_at" => time_value(&self.updated_at),
-            _ => time_value(&self.created_at),
-        }
-    }
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
 
 impl ListQuery<Entity> for TaskListQuery {
     fn common(&self) -> AppResult<ListCommon> {
@@ -89,15 +74,7 @@ impl Resource for Tasks {
 
     const NAME: &'static str = "task";
     const PLURAL: &'static str = "tasks";
-    const LIST: ListSpec<Entity> = ListSpec {
-        sortable: &[("created_at", SortKind::Time), ("updated_at", SortKind::Time)],
-        column: |name| match name {
-            "created_at" => Some(Column::CreatedAt),
-            "updated_at" => Some(Column::UpdatedAt),
-            _ => None,
-        },
-        search: &[Column::Title],
-    };
+    const LIST: ListSpec<Entity> = ListSpec { sortable: &[], search: &[Column::Title] };
 
     fn visible(caller: &AuthUser) -> Condition {
         scope::owned(caller, Column::AssigneeId)

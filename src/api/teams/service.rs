@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::dto::{CreateTeam, Team, TeamListQuery, UpdateTeam};
 use crate::api::audit;
 use crate::api::etag::IfMatch;
-use crate::api::list::{ListSpec, RecordModel, SortKind, fetch_page, time_value};
+use crate::api::list::{ListSpec, SortKind, fetch_page};
 use crate::api::record::{find_live, soft_delete_guarded, update_guarded};
 use crate::auth::AuthUser;
 use crate::domain::time::now;
@@ -17,32 +17,7 @@ use crate::error::{AppError, AppResult};
 use entity::team::{self, Column, Entity as Teams};
 use entity::user;
 
-impl RecordModel for team::Model {
-    fn sort_value(&self, field: &str) -> String {
-        match field {
-            "name" => self.name.clone(),
-            "updated_at" => time_value(&self.updated_at),
-            _ => time_value(&self.created_at),
-        }
-    }
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
-
-const LIST: ListSpec<Teams> = ListSpec {
-    sortable: &[("created_at", SortKind::Time), ("updated_at", SortKind::Time), ("name", SortKind::Text)],
-    column: |name| match name {
-        "created_at" => Some(Column::CreatedAt),
-        "updated_at" => Some(Column::UpdatedAt),
-        "name" => Some(Column::Name),
-        _ => None,
-    },
-    search: &[Column::Name],
-};
+const LIST: ListSpec<Teams> = ListSpec { sortable: &[("name", SortKind::Text, Column::Name)], search: &[Column::Name] };
 
 async fn ensure_manager_exists(db: &impl ConnectionTrait, manager_id: Uuid) -> AppResult<()> {
     let found = user::Entity::find_by_id(manager_id).filter(user::Column::DeletedAt.is_null()).count(db).await?;

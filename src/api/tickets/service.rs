@@ -10,7 +10,7 @@ use super::dto::{CreateTicket, RateTicket, Ticket, TicketListQuery, UpdateTicket
 use crate::api::customers::service::Customers;
 use crate::api::etag::IfMatch;
 use crate::api::fields::{clean, created_at, patch_text};
-use crate::api::list::{ListCommon, ListSpec, RecordModel, SortKind, time_value};
+use crate::api::list::{ListCommon, ListSpec};
 use crate::api::record::update_guarded;
 use crate::api::resource::{self, ListQuery, Resource, ensure_exists};
 use crate::api::scope;
@@ -22,21 +22,6 @@ use crate::error::{AppError, AppResult};
 use entity::ticket::{self, Column, Entity};
 
 pub struct Tickets;
-
-impl RecordModel for ticket::Model {
-    fn sort_value(&self, field: &str) -> String {
-        match field {
-            "updated_at" => time_value(&self.updated_at),
-            _ => time_value(&self.created_at),
-        }
-    }
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
 
 impl ListQuery<Entity> for TicketListQuery {
     fn common(&self) -> AppResult<ListCommon> {
@@ -134,15 +119,7 @@ impl Resource for Tickets {
 
     const NAME: &'static str = "ticket";
     const PLURAL: &'static str = "tickets";
-    const LIST: ListSpec<Entity> = ListSpec {
-        sortable: &[("created_at", SortKind::Time), ("updated_at", SortKind::Time)],
-        column: |name| match name {
-            "created_at" => Some(Column::CreatedAt),
-            "updated_at" => Some(Column::UpdatedAt),
-            _ => None,
-        },
-        search: &[Column::Subject],
-    };
+    const LIST: ListSpec<Entity> = ListSpec { sortable: &[], search: &[Column::Subject] };
 
     /// Service agents work on every ticket; managers on their team's and
     /// the unassigned ones.

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::dto::{CreateUser, UpdateUser, User, UserListQuery};
 use crate::api::audit;
-use crate::api::list::{ListSpec, RecordModel, SortKind, fetch_page, time_value};
+use crate::api::list::{ListSpec, SortKind, fetch_page};
 use crate::api::record::{soft_delete_guarded, update_guarded};
 use crate::api::scope;
 use crate::auth::{AuthUser, password};
@@ -19,37 +19,8 @@ use crate::error::{AppError, AppResult};
 use entity::user::{self, Column, Entity as Users};
 use entity::{refresh_token, team};
 
-impl RecordModel for user::Model {
-    fn sort_value(&self, field: &str) -> String {
-        match field {
-            "name" => self.name.clone(),
-            "email" => self.email.clone(),
-            "updated_at" => time_value(&self.updated_at),
-            _ => time_value(&self.created_at),
-        }
-    }
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
-
 const LIST: ListSpec<Users> = ListSpec {
-    sortable: &[
-        ("created_at", SortKind::Time),
-        ("updated_at", SortKind::Time),
-        ("name", SortKind::Text),
-        ("email", SortKind::Text),
-    ],
-    column: |name| match name {
-        "created_at" => Some(Column::CreatedAt),
-        "updated_at" => Some(Column::UpdatedAt),
-        "name" => Some(Column::Name),
-        "email" => Some(Column::Email),
-        _ => None,
-    },
+    sortable: &[("name", SortKind::Text, Column::Name), ("email", SortKind::Text, Column::Email)],
     search: &[Column::Name, Column::Email],
 };
 
