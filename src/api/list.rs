@@ -71,8 +71,8 @@ macro_rules! list_query {
             $($(#[$fmeta])* pub $field: $ty,)*
         }
 
-        impl $name {
-            pub fn common(&self) -> $crate::error::AppResult<$crate::api::list::ListCommon> {
+        impl $crate::api::list::CommonParams for $name {
+            fn common(&self) -> $crate::error::AppResult<$crate::api::list::ListCommon> {
                 $crate::api::list::ListCommon::parse(
                     self.limit,
                     self.cursor.as_deref(),
@@ -87,6 +87,11 @@ macro_rules! list_query {
             }
         }
     };
+}
+
+/// Lists' shared parameters, implemented by `list_query!`.
+pub trait CommonParams {
+    fn common(&self) -> AppResult<ListCommon>;
 }
 
 /// The shared list parameters, parsed.

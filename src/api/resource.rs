@@ -13,7 +13,7 @@ use validator::Validate;
 
 use super::audit;
 use super::etag::IfMatch;
-use super::list::{ListCommon, ListSpec, Page, fetch_page};
+use super::list::{CommonParams, ListSpec, Page, fetch_page};
 use super::record::{RecordEntity, id_of, soft_delete_guarded, version_of};
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
@@ -21,8 +21,7 @@ use crate::error::{AppError, AppResult};
 pub type Model<R> = <<R as Resource>::Entity as EntityTrait>::Model;
 
 /// The list parameters of a resource: the shared ones and its filters.
-pub trait ListQuery<E: EntityTrait> {
-    fn common(&self) -> AppResult<ListCommon>;
+pub trait ListQuery<E: EntityTrait>: CommonParams {
     /// Adds the resource's own filters.
     fn filter(&self, select: sea_orm::Select<E>) -> AppResult<sea_orm::Select<E>>;
 }

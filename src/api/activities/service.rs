@@ -8,7 +8,7 @@ use super::dto::{Activity, ActivityListQuery, CreateActivity, UpdateActivity};
 use crate::api::contacts::service::Contacts;
 use crate::api::customers::service::Customers;
 use crate::api::fields::{clean, created_at, patch_opt, patch_text, time_range};
-use crate::api::list::{ListCommon, ListSpec, SortKind};
+use crate::api::list::{ListSpec, SortKind};
 use crate::api::opportunities::service::Opportunities;
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource, ensure_reference};
@@ -22,10 +22,6 @@ use entity::activity::{self, Column, Entity};
 pub struct Activities;
 
 impl ListQuery<Entity> for ActivityListQuery {
-    fn common(&self) -> AppResult<ListCommon> {
-        ActivityListQuery::common(self)
-    }
-
     fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
         if let Some(kind) = self.activity_type {
             select = select.filter(Column::ActivityType.eq(kind.as_str()));

@@ -20,7 +20,7 @@ use crate::api::etag::IfMatch;
 use crate::api::extract::{Json, Query};
 use crate::api::fields::created_at;
 use crate::api::leads::service::Leads;
-use crate::api::list::{ListCommon, ListSpec, Page};
+use crate::api::list::{ListSpec, Page};
 use crate::api::patch::required;
 use crate::api::record::update_guarded;
 use crate::api::resource::{self, ListQuery, Resource, ensure_exists};
@@ -96,10 +96,6 @@ crate::list_query! {
 pub struct Members;
 
 impl ListQuery<Entity> for MemberListQuery {
-    fn common(&self) -> AppResult<ListCommon> {
-        MemberListQuery::common(self)
-    }
-
     fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
         if let Some(status) = self.status {
             select = select.filter(Column::Status.eq(status.as_str()));

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::dto::{Campaign, CampaignListQuery, CreateCampaign, UpdateCampaign};
 use crate::api::fields::{clean, created_at, patch_text};
-use crate::api::list::{ListCommon, ListSpec, SortKind};
+use crate::api::list::{ListSpec, SortKind};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource};
 use crate::auth::AuthUser;
@@ -19,10 +19,6 @@ use entity::campaign::{self, Column, Entity};
 pub struct Campaigns;
 
 impl ListQuery<Entity> for CampaignListQuery {
-    fn common(&self) -> AppResult<ListCommon> {
-        CampaignListQuery::common(self)
-    }
-
     fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
         if let Some(status) = self.status {
             select = select.filter(Column::Status.eq(status.as_str()));

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::dto::{Contact, ContactListQuery, CreateContact, UpdateContact};
 use crate::api::customers::service::Customers;
 use crate::api::fields::{clean, created_at, patch_text};
-use crate::api::list::{ListCommon, ListSpec, SortKind};
+use crate::api::list::{ListSpec, SortKind};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource, ensure_reference};
 use crate::auth::AuthUser;
@@ -19,10 +19,6 @@ use entity::customer;
 pub struct Contacts;
 
 impl ListQuery<Entity> for ContactListQuery {
-    fn common(&self) -> AppResult<ListCommon> {
-        ContactListQuery::common(self)
-    }
-
     fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
         if let Some(customer_id) = self.customer_id {
             select = select.filter(Column::CustomerId.eq(customer_id));

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::dto::{CreateCustomer, Customer, CustomerListQuery, UpdateCustomer};
 use crate::api::fields::{clean, clean_tags, created_at, patch_opt, patch_text, phone_digits};
-use crate::api::list::{ListCommon, ListSpec, SortKind};
+use crate::api::list::{ListSpec, SortKind};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource};
 use crate::api::scope;
@@ -23,10 +23,6 @@ use entity::{feedback, ticket};
 pub struct Customers;
 
 impl ListQuery<Entity> for CustomerListQuery {
-    fn common(&self) -> AppResult<ListCommon> {
-        CustomerListQuery::common(self)
-    }
-
     fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
         if let Some(owner_id) = self.owner_id {
             select = select.filter(Column::OwnerId.eq(owner_id));

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::dto::{CreateFeedback, Feedback, FeedbackListQuery, UpdateFeedback};
 use crate::api::customers::service::Customers;
 use crate::api::fields::{clean, created_at, patch_text, time_range};
-use crate::api::list::{ListCommon, ListSpec, SortKind};
+use crate::api::list::{ListSpec, SortKind};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource, ensure_exists};
 use crate::auth::AuthUser;
@@ -18,10 +18,6 @@ use entity::feedback::{self, Column, Entity};
 pub struct FeedbackResource;
 
 impl ListQuery<Entity> for FeedbackListQuery {
-    fn common(&self) -> AppResult<ListCommon> {
-        FeedbackListQuery::common(self)
-    }
-
     fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
         if let Some(customer_id) = self.customer_id {
             select = select.filter(Column::CustomerId.eq(customer_id));

@@ -14,7 +14,7 @@ use crate::api::customers::dto::CreateCustomer;
 use crate::api::customers::service::Customers;
 use crate::api::etag::IfMatch;
 use crate::api::fields::{clean, created_at, patch_text};
-use crate::api::list::{ListCommon, ListSpec, SortKind};
+use crate::api::list::{ListSpec, SortKind};
 use crate::api::opportunities::dto::CreateOpportunity;
 use crate::api::opportunities::service::Opportunities;
 use crate::api::record::update_guarded;
@@ -31,10 +31,6 @@ use entity::lead::{self, Column, Entity};
 pub struct Leads;
 
 impl ListQuery<Entity> for LeadListQuery {
-    fn common(&self) -> AppResult<ListCommon> {
-        LeadListQuery::common(self)
-    }
-
     fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
         if let Some(owner_id) = self.owner_id {
             select = select.filter(Column::OwnerId.eq(owner_id));

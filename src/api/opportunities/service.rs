@@ -14,7 +14,7 @@ use crate::api::audit;
 use crate::api::campaigns::service::Campaigns;
 use crate::api::customers::service::Customers;
 use crate::api::fields::{clean, created_at, patch_text};
-use crate::api::list::{ListCommon, ListSpec, SortKind};
+use crate::api::list::{ListSpec, SortKind};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource, ensure_reference};
 use crate::api::scope;
@@ -29,10 +29,6 @@ use entity::stage_history;
 pub struct Opportunities;
 
 impl ListQuery<Entity> for OpportunityListQuery {
-    fn common(&self) -> AppResult<ListCommon> {
-        OpportunityListQuery::common(self)
-    }
-
     fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
         if let Some(customer_id) = self.customer_id {
             select = select.filter(Column::CustomerId.eq(customer_id));

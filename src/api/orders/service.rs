@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::dto::{CreateOrder, Order, OrderItem, OrderItemInput, OrderListQuery, UpdateOrder};
 use crate::api::customers::service::Customers;
 use crate::api::fields::{clean, created_at, patch_text, time_range};
-use crate::api::list::{ListCommon, ListSpec, SortKind};
+use crate::api::list::{ListSpec, SortKind};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource, ensure_reference};
 use crate::api::scope;
@@ -27,10 +27,6 @@ use entity::{order_item, product};
 pub struct Orders;
 
 impl ListQuery<Entity> for OrderListQuery {
-    fn common(&self) -> AppResult<ListCommon> {
-        OrderListQuery::common(self)
-    }
-
     fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
         if let Some(customer_id) = self.customer_id {
             select = select.filter(Column::CustomerId.eq(customer_id));

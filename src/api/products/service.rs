@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::dto::{CreateProduct, Product, ProductListQuery, UpdateProduct};
 use crate::api::fields::{clean, created_at, patch_text};
-use crate::api::list::{ListCommon, ListSpec, SortKind};
+use crate::api::list::{ListSpec, SortKind};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource};
 use crate::auth::AuthUser;
@@ -17,10 +17,6 @@ use entity::product::{self, Column, Entity};
 pub struct Products;
 
 impl ListQuery<Entity> for ProductListQuery {
-    fn common(&self) -> AppResult<ListCommon> {
-        ProductListQuery::common(self)
-    }
-
     fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
         if let Some(category) = &self.category {
             select = select.filter(Column::Category.eq(category.trim()));

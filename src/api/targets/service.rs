@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::dto::{CreateTarget, Target, TargetListQuery, TargetValue, UpdateTarget};
 use crate::api::fields::{clean, created_at, patch_text};
-use crate::api::list::{ListCommon, ListSpec};
+use crate::api::list::ListSpec;
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource};
 use crate::api::scope;
@@ -23,10 +23,6 @@ use entity::team;
 pub struct Targets;
 
 impl ListQuery<Entity> for TargetListQuery {
-    fn common(&self) -> AppResult<ListCommon> {
-        TargetListQuery::common(self)
-    }
-
     fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
         if let Some(owner_id) = self.owner_id {
             select = select.filter(Column::OwnerId.eq(owner_id));

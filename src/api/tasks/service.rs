@@ -10,7 +10,7 @@ use crate::api::contacts::service::Contacts;
 use crate::api::customers::service::Customers;
 use crate::api::fields::{clean, created_at, patch_opt, patch_text, time_range};
 use crate::api::leads::service::Leads;
-use crate::api::list::{ListCommon, ListSpec};
+use crate::api::list::ListSpec;
 use crate::api::opportunities::service::Opportunities;
 use crate::api::orders::service::Orders;
 use crate::api::record::update_guarded;
@@ -26,10 +26,6 @@ use entity::task::{self, Column, Entity};
 pub struct Tasks;
 
 impl ListQuery<Entity> for TaskListQuery {
-    fn common(&self) -> AppResult<ListCommon> {
-        TaskListQuery::common(self)
-    }
-
     fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
         if let Some(assignee_id) = self.assignee_id {
             select = select.filter(Column::AssigneeId.eq(assignee_id));

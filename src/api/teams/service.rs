@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::dto::{CreateTeam, Team, TeamListQuery, UpdateTeam};
 use crate::api::audit;
 use crate::api::etag::IfMatch;
-use crate::api::list::{ListSpec, SortKind, fetch_page};
+use crate::api::list::{CommonParams, ListSpec, SortKind, fetch_page};
 use crate::api::record::{find_live, soft_delete_guarded, update_guarded};
 use crate::auth::AuthUser;
 use crate::domain::time::now;

@@ -10,7 +10,7 @@ use super::dto::{CreateTicket, RateTicket, Ticket, TicketListQuery, UpdateTicket
 use crate::api::customers::service::Customers;
 use crate::api::etag::IfMatch;
 use crate::api::fields::{clean, created_at, patch_text};
-use crate::api::list::{ListCommon, ListSpec};
+use crate::api::list::ListSpec;
 use crate::api::record::update_guarded;
 use crate::api::resource::{self, ListQuery, Resource, ensure_exists};
 use crate::api::scope;
@@ -24,10 +24,6 @@ use entity::ticket::{self, Column, Entity};
 pub struct Tickets;
 
 impl ListQuery<Entity> for TicketListQuery {
-    fn common(&self) -> AppResult<ListCommon> {
-        TicketListQuery::common(self)
-    }
-
     fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
         if let Some(customer_id) = self.customer_id {
             select = select.filter(Column::CustomerId.eq(customer_id));

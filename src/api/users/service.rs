@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::dto::{CreateUser, UpdateUser, User, UserListQuery};
 use crate::api::audit;
-use crate::api::list::{ListSpec, SortKind, fetch_page};
+use crate::api::list::{CommonParams, ListSpec, SortKind, fetch_page};
 use crate::api::record::{soft_delete_guarded, update_guarded};
 use crate::api::scope;
 use crate::auth::{AuthUser, password};
