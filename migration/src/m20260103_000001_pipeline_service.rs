@@ -143,6 +143,8 @@ impl MigrationTrait for Migration {
         .await?;
         index(manager, "campaign_members", &["campaign_id", "customer_id"], false).await?;
         index(manager, "campaign_members", &["campaign_id", "lead_id"], false).await?;
+        index(manager, "campaign_members", &["customer_id"], false).await?;
+        index(manager, "campaign_members", &["lead_id"], false).await?;
 
         record_table(
             manager,
