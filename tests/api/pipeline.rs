@@ -313,11 +313,43 @@ async fn campaign_members_are_added_once_and_follow_lead_conversion() {
     assert_eq!(converted.status, 200, "{}", converted.text);
     assert_eq!(app.get(&format!("{members}/{lead_member}"), Some(&marketer)).await.body["status"], "converted");
 
-    let patched =
-        app.patch(&format!("{members}/{customer_member}"), Some(&marketer), &json!({"status": "converted"})).await;
+    // Two pages by cursor.
+    let page1 = app.get(&format!("{members}?limit=1&sort=created_at"), Some(&marketer)).await;
+    let cursor = page1.body["next_cursor"].as_str().unwrap().to_string();
+    let page2 = app.get(&format!("{members}?limit=1&sort=created_at&cursor={cursor}"), Some(&marketer)).await;
+    assert_eq!(page1.body["data"][0]["id"], customer_member.as_str());
+    assert_eq!(page2.body["data"][0]["id"], lead_member.as_str());
+    assert_eq!(page2.body["next_cursor"], json!(null));
+
+    let member = format!("{members}/{customer_member}");
+    let stale = app
+        .send(
+            app.request(Method::PATCH, &member, Some(&marketer))
+                .header("if-match", "\"0\"")
+                .json(&json!({"status": "converted"})),
+        )
+        .await;
+    stale.assert_problem(412);
+    let patched = app
+        .send(
+            app.request(Method::PATCH, &member, Some(&marketer))
+                .header("if-match", "\"1\"")
+                .json(&json!({"status": "converted"})),
+        )
+        .await;
     assert_eq!(patched.body["status"], "converted");
-    assert_eq!(app.delete(&format!("{members}/{customer_member}"), Some(&marketer)).await.status, 204);
+    assert_eq!(patched.body["version"], 2);
+    assert_eq!(app.delete(&member, Some(&marketer)).await.status, 204);
     assert_eq!(app.get(&members, Some(&marketer)).await.body["data"].as_array().unwrap().len(), 1);
+    let tombstones = app.get(&format!("{members}?include_deleted=true"), Some(&marketer)).await;
+    let tombstone = tombstones.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == customer_member.as_str())
+        .cloned()
+        .unwrap();
+    assert!(tombstone["deleted_at"].is_string());
     // A removed member can be added again.
     assert_eq!(app.post(&members, Some(&marketer), &json!({"customer_id": customer})).await.status, 201);
     // Sales reps do not manage campaign members.
