@@ -13,4 +13,5 @@ pub mod openapi;
 pub mod request_context;
 pub mod startup;
 pub mod state;
+pub mod stats;
 pub mod telemetry;

@@ -37,6 +37,7 @@ use crate::error::{FieldError, Problem};
         (name = "targets", description = "Sales targets per employee or team and period."),
         (name = "tasks", description = "To-dos, optionally about a record."),
         (name = "audit", description = "Who changed what, when."),
+        (name = "statistics", description = "Figures computed by the database over the caller's scope; definitions in docs/metrics.md."),
         (name = "health", description = "Liveness and readiness probes."),
     ),
     components(schemas(Problem, FieldError)),

@@ -68,6 +68,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(targets::configure)
             .configure(tasks::configure)
             .service(opportunities::history)
-            .service(audit::handlers::list_audit),
+            .service(audit::handlers::list_audit)
+            .configure(crate::stats::configure),
     );
 }

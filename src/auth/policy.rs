@@ -89,3 +89,7 @@ policy!(
     /// Who may read campaign members.
     MarketingReaders = [Admin, Manager, Marketing, Analyst]
 );
+policy!(
+    /// Who may read sales statistics (each within their scope).
+    SalesStats = [Admin, Manager, Sales, Analyst]
+);

@@ -18,5 +18,6 @@ mod pipeline;
 mod planning;
 mod products;
 mod service;
+mod stats_sales;
 mod teams;
 mod users;

@@ -1,0 +1,80 @@
+//! The statistics module: every figure is computed by the database with
+//! aggregate SQL, scoped to what the caller may see. `query.rs` turns a
+//! request into SQL; one file per family of metrics. Definitions:
+//! `docs/metrics.md`.
+
+pub mod query;
+pub mod sales;
+
+use actix_web::{get, web};
+
+use crate::api::extract::Query;
+use crate::auth::Authorized;
+use crate::auth::policy::SalesStats;
+use crate::error::AppResult;
+use crate::state::AppState;
+
+/// Sales summary
+///
+/// Revenue, cost, profit, margin, orders, units, buying customers, average
+/// order value and revenue per customer over the counted orders (paid or
+/// completed) placed in the window, within the caller's scope.
+#[utoipa::path(
+    tag = "statistics",
+    params(sales::SummaryQuery),
+    responses((status = 200, description = "The figures of the window (and the comparison window).", body = sales::SalesSummary)),
+    security(("bearer" = []))
+)]
+#[get("/stats/sales/summary")]
+pub async fn sales_summary(
+    auth: Authorized<SalesStats>,
+    state: web::Data<AppState>,
+    query: Query<sales::SummaryQuery>,
+) -> AppResult<web::Json<sales::SalesSummary>> {
+    Ok(web::Json(sales::summary(&state.db, &auth, &query.0).await?))
+}
+
+/// Sales time series
+///
+/// The summary figures per day, ISO week, month, quarter or year; every
+/// bucket of the window is present, empty ones with zeros.
+#[utoipa::path(
+    tag = "statistics",
+    params(sales::TimeseriesQuery),
+    responses((status = 200, description = "The figures per bucket, and in total.", body = sales::SalesTimeseries)),
+    security(("bearer" = []))
+)]
+#[get("/stats/sales/timeseries")]
+pub async fn sales_timeseries(
+    auth: Authorized<SalesStats>,
+    state: web::Data<AppState>,
+    query: Query<sales::TimeseriesQuery>,
+) -> AppResult<web::Json<sales::SalesTimeseries>> {
+    Ok(web::Json(sales::timeseries(&state.db, &auth, &query.0).await?))
+}
+
+/// Sales breakdown
+///
+/// The summary figures per product, product category, channel, region,
+/// owner, team or customer segment, largest revenue first, with each
+/// group's share of revenue (and, for products and categories, their
+/// penetration among the window's buying customers).
+#[utoipa::path(
+    tag = "statistics",
+    params(sales::BreakdownQuery),
+    responses((status = 200, description = "The figures per group, and in total.", body = sales::SalesBreakdown)),
+    security(("bearer" = []))
+)]
+#[get("/stats/sales/breakdown")]
+pub async fn sales_breakdown(
+    auth: Authorized<SalesStats>,
+    state: web::Data<AppState>,
+    query: Query<sales::BreakdownQuery>,
+) -> AppResult<web::Json<sales::SalesBreakdown>> {
+    Ok(web::Json(sales::breakdown(&state.db, &auth, &query.0).await?))
+}
+
+/// Registers the statistics endpoints.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(sales_summary).service(sales_timeseries).service(sales_breakdown);
+}

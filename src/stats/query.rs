@@ -1,0 +1,370 @@
+//! Turning a statistics request into SQL: the window (`from`/`to` or a
+//! `range` preset), the comparison window, the filters and the caller's
+//! scope; and the small dialect layer where SQLite and PostgreSQL differ
+//! (date buckets, casts). Every figure is an aggregate computed by the
+//! database; results are as many rows as there are groups.
+
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, TimeZone, Utc};
+use sea_orm::{DbBackend, Statement, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::domain::Role;
+use crate::domain::time::{now, parse_instant};
+use crate::error::{AppError, AppResult};
+
+/// SQL text with bound values, written once for both databases.
+pub struct Sql {
+    backend: DbBackend,
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    pub fn new(backend: DbBackend) -> Self {
+        Sql { backend, text: String::new(), values: vec![] }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder bound to `value`.
+    pub fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
+        self.values.push(value.into());
+        if self.backend == DbBackend::Postgres {
+            self.text.push_str(&format!("${}", self.values.len()));
+        } else {
+            self.text.push('?');
+        }
+        self
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.backend
+    }
+
+    pub fn statement(self) -> Statement {
+        Statement::from_sql_and_values(self.backend, self.text, self.values)
+    }
+}
+
+/// `SUM(expr)` as an exact BIGINT, 0 when there are no rows (PostgreSQL
+/// widens integer sums to NUMERIC).
+pub fn sum(expr: &str) -> String {
+    format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)")
+}
+
+/// `COUNT(DISTINCT expr)` as BIGINT.
+pub fn count_distinct(expr: &str) -> String {
+    format!("CAST(COUNT(DISTINCT {expr}) AS BIGINT)")
+}
+
+/// Time-series buckets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Granularity {
+    Day,
+    /// ISO weeks, starting on Monday.
+    Week,
+    Month,
+    Quarter,
+    Year,
+}
+
+impl Granularity {
+    /// The first day of the bucket holding `day`.
+    pub fn start_of(self, day: NaiveDate) -> NaiveDate {
+        let first_of = |month: u32| NaiveDate::from_ymd_opt(day.year(), month, 1).unwrap_or(day);
+        match self {
+            Granularity::Day => day,
+            Granularity::Week => day - Duration::days(i64::from(day.weekday().num_days_from_monday())),
+            Granularity::Month => first_of(day.month()),
+            Granularity::Quarter => first_of((day.month() - 1) / 3 * 3 + 1),
+            Granularity::Year => first_of(1),
+        }
+    }
+
+    pub fn next(self, start: NaiveDate) -> NaiveDate {
+        match self {
+            Granularity::Day => start + Duration::days(1),
+            Granularity::Week => start + Duration::days(7),
+            Granularity::Month => start + Months::new(1),
+            Granularity::Quarter => start + Months::new(3),
+            Granularity::Year => start + Months::new(12),
+        }
+    }
+
+    /// An SQL expression giving the bucket's first day of a UTC timestamp
+    /// column, as `YYYY-MM-DD` text, on either database.
+    pub fn bucket_sql(self, backend: DbBackend, column: &str) -> String {
+        if backend == DbBackend::Postgres {
+            let unit = match self {
+                Granularity::Day => "day",
+                Granularity::Week => "week",
+                Granularity::Month => "month",
+                Granularity::Quarter => "quarter",
+                Granularity::Year => "year",
+            };
+            return format!("to_char(date_trunc('{unit}', {column} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')");
+        }
+        // SQLite reads the stored RFC 3339 text (with its offset) as UTC.
+        match self {
+            Granularity::Day => format!("date({column})"),
+            Granularity::Week => {
+                format!("date({column}, '-' || ((CAST(strftime('%w', {column}) AS INTEGER) + 6) % 7) || ' days')")
+            }
+            Granularity::Month => format!("strftime('%Y-%m-01', {column})"),
+            Granularity::Quarter => format!(
+                "printf('%s-%02d-01', strftime('%Y', {column}), ((CAST(strftime('%m', {column}) AS INTEGER) - 1) / 3) * 3 + 1)"
+            ),
+            Granularity::Year => format!("strftime('%Y-01-01', {column})"),
+        }
+    }
+
+    /// Every bucket start from the one holding `from` to the last before `to`.
+    pub fn buckets(self, window: &Window) -> Vec<NaiveDate> {
+        let mut out = vec![];
+        let mut start = self.start_of(window.from.date_naive());
+        while midnight(start) < window.to {
+            out.push(start);
+            start = self.next(start);
+        }
+        out
+    }
+}
+
+pub fn midnight(day: NaiveDate) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
+}
+
+/// Range presets, resolved in UTC (the organization's time zone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RangePreset {
+    Today,
+    Yesterday,
+    ThisWeek,
+    LastWeek,
+    ThisMonth,
+    LastMonth,
+    ThisQuarter,
+    LastQuarter,
+    ThisYear,
+    LastYear,
+    Last7Days,
+    Last30Days,
+    Last90Days,
+    Last12Months,
+    YearToDate,
+}
+
+impl RangePreset {
+    pub fn resolve(self, at: DateTime<Utc>) -> Window {
+        let today = at.date_naive();
+        let period = |g: Granularity, back: u32| {
+            let mut start = g.start_of(today);
+            for _ in 0..back {
+                start = g.start_of(start - Duration::days(1));
+            }
+            Window { from: midnight(start), to: midnight(g.next(start)) }
+        };
+        let trailing = |days: i64| Window {
+            from: midnight(today - Duration::days(days - 1)),
+            to: midnight(today + Duration::days(1)),
+        };
+        match self {
+            RangePreset::Today => period(Granularity::Day, 0),
+            RangePreset::Yesterday => period(Granularity::Day, 1),
+            RangePreset::ThisWeek => period(Granularity::Week, 0),
+            RangePreset::LastWeek => period(Granularity::Week, 1),
+            RangePreset::ThisMonth => period(Granularity::Month, 0),
+            RangePreset::LastMonth => period(Granularity::Month, 1),
+            RangePreset::ThisQuarter => period(Granularity::Quarter, 0),
+            RangePreset::LastQuarter => period(Granularity::Quarter, 1),
+            RangePreset::ThisYear => period(Granularity::Year, 0),
+            RangePreset::LastYear => period(Granularity::Year, 1),
+            RangePreset::Last7Days => trailing(7),
+            RangePreset::Last30Days => trailing(30),
+            RangePreset::Last90Days => trailing(90),
+            RangePreset::Last12Months => Window {
+                from: midnight(today + Duration::days(1) - Months::new(12)),
+                to: midnight(today + Duration::days(1)),
+            },
+            RangePreset::YearToDate => Window { from: midnight(Granularity::Year.start_of(today)), to: at },
+        }
+    }
+}
+
+/// How to compare with an earlier window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Compare {
+    /// The window of equal length just before.
+    PreviousPeriod,
+    /// The same window one year earlier.
+    PreviousYear,
+}
+
+/// A half-open time window: `from` inclusive, `to` exclusive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Window {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+impl Window {
+    pub fn previous(&self, compare: Compare) -> Window {
+        match compare {
+            Compare::PreviousPeriod => Window { from: self.from - (self.to - self.from), to: self.from },
+            Compare::PreviousYear => Window { from: self.from - Months::new(12), to: self.to - Months::new(12) },
+        }
+    }
+}
+
+const MAX_WINDOW_DAYS: i64 = 3653;
+
+/// Resolves `from`/`to`/`range` into a window. Defaults: `to` now, `from`
+/// the first day of the current month.
+pub fn resolve_window(from: Option<&str>, to: Option<&str>, range: Option<RangePreset>) -> AppResult<Window> {
+    let at = now();
+    if let Some(preset) = range {
+        if from.is_some() || to.is_some() {
+            return Err(AppError::validation("range", "conflict", "give either range or from/to, not both"));
+        }
+        return Ok(preset.resolve(at));
+    }
+    let parse = |field: &str, value: Option<&str>| {
+        value
+            .map(|text| {
+                parse_instant(text).ok_or_else(|| {
+                    AppError::validation(field, "invalid_value", "must be an RFC 3339 timestamp or a date YYYY-MM-DD")
+                })
+            })
+            .transpose()
+    };
+    let to = parse("to", to)?.unwrap_or(at);
+    let from = parse("from", from)?.unwrap_or_else(|| midnight(Granularity::Month.start_of(at.date_naive())));
+    if from >= to {
+        return Err(AppError::validation("to", "range", "must be later than from"));
+    }
+    if to - from > Duration::days(MAX_WINDOW_DAYS) {
+        return Err(AppError::validation("from", "range", "the window may be at most 10 years long"));
+    }
+    Ok(Window { from, to })
+}
+
+/// The common filters of sales-type statistics, as the request gave them.
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct Filters {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_category: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_segment: Option<String>,
+}
+
+/// `AND <owner> IN <the caller's scope>`: a sales rep their own records, a
+/// manager their team's, admins and analysts everyone's.
+pub fn push_scope(sql: &mut Sql, caller: &AuthUser, owner_column: &str) {
+    match caller.role {
+        Role::Admin | Role::Analyst => {}
+        Role::Manager => {
+            sql.push(&format!(" AND ({owner_column} = ")).bind(caller.id);
+            sql.push(&format!(
+                " OR {owner_column} IN (SELECT id FROM users WHERE team_id IN (SELECT id FROM teams WHERE manager_id = "
+            ))
+            .bind(caller.id)
+            .push(") OR team_id IN (SELECT team_id FROM users WHERE id = ")
+            .bind(caller.id)
+            .push(")))");
+        }
+        Role::Sales | Role::Marketing | Role::Service => {
+            sql.push(&format!(" AND {owner_column} = ")).bind(caller.id);
+        }
+    }
+}
+
+/// A ratio, `null` when the denominator is 0.
+pub fn ratio(numerator: i64, denominator: i64) -> Option<f64> {
+    (denominator != 0).then(|| numerator as f64 / denominator as f64)
+}
+
+/// A money average in cents, rounded half-up (away from zero) to the cent.
+pub fn average_cents(total: i64, count: i64) -> Option<i64> {
+    if count == 0 {
+        return None;
+    }
+    let (total, count) = (i128::from(total), i128::from(count));
+    let rounded = (2 * total.abs() + count) / (2 * count);
+    Some((if total < 0 { -rounded } else { rounded }) as i64)
+}
+
+/// `(current - previous) / previous`, `null` when previous is 0.
+pub fn change(current: f64, previous: f64) -> Option<f64> {
+    (previous != 0.0).then(|| (current - previous) / previous)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    #[test]
+    fn buckets_start_where_they_should() {
+        assert_eq!(
+            Granularity::Week.start_of(day("2025-06-01")),
+            day("2025-05-26"),
+            "Sunday belongs to the week of Monday 26th"
+        );
+        assert_eq!(Granularity::Quarter.start_of(day("2025-08-15")), day("2025-07-01"));
+        let window = Window { from: midnight(day("2025-01-15")), to: midnight(day("2025-04-01")) };
+        assert_eq!(Granularity::Month.buckets(&window), vec![day("2025-01-01"), day("2025-02-01"), day("2025-03-01")]);
+    }
+
+    #[test]
+    fn presets_resolve_in_utc() {
+        let at = midnight(day("2025-06-18")) + Duration::hours(15);
+        let w = RangePreset::LastMonth.resolve(at);
+        assert_eq!((w.from, w.to), (midnight(day("2025-05-01")), midnight(day("2025-06-01"))));
+        let w = RangePreset::LastQuarter.resolve(at);
+        assert_eq!((w.from, w.to), (midnight(day("2025-01-01")), midnight(day("2025-04-01"))));
+        let w = RangePreset::Last7Days.resolve(at);
+        assert_eq!((w.from, w.to), (midnight(day("2025-06-12")), midnight(day("2025-06-19"))));
+        let w = RangePreset::LastWeek.resolve(at);
+        assert_eq!((w.from, w.to), (midnight(day("2025-06-09")), midnight(day("2025-06-16"))));
+    }
+
+    #[test]
+    fn averages_round_half_up_and_ratios_guard_zero() {
+        assert_eq!(average_cents(1000, 3), Some(333));
+        assert_eq!(average_cents(5, 2), Some(3));
+        assert_eq!(average_cents(-5, 2), Some(-3));
+        assert_eq!(average_cents(1, 0), None);
+        assert_eq!(ratio(1, 0), None);
+        assert_eq!(change(5.0, 0.0), None);
+        assert_eq!(change(54.0, 30.0), Some(0.8));
+    }
+
+    #[test]
+    fn windows_are_validated() {
+        assert!(resolve_window(Some("2025-03-01"), Some("2025-03-01"), None).is_err());
+        assert!(resolve_window(Some("2000-01-01"), Some("2025-03-01"), None).is_err());
+        assert!(resolve_window(Some("2025-03-01"), None, Some(RangePreset::Today)).is_err());
+        let w = resolve_window(Some("2025-03-01"), Some("2025-04-01"), None).ok();
+        assert_eq!(w.map(|w| w.previous(Compare::PreviousYear).from), Some(midnight(day("2024-03-01"))));
+    }
+}

@@ -1,0 +1,450 @@
+//! Sales statistics: `summary`, `timeseries` and `breakdown`, over counted
+//! orders (status `paid` or `completed`, timed by `ordered_at`), summed
+//! from their items so that a product-category filter counts only that
+//! category's lines.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, QueryResult};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::query::{
+    Compare, Filters, Granularity, RangePreset, Sql, Window, average_cents, change, count_distinct, midnight,
+    push_scope, ratio, resolve_window, sum,
+};
+use crate::auth::AuthUser;
+use crate::domain::Money;
+use crate::error::{AppError, AppResult};
+
+/// Declares a sales statistics query: the window, comparison and filters
+/// every sales statistic takes, then the endpoint's own parameters.
+macro_rules! sales_query {
+    ($(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* pub $field:ident : $ty:ty,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Default, Deserialize, IntoParams, Validate)]
+        #[serde(deny_unknown_fields)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            /// Window start, inclusive: RFC 3339 or `YYYY-MM-DD` (midnight UTC). Default: the first day of this month.
+            pub from: Option<String>,
+            /// Window end, exclusive. Default: now.
+            pub to: Option<String>,
+            /// A preset window instead of `from`/`to`.
+            pub range: Option<RangePreset>,
+            /// Add the same figures for an earlier window, and their relative change.
+            pub compare: Option<Compare>,
+            /// Only orders credited to this user.
+            pub owner_id: Option<Uuid>,
+            /// Only orders credited to members of this team.
+            pub team_id: Option<Uuid>,
+            /// Only orders of this region.
+            pub region: Option<String>,
+            /// Only orders of this channel.
+            pub channel: Option<String>,
+            /// Only the order lines of products of this category.
+            pub product_category: Option<String>,
+            /// Only orders of customers of this segment.
+            pub customer_segment: Option<String>,
+            $($(#[$fmeta])* pub $field: $ty,)*
+        }
+
+        impl $name {
+            fn window(&self) -> AppResult<Window> {
+                resolve_window(self.from.as_deref(), self.to.as_deref(), self.range)
+            }
+
+            fn filters(&self) -> Filters {
+                Filters {
+                    owner_id: self.owner_id,
+                    team_id: self.team_id,
+                    region: self.region.clone(),
+                    channel: self.channel.clone(),
+                    product_category: self.product_category.clone(),
+                    customer_segment: self.customer_segment.clone(),
+                }
+            }
+        }
+    };
+}
+
+sales_query! {
+    /// Parameters of the sales summary.
+    pub struct SummaryQuery {}
+}
+
+sales_query! {
+    /// Parameters of the sales time series.
+    pub struct TimeseriesQuery {
+        /// Bucket size; default `day` for windows up to 31 days, `month` otherwise.
+        pub granularity: Option<Granularity>,
+    }
+}
+
+/// What a sales breakdown groups by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SalesDimension {
+    Product,
+    ProductCategory,
+    Channel,
+    Region,
+    Owner,
+    Team,
+    CustomerSegment,
+}
+
+sales_query! {
+    /// Parameters of the sales breakdown.
+    pub struct BreakdownQuery {
+        /// The dimension to group by.
+        pub by: Option<SalesDimension>,
+    }
+}
+
+/// The sales figures of a set of counted orders.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
+pub struct SalesFigures {
+    /// Σ quantity × unit_price − discount over the counted lines.
+    pub revenue: Money,
+    /// Σ quantity × unit_cost.
+    pub cost: Money,
+    /// revenue − cost.
+    pub profit: Money,
+    /// profit / revenue; `null` without revenue.
+    pub margin: Option<f64>,
+    /// Counted orders.
+    pub orders: i64,
+    /// Units sold.
+    pub units: i64,
+    /// Distinct buying customers.
+    pub customers: i64,
+    /// Average order value, revenue / orders, rounded half-up to the cent.
+    pub aov: Option<Money>,
+    /// revenue / customers, rounded half-up to the cent.
+    pub revenue_per_customer: Option<Money>,
+}
+
+/// The relative change of each figure: (current − previous) / previous,
+/// `null` when previous is 0 (or absent).
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct SalesChange {
+    pub revenue: Option<f64>,
+    pub cost: Option<f64>,
+    pub profit: Option<f64>,
+    pub margin: Option<f64>,
+    pub orders: Option<f64>,
+    pub units: Option<f64>,
+    pub customers: Option<f64>,
+    pub aov: Option<f64>,
+    pub revenue_per_customer: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Sums {
+    revenue: i64,
+    cost: i64,
+    orders: i64,
+    units: i64,
+    customers: i64,
+}
+
+impl Sums {
+    fn select_list() -> String {
+        format!(
+            "{} AS revenue, {} AS cost, {} AS orders, {} AS units, {} AS customers",
+            sum("oi.line_amount"),
+            sum("oi.line_cost"),
+            count_distinct("o.id"),
+            sum("oi.quantity"),
+            count_distinct("o.customer_id")
+        )
+    }
+
+    fn read(row: &QueryResult) -> AppResult<Self> {
+        let get = |name: &str| row.try_get::<i64>("", name).map_err(AppError::from);
+        Ok(Sums {
+            revenue: get("revenue")?,
+            cost: get("cost")?,
+            orders: get("orders")?,
+            units: get("units")?,
+            customers: get("customers")?,
+        })
+    }
+
+    fn figures(self) -> SalesFigures {
+        let profit = self.revenue - self.cost;
+        SalesFigures {
+            revenue: Money(self.revenue),
+            cost: Money(self.cost),
+            profit: Money(profit),
+            margin: ratio(profit, self.revenue),
+            orders: self.orders,
+            units: self.units,
+            customers: self.customers,
+            aov: average_cents(self.revenue, self.orders).map(Money),
+            revenue_per_customer: average_cents(self.revenue, self.customers).map(Money),
+        }
+    }
+}
+
+fn money(m: Money) -> f64 {
+    m.cents() as f64
+}
+
+fn figure_change(current: &SalesFigures, previous: &SalesFigures) -> SalesChange {
+    let opt = |c: Option<f64>, p: Option<f64>| c.zip(p).and_then(|(c, p)| change(c, p));
+    SalesChange {
+        revenue: change(money(current.revenue), money(previous.revenue)),
+        cost: change(money(current.cost), money(previous.cost)),
+        profit: change(money(current.profit), money(previous.profit)),
+        margin: opt(current.margin, previous.margin),
+        orders: change(current.orders as f64, previous.orders as f64),
+        units: change(current.units as f64, previous.units as f64),
+        customers: change(current.customers as f64, previous.customers as f64),
+        aov: opt(current.aov.map(money), previous.aov.map(money)),
+        revenue_per_customer: opt(current.revenue_per_customer.map(money), previous.revenue_per_customer.map(money)),
+    }
+}
+
+/// Which tables a query needs besides orders and their items.
+#[derive(Default, Clone, Copy)]
+struct Joins {
+    products: bool,
+    customers: bool,
+    owners: bool,
+    teams: bool,
+}
+
+/// `FROM … WHERE …` of the counted order lines in `window`, filtered and
+/// scoped.
+fn push_counted_lines(sql: &mut Sql, caller: &AuthUser, window: &Window, filters: &Filters, mut joins: Joins) {
+    joins.products |= filters.product_category.is_some();
+    joins.customers |= filters.customer_segment.is_some();
+    joins.owners |= filters.team_id.is_some() || joins.teams;
+    sql.push(" FROM orders o JOIN order_items oi ON oi.order_id = o.id");
+    if joins.products {
+        sql.push(" JOIN products p ON p.id = oi.product_id");
+    }
+    if joins.customers {
+        sql.push(" JOIN customers c ON c.id = o.customer_id");
+    }
+    if joins.owners {
+        sql.push(" LEFT JOIN users u ON u.id = o.owner_id");
+    }
+    if joins.teams {
+        sql.push(" LEFT JOIN teams t ON t.id = u.team_id");
+    }
+    sql.push(" WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed') AND o.ordered_at >= ")
+        .bind(window.from)
+        .push(" AND o.ordered_at < ")
+        .bind(window.to);
+    if let Some(owner_id) = filters.owner_id {
+        sql.push(" AND o.owner_id = ").bind(owner_id);
+    }
+    if let Some(team_id) = filters.team_id {
+        sql.push(" AND u.team_id = ").bind(team_id);
+    }
+    for (column, value) in [
+        ("o.region", &filters.region),
+        ("o.channel", &filters.channel),
+        ("p.category", &filters.product_category),
+        ("c.segment", &filters.customer_segment),
+    ] {
+        if let Some(value) = value {
+            sql.push(&format!(" AND {column} = ")).bind(value.trim().to_string());
+        }
+    }
+    push_scope(sql, caller, "o.owner_id");
+}
+
+async fn totals(db: &impl ConnectionTrait, caller: &AuthUser, window: &Window, filters: &Filters) -> AppResult<Sums> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT ").push(&Sums::select_list());
+    push_counted_lines(&mut sql, caller, window, filters, Joins::default());
+    let row =
+        db.query_one_raw(sql.statement()).await?.ok_or_else(|| AppError::internal("aggregate returned no row"))?;
+    Sums::read(&row)
+}
+
+/// The sales summary.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SalesSummary {
+    /// The resolved window.
+    pub window: Window,
+    /// The filters applied.
+    pub filters: Filters,
+    #[serde(flatten)]
+    pub figures: SalesFigures,
+    /// The comparison window, with `compare`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_window: Option<Window>,
+    /// The same figures for the comparison window, with `compare`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<SalesFigures>,
+    /// The relative change of each figure, with `compare`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<SalesChange>,
+}
+
+pub async fn summary(db: &impl ConnectionTrait, caller: &AuthUser, query: &SummaryQuery) -> AppResult<SalesSummary> {
+    let window = query.window()?;
+    let filters = query.filters();
+    let figures = totals(db, caller, &window, &filters).await?.figures();
+    let (previous_window, previous, change) = match query.compare {
+        Some(compare) => {
+            let previous_window = window.previous(compare);
+            let previous = totals(db, caller, &previous_window, &filters).await?.figures();
+            let change = figure_change(&figures, &previous);
+            (Some(previous_window), Some(previous), Some(change))
+        }
+        None => (None, None, None),
+    };
+    Ok(SalesSummary { window, filters, figures, previous_window, previous, change })
+}
+
+/// One bucket of a time series.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SalesPeriod {
+    /// The first instant of the bucket.
+    pub period_start: DateTime<Utc>,
+    #[serde(flatten)]
+    pub figures: SalesFigures,
+}
+
+/// Sales per bucket, every bucket of the window present.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SalesTimeseries {
+    pub window: Window,
+    pub filters: Filters,
+    pub granularity: Granularity,
+    pub rows: Vec<SalesPeriod>,
+    /// The figures of the whole window.
+    pub total: SalesFigures,
+}
+
+/// The most buckets one series may have.
+const MAX_BUCKETS: usize = 1_000;
+
+pub async fn timeseries(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    query: &TimeseriesQuery,
+) -> AppResult<SalesTimeseries> {
+    let window = query.window()?;
+    let filters = query.filters();
+    let granularity = query.granularity.unwrap_or(if window.to - window.from <= chrono::Duration::days(31) {
+        Granularity::Day
+    } else {
+        Granularity::Month
+    });
+    let buckets = granularity.buckets(&window);
+    if buckets.len() > MAX_BUCKETS {
+        return Err(AppError::validation(
+            "granularity",
+            "too_many_buckets",
+            format!("the window has {} buckets at this granularity; at most {MAX_BUCKETS}", buckets.len()),
+        ));
+    }
+    let backend = db.get_database_backend();
+    let bucket = granularity.bucket_sql(backend, "o.ordered_at");
+    let mut sql = Sql::new(backend);
+    sql.push(&format!("SELECT {bucket} AS bucket, ")).push(&Sums::select_list());
+    push_counted_lines(&mut sql, caller, &window, &filters, Joins::default());
+    sql.push(" GROUP BY 1");
+    let mut by_bucket: HashMap<String, Sums> = HashMap::new();
+    for row in db.query_all_raw(sql.statement()).await? {
+        let key: String = row.try_get("", "bucket")?;
+        by_bucket.insert(key, Sums::read(&row)?);
+    }
+    let rows = buckets
+        .into_iter()
+        .map(|start: NaiveDate| SalesPeriod {
+            period_start: midnight(start),
+            figures: by_bucket.remove(&start.format("%Y-%m-%d").to_string()).unwrap_or_default().figures(),
+        })
+        .collect();
+    let total = totals(db, caller, &window, &filters).await?.figures();
+    Ok(SalesTimeseries { window, filters, granularity, rows, total })
+}
+
+/// One group of a breakdown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SalesGroup {
+    /// The group's value: an id for `product`, `owner` and `team`, else the text; `null` when unset.
+    pub key: Option<String>,
+    /// A readable name for ids (product, user or team name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(flatten)]
+    pub figures: SalesFigures,
+    /// The group's share of the total revenue.
+    pub share: Option<f64>,
+    /// For `product` and `product_category`: the share of the window's
+    /// buying customers who bought it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub penetration: Option<f64>,
+}
+
+/// Sales per value of a dimension, by revenue, largest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SalesBreakdown {
+    pub window: Window,
+    pub filters: Filters,
+    pub by: SalesDimension,
+    pub rows: Vec<SalesGroup>,
+    pub total: SalesFigures,
+}
+
+pub async fn breakdown(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    query: &BreakdownQuery,
+) -> AppResult<SalesBreakdown> {
+    let window = query.window()?;
+    let filters = query.filters();
+    let by = query.by.ok_or_else(|| AppError::validation("by", "required", "is required"))?;
+    let (key, label, joins, key_is_id) = match by {
+        SalesDimension::Product => {
+            ("oi.product_id", Some("MAX(p.name)"), Joins { products: true, ..Default::default() }, true)
+        }
+        SalesDimension::ProductCategory => ("p.category", None, Joins { products: true, ..Default::default() }, false),
+        SalesDimension::Channel => ("o.channel", None, Joins::default(), false),
+        SalesDimension::Region => ("o.region", None, Joins::default(), false),
+        SalesDimension::Owner => {
+            ("o.owner_id", Some("MAX(u.name)"), Joins { owners: true, ..Default::default() }, true)
+        }
+        SalesDimension::Team => {
+            ("u.team_id", Some("MAX(t.name)"), Joins { owners: true, teams: true, ..Default::default() }, true)
+        }
+        SalesDimension::CustomerSegment => ("c.segment", None, Joins { customers: true, ..Default::default() }, false),
+    };
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(&format!("SELECT {key} AS group_key, {} AS group_label, ", label.unwrap_or("NULL")))
+        .push(&Sums::select_list());
+    push_counted_lines(&mut sql, caller, &window, &filters, joins);
+    sql.push(&format!(" GROUP BY {key}"));
+    let total = totals(db, caller, &window, &filters).await?;
+    let penetration = matches!(by, SalesDimension::Product | SalesDimension::ProductCategory);
+    let mut rows = vec![];
+    for row in db.query_all_raw(sql.statement()).await? {
+        let key = if key_is_id {
+            row.try_get::<Option<Uuid>>("", "group_key")?.map(|id| id.to_string())
+        } else {
+            row.try_get::<Option<String>>("", "group_key")?
+        };
+        let sums = Sums::read(&row)?;
+        rows.push(SalesGroup {
+            key,
+            label: if label.is_some() { row.try_get::<Option<String>>("", "group_label")? } else { None },
+            share: ratio(sums.revenue, total.revenue),
+            penetration: if penetration { ratio(sums.customers, total.customers) } else { None },
+            figures: sums.figures(),
+        });
+    }
+    rows.sort_by(|a, b| b.figures.revenue.cmp(&a.figures.revenue).then_with(|| a.key.cmp(&b.key)));
+    Ok(SalesBreakdown { window, filters, by, rows, total: total.figures() })
+}

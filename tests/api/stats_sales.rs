@@ -1,0 +1,371 @@
+//! Sales statistics against a hand-made fixture, figures computed by hand.
+//!
+//! Products: A "Tea" 10.00 (cost 4.00), B "Ware" 5.00 (cost 1.00).
+//! Teams: East (manager M; reps R1, R1b), West (rep R2).
+//! Customers: C1 (smb, R1), C2 (enterprise, R2), C3 (R1b).
+//!
+//! | order | customer | owner | ordered_at           | status    | lines              | revenue | cost  |
+//! |-------|----------|-------|----------------------|-----------|--------------------|---------|-------|
+//! | O1    | C1       | R1    | 2025-03-05 10:00     | paid      | A×2, B×1 −1.00     | 24.00   | 9.00  |
+//! | O2    | C1       | R1    | 2025-03-20 08:00     | completed | A×1                | 10.00   | 4.00  |
+//! | O3    | C2       | R2    | 2025-03-31 23:59:59  | paid      | B×4                | 20.00   | 4.00  |
+//! | O4    | C2       | R2    | 2025-04-01 00:00     | paid      | A×1 (after window) | 10.00   | 4.00  |
+//! | O5    | C1       | R1    | 2025-03-10           | cancelled | A×5 (not counted)  |         |       |
+//! | O6    | C2       | R2    | 2025-03-12           | refunded  | B×2 (not counted)  |         |       |
+//! | O7    | C1       | R1    | 2025-02-15 12:00     | paid      | A×3 (before)       | 30.00   | 12.00 |
+//! | O8    | C3       | R1b   | 2025-03-15 09:00     | paid      | B×1                | 5.00    | 1.00  |
+//! | O9    | C3       | R1b   | 2025-03-01 00:00     | pending   | A×1 (not counted)  |         |       |
+//! | O10   | C2       | R2    | 2025-03-01 00:00     | paid      | B×1 (from, inclusive) | 5.00 | 1.00  |
+//!
+//! March 2025 (`from=2025-03-01&to=2025-04-01`), everyone: O1, O2, O3, O8,
+//! O10 → revenue 64.00, cost 19.00, profit 45.00, margin 0.703125, orders
+//! 5, units 10, customers 3, aov 12.80, revenue per customer 21.33.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, create, spawn_app};
+
+struct Fixture {
+    admin: String,
+    manager: String,
+    r1: String,
+    r2: String,
+    marketing: String,
+    ids: std::collections::HashMap<&'static str, String>,
+}
+
+async fn person(app: &TestApp, admin: &str, name: &str, role: &str, team: Option<&str>) -> (String, String) {
+    let email = format!("{}@stats.example", name.to_lowercase());
+    let id = create(
+        app,
+        admin,
+        "users",
+        json!({"name": name, "email": email, "password": "long enough", "role": role, "team_id": team}),
+    )
+    .await;
+    let token = app.login(&email, "long enough").await.body["access_token"].as_str().unwrap().to_string();
+    (id, token)
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let admin = app.admin_token().await;
+    let east = create(app, &admin, "teams", json!({"name": "East"})).await;
+    let west = create(app, &admin, "teams", json!({"name": "West"})).await;
+    let (m_id, manager) = person(app, &admin, "Mia", "manager", Some(&east)).await;
+    app.patch(&format!("/api/v1/teams/{east}"), Some(&admin), &json!({"manager_id": m_id})).await;
+    let (r1_id, r1) = person(app, &admin, "Rui", "sales", Some(&east)).await;
+    let (r1b_id, _) = person(app, &admin, "Ren", "sales", Some(&east)).await;
+    let (r2_id, r2) = person(app, &admin, "Wen", "sales", Some(&west)).await;
+    let (_, marketing) = person(app, &admin, "Kai", "marketing", None).await;
+    let a = create(
+        app,
+        &admin,
+        "products",
+        json!({"sku": "A", "name": "Tea pot", "category": "Tea", "unit_price": "10.00", "unit_cost": "4.00"}),
+    )
+    .await;
+    let b = create(
+        app,
+        &admin,
+        "products",
+        json!({"sku": "B", "name": "Cup", "category": "Ware", "unit_price": "5.00", "unit_cost": "1.00"}),
+    )
+    .await;
+    let c1 = create(app, &admin, "customers", json!({"name": "C1", "segment": "smb", "owner_id": r1_id})).await;
+    let c2 = create(app, &admin, "customers", json!({"name": "C2", "segment": "enterprise", "owner_id": r2_id})).await;
+    let c3 = create(app, &admin, "customers", json!({"name": "C3", "owner_id": r1b_id})).await;
+    let line = |product: &str, quantity: i64| json!({"product_id": product, "quantity": quantity});
+    // (name, customer, owner, ordered_at, status, channel, region, items)
+    type OrderRow<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, &'a str, &'a str, Value);
+    let orders: Vec<OrderRow> = vec![
+        (
+            "O1",
+            &c1,
+            &r1_id,
+            "2025-03-05T10:00:00Z",
+            "paid",
+            "online",
+            "East",
+            json!([line(&a, 2), {"product_id": b, "quantity": 1, "discount": "1.00"}]),
+        ),
+        ("O2", &c1, &r1_id, "2025-03-20T08:00:00Z", "completed", "store", "East", json!([line(&a, 1)])),
+        ("O3", &c2, &r2_id, "2025-03-31T23:59:59Z", "paid", "online", "West", json!([line(&b, 4)])),
+        ("O4", &c2, &r2_id, "2025-04-01T00:00:00Z", "paid", "online", "West", json!([line(&a, 1)])),
+        ("O5", &c1, &r1_id, "2025-03-10T00:00:00Z", "cancelled", "online", "East", json!([line(&a, 5)])),
+        ("O6", &c2, &r2_id, "2025-03-12T00:00:00Z", "refunded", "online", "West", json!([line(&b, 2)])),
+        ("O7", &c1, &r1_id, "2025-02-15T12:00:00Z", "paid", "online", "East", json!([line(&a, 3)])),
+        ("O8", &c3, &r1b_id, "2025-03-15T09:00:00Z", "paid", "online", "East", json!([line(&b, 1)])),
+        ("O9", &c3, &r1b_id, "2025-03-01T00:00:00Z", "pending", "online", "East", json!([line(&a, 1)])),
+        ("O10", &c2, &r2_id, "2025-03-01T00:00:00Z", "paid", "store", "West", json!([line(&b, 1)])),
+    ];
+    for (_, customer, owner, at, status, channel, region, items) in orders {
+        create(
+            app,
+            &admin,
+            "orders",
+            json!({"customer_id": customer, "owner_id": owner, "ordered_at": at, "status": status, "channel": channel, "region": region, "items": items}),
+        )
+        .await;
+    }
+    let ids = std::collections::HashMap::from([
+        ("east", east),
+        ("west", west),
+        ("r1", r1_id),
+        ("r1b", r1b_id),
+        ("r2", r2_id),
+    ]);
+    Fixture { admin, manager, r1, r2, marketing, ids }
+}
+
+const MARCH: &str = "from=2025-03-01&to=2025-04-01";
+
+fn figures(body: &Value) -> Value {
+    json!({
+        "revenue": body["revenue"], "cost": body["cost"], "profit": body["profit"], "margin": body["margin"],
+        "orders": body["orders"], "units": body["units"], "customers": body["customers"], "aov": body["aov"],
+        "revenue_per_customer": body["revenue_per_customer"],
+    })
+}
+
+#[tokio::test]
+async fn sales_summary_matches_the_hand_computed_figures() {
+    let app = spawn_app().await;
+    let f = fixture(&app).await;
+    let reply = app.get(&format!("/api/v1/stats/sales/summary?{MARCH}&compare=previous_period"), Some(&f.admin)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let body = &reply.body;
+    assert_eq!(body["window"], json!({"from": "2025-03-01T00:00:00Z", "to": "2025-04-01T00:00:00Z"}));
+    assert_eq!(
+        figures(body),
+        json!({"revenue": "64.00", "cost": "19.00", "profit": "45.00", "margin": 0.703125, "orders": 5, "units": 10,
+               "customers": 3, "aov": "12.80", "revenue_per_customer": "21.33"})
+    );
+    // The previous 31 days, 2025-01-29 to 2025-03-01, hold O7 only.
+    assert_eq!(body["previous_window"], json!({"from": "2025-01-29T00:00:00Z", "to": "2025-03-01T00:00:00Z"}));
+    assert_eq!(
+        figures(&body["previous"]),
+        json!({"revenue": "30.00", "cost": "12.00", "profit": "18.00", "margin": 0.6, "orders": 1, "units": 3,
+               "customers": 1, "aov": "30.00", "revenue_per_customer": "30.00"})
+    );
+    let change = &body["change"];
+    assert!((change["revenue"].as_f64().unwrap() - 34.0 / 30.0).abs() < 1e-12);
+    assert_eq!(change["orders"], 4.0);
+    assert!((change["aov"].as_f64().unwrap() - (1280.0 - 3000.0) / 3000.0).abs() < 1e-12);
+
+    // previous_year: March 2024 is empty, so every change is null.
+    let reply = app.get(&format!("/api/v1/stats/sales/summary?{MARCH}&compare=previous_year"), Some(&f.admin)).await;
+    assert_eq!(reply.body["previous"]["revenue"], "0.00");
+    assert_eq!(reply.body["change"]["revenue"], json!(null));
+}
+
+#[tokio::test]
+async fn sales_summary_filters_and_empty_windows() {
+    let app = spawn_app().await;
+    let f = fixture(&app).await;
+    let get = |query: String| {
+        let app = &app;
+        let token = f.admin.clone();
+        async move { app.get(&format!("/api/v1/stats/sales/summary?{query}"), Some(&token)).await.body }
+    };
+    let tea = get(format!("{MARCH}&product_category=Tea")).await;
+    assert_eq!(
+        (
+            tea["revenue"].clone(),
+            tea["cost"].clone(),
+            tea["orders"].clone(),
+            tea["units"].clone(),
+            tea["customers"].clone()
+        ),
+        (json!("30.00"), json!("12.00"), json!(2), json!(3), json!(1))
+    );
+    assert_eq!(get(format!("{MARCH}&channel=online")).await["revenue"], "49.00");
+    assert_eq!(get(format!("{MARCH}&customer_segment=enterprise")).await["revenue"], "25.00");
+    assert_eq!(get(format!("{MARCH}&team_id={}", f.ids["west"])).await["revenue"], "25.00");
+    assert_eq!(get(format!("{MARCH}&owner_id={}", f.ids["r1b"])).await["revenue"], "5.00");
+    assert_eq!(get(format!("{MARCH}&region=West")).await["orders"], 2);
+    // to is exclusive: the last second of March counts, April's first instant does not.
+    assert_eq!(get("from=2025-03-31T23:59:59Z&to=2025-04-01T00:00:00Z".into()).await["revenue"], "20.00");
+    assert_eq!(get("from=2025-04-01&to=2025-04-02".into()).await["revenue"], "10.00");
+
+    let empty = get("from=2020-01-01&to=2020-02-01".into()).await;
+    assert_eq!(
+        figures(&empty),
+        json!({"revenue": "0.00", "cost": "0.00", "profit": "0.00", "margin": null, "orders": 0, "units": 0,
+               "customers": 0, "aov": null, "revenue_per_customer": null})
+    );
+}
+
+#[tokio::test]
+async fn sales_statistics_are_scoped_to_the_caller() {
+    let app = spawn_app().await;
+    let f = fixture(&app).await;
+    let revenue = |token: &str| {
+        let app = &app;
+        let token = token.to_string();
+        async move { app.get(&format!("/api/v1/stats/sales/summary?{MARCH}"), Some(&token)).await.body["revenue"].clone() }
+    };
+    assert_eq!(revenue(&f.admin).await, "64.00", "admin: everyone");
+    assert_eq!(revenue(&f.manager).await, "39.00", "manager: R1 and R1b (East)");
+    assert_eq!(revenue(&f.r1).await, "34.00", "rep R1: own orders");
+    assert_eq!(revenue(&f.r2).await, "25.00", "rep R2: own orders");
+    // A rep cannot widen their scope with a filter.
+    let other = app.get(&format!("/api/v1/stats/sales/summary?{MARCH}&owner_id={}", f.ids["r2"]), Some(&f.r1)).await;
+    assert_eq!(other.body["revenue"], "0.00");
+    app.get(&format!("/api/v1/stats/sales/summary?{MARCH}"), Some(&f.marketing)).await.assert_problem(403);
+}
+
+#[tokio::test]
+async fn sales_timeseries_fills_every_bucket() {
+    let app = spawn_app().await;
+    let f = fixture(&app).await;
+    let reply =
+        app.get("/api/v1/stats/sales/timeseries?from=2025-02-01&to=2025-05-01&granularity=month", Some(&f.admin)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let rows = reply.body["rows"].as_array().unwrap();
+    let got: Vec<(&str, &str, i64)> = rows
+        .iter()
+        .map(|r| (r["period_start"].as_str().unwrap(), r["revenue"].as_str().unwrap(), r["orders"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("2025-02-01T00:00:00Z", "30.00", 1),
+            ("2025-03-01T00:00:00Z", "64.00", 5),
+            ("2025-04-01T00:00:00Z", "10.00", 1)
+        ]
+    );
+    assert_eq!(reply.body["total"]["revenue"], "104.00");
+
+    let daily =
+        app.get("/api/v1/stats/sales/timeseries?from=2025-03-30&to=2025-04-02&granularity=day", Some(&f.admin)).await;
+    let got: Vec<(&str, &str)> = daily.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["period_start"].as_str().unwrap(), r["revenue"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![("2025-03-30T00:00:00Z", "0.00"), ("2025-03-31T00:00:00Z", "20.00"), ("2025-04-01T00:00:00Z", "10.00")]
+    );
+    assert_eq!(daily.body["rows"][0]["aov"], json!(null));
+
+    // ISO weeks start on Monday: 2025-03-03 and 2025-03-10 (O1 on Wed 5th; O5 cancelled).
+    let weekly =
+        app.get("/api/v1/stats/sales/timeseries?from=2025-03-03&to=2025-03-17&granularity=week", Some(&f.admin)).await;
+    let got: Vec<(&str, &str)> = weekly.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["period_start"].as_str().unwrap(), r["revenue"].as_str().unwrap()))
+        .collect();
+    assert_eq!(got, vec![("2025-03-03T00:00:00Z", "24.00"), ("2025-03-10T00:00:00Z", "5.00")]);
+
+    let quarterly = app
+        .get("/api/v1/stats/sales/timeseries?from=2025-01-01&to=2025-07-01&granularity=quarter", Some(&f.admin))
+        .await;
+    let got: Vec<&str> =
+        quarterly.body["rows"].as_array().unwrap().iter().map(|r| r["revenue"].as_str().unwrap()).collect();
+    assert_eq!(got, vec!["94.00", "10.00"]);
+
+    let reply =
+        app.get("/api/v1/stats/sales/timeseries?from=2016-01-01&to=2025-01-01&granularity=day", Some(&f.admin)).await;
+    reply.assert_problem(422);
+    assert_eq!(reply.error_fields(), vec!["granularity"]);
+}
+
+#[tokio::test]
+async fn sales_breakdown_groups_shares_and_penetration() {
+    let app = spawn_app().await;
+    let f = fixture(&app).await;
+    let reply = app.get(&format!("/api/v1/stats/sales/breakdown?{MARCH}&by=product_category"), Some(&f.admin)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let rows = reply.body["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        (rows[0]["key"].as_str(), rows[0]["revenue"].as_str(), rows[0]["cost"].as_str()),
+        (Some("Ware"), Some("34.00"), Some("7.00"))
+    );
+    assert_eq!(
+        (rows[0]["units"].as_i64(), rows[0]["orders"].as_i64(), rows[0]["customers"].as_i64()),
+        (Some(7), Some(4), Some(3))
+    );
+    assert_eq!(rows[0]["share"], 0.53125);
+    assert_eq!(rows[0]["penetration"], 1.0);
+    assert_eq!((rows[1]["key"].as_str(), rows[1]["revenue"].as_str()), (Some("Tea"), Some("30.00")));
+    assert_eq!(rows[1]["share"], 0.46875);
+    assert!((rows[1]["penetration"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-12);
+    assert_eq!(reply.body["total"]["revenue"], "64.00");
+
+    let owners = app.get(&format!("/api/v1/stats/sales/breakdown?{MARCH}&by=owner"), Some(&f.admin)).await;
+    let got: Vec<(&str, &str, &str)> = owners.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["key"].as_str().unwrap(), r["label"].as_str().unwrap(), r["revenue"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (f.ids["r1"].as_str(), "Rui", "34.00"),
+            (f.ids["r2"].as_str(), "Wen", "25.00"),
+            (f.ids["r1b"].as_str(), "Ren", "5.00")
+        ]
+    );
+    assert!(owners.body["rows"][0].get("penetration").is_none());
+
+    let teams = app.get(&format!("/api/v1/stats/sales/breakdown?{MARCH}&by=team"), Some(&f.admin)).await;
+    let got: Vec<(&str, &str)> = teams.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["label"].as_str().unwrap(), r["revenue"].as_str().unwrap()))
+        .collect();
+    assert_eq!(got, vec![("East", "39.00"), ("West", "25.00")]);
+
+    let segments = app.get(&format!("/api/v1/stats/sales/breakdown?{MARCH}&by=customer_segment"), Some(&f.admin)).await;
+    let got: Vec<(Value, &str)> = segments.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["key"].clone(), r["revenue"].as_str().unwrap()))
+        .collect();
+    assert_eq!(got, vec![(json!("smb"), "34.00"), (json!("enterprise"), "25.00"), (json!(null), "5.00")]);
+
+    let products = app.get(&format!("/api/v1/stats/sales/breakdown?{MARCH}&by=product"), Some(&f.r1)).await;
+    let got: Vec<(&str, &str)> = products.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["label"].as_str().unwrap(), r["revenue"].as_str().unwrap()))
+        .collect();
+    assert_eq!(got, vec![("Tea pot", "30.00"), ("Cup", "4.00")], "R1's own lines only");
+
+    let reply = app.get(&format!("/api/v1/stats/sales/breakdown?{MARCH}"), Some(&f.admin)).await;
+    reply.assert_problem(422);
+    assert_eq!(reply.error_fields(), vec!["by"]);
+}
+
+#[tokio::test]
+async fn statistics_windows_are_validated() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    for (query, field) in [
+        ("from=2025-03-01&to=2025-03-01", "to"),
+        ("from=2025-03-02&to=2025-03-01", "to"),
+        ("from=2010-01-01&to=2025-03-01", "from"),
+        ("from=March", "from"),
+        ("range=last_month&from=2025-01-01", "range"),
+        ("range=fortnight", "range"),
+        ("compare=last_decade", "compare"),
+        ("colour=red", "colour"),
+    ] {
+        let reply = app.get(&format!("/api/v1/stats/sales/summary?{query}"), Some(&admin)).await;
+        reply.assert_problem(422);
+        assert_eq!(reply.error_fields(), vec![field], "{query}");
+    }
+    let reply = app.get("/api/v1/stats/sales/summary?range=last_month", Some(&admin)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let from = reply.body["window"]["from"].as_str().unwrap();
+    assert!(from.ends_with("-01T00:00:00Z"), "{from}");
+}
