@@ -93,3 +93,7 @@ policy!(
     /// Who may read sales statistics (each within their scope).
     SalesStats = [Admin, Manager, Sales, Analyst]
 );
+policy!(
+    /// Who may read service statistics (managers for their team's tickets).
+    ServiceStats = [Admin, Manager, Service, Analyst]
+);

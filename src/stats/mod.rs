@@ -5,12 +5,13 @@
 
 pub mod query;
 pub mod sales;
+pub mod service;
 
 use actix_web::{get, web};
 
 use crate::api::extract::Query;
 use crate::auth::Authorized;
-use crate::auth::policy::SalesStats;
+use crate::auth::policy::{SalesStats, ServiceStats};
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -74,7 +75,27 @@ pub async fn sales_breakdown(
     Ok(web::Json(sales::breakdown(&state.db, &auth, &query.0).await?))
 }
 
+/// Service summary
+///
+/// For the tickets created in the window: how many, how many were resolved
+/// (before `to`), first response minutes and resolution hours (average,
+/// median, 90th percentile) and CSAT; and the backlog at `to`.
+#[utoipa::path(
+    tag = "statistics",
+    params(service::ServiceQuery),
+    responses((status = 200, description = "The service figures of the window (and the comparison window).", body = service::ServiceSummary)),
+    security(("bearer" = []))
+)]
+#[get("/stats/service/summary")]
+pub async fn service_summary(
+    auth: Authorized<ServiceStats>,
+    state: web::Data<AppState>,
+    query: Query<service::ServiceQuery>,
+) -> AppResult<web::Json<service::ServiceSummary>> {
+    Ok(web::Json(service::summary(&state.db, &auth, &query.0).await?))
+}
+
 /// Registers the statistics endpoints.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(sales_summary).service(sales_timeseries).service(sales_breakdown);
+    cfg.service(sales_summary).service(sales_timeseries).service(sales_breakdown).service(service_summary);
 }

@@ -15,6 +15,35 @@ use crate::domain::Role;
 use crate::domain::time::{now, parse_instant};
 use crate::error::{AppError, AppResult};
 
+/// Declares a statistics query: the window and comparison every statistic
+/// takes, then the endpoint's filters and parameters.
+#[macro_export]
+macro_rules! stats_query {
+    ($(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* pub $field:ident : $ty:ty,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams, validator::Validate)]
+        #[serde(deny_unknown_fields)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            /// Window start, inclusive: RFC 3339 or `YYYY-MM-DD` (midnight UTC). Default: the first day of this month.
+            pub from: Option<String>,
+            /// Window end, exclusive. Default: now.
+            pub to: Option<String>,
+            /// A preset window instead of `from`/`to`.
+            pub range: Option<$crate::stats::query::RangePreset>,
+            /// Add the same figures for an earlier window, and their relative change.
+            pub compare: Option<$crate::stats::query::Compare>,
+            $($(#[$fmeta])* pub $field: $ty,)*
+        }
+
+        impl $name {
+            fn window(&self) -> $crate::error::AppResult<$crate::stats::query::Window> {
+                $crate::stats::query::resolve_window(self.from.as_deref(), self.to.as_deref(), self.range)
+            }
+        }
+    };
+}
+
 /// SQL text with bound values, written once for both databases.
 pub struct Sql {
     backend: DbBackend,
@@ -366,5 +395,73 @@ mod tests {
         assert!(resolve_window(Some("2025-03-01"), None, Some(RangePreset::Today)).is_err());
         let w = resolve_window(Some("2025-03-01"), Some("2025-04-01"), None).ok();
         assert_eq!(w.map(|w| w.previous(Compare::PreviousYear).from), Some(midnight(day("2024-03-01"))));
+    }
+}
+
+/// Appends `SELECT avg, p50, p90, n` over the column `x` of the rows the
+/// `values` closure selects (`SELECT … AS x FROM … WHERE …`). Percentiles
+/// interpolate linearly between neighbours (PostgreSQL's
+/// `percentile_cont`); SQLite, which has no percentile function, ranks the
+/// values with window functions and interpolates the same way.
+pub fn push_distribution(sql: &mut Sql, values: impl FnOnce(&mut Sql)) {
+    if sql.backend() == DbBackend::Postgres {
+        sql.push(
+            "SELECT AVG(x)::float8 AS avg, percentile_cont(0.5) WITHIN GROUP (ORDER BY x) AS p50, \
+             percentile_cont(0.9) WITHIN GROUP (ORDER BY x) AS p90, COUNT(x) AS n FROM (",
+        );
+        values(sql);
+        sql.push(") AS v WHERE x IS NOT NULL");
+        return;
+    }
+    let at = |p: &str| {
+        format!(
+            "SUM(CASE WHEN i = CAST({p} * (n - 1) AS INTEGER) THEN x * (1 - ({p} * (n - 1) - CAST({p} * (n - 1) AS INTEGER))) \
+             WHEN i = CAST({p} * (n - 1) AS INTEGER) + 1 THEN x * ({p} * (n - 1) - CAST({p} * (n - 1) AS INTEGER)) ELSE 0 END)"
+        )
+    };
+    sql.push("SELECT AVG(x) AS avg, ").push(&at("0.5")).push(" AS p50, ").push(&at("0.9")).push(
+        " AS p90, COUNT(x) AS n FROM (SELECT x, ROW_NUMBER() OVER (ORDER BY x) - 1 AS i, COUNT(*) OVER () AS n FROM (",
+    );
+    values(sql);
+    sql.push(") AS v WHERE x IS NOT NULL) AS ranked");
+}
+
+/// Minutes from `start` to `end` (two timestamp columns) as a float.
+pub fn minutes_between(backend: DbBackend, start: &str, end: &str) -> String {
+    if backend == DbBackend::Postgres {
+        format!("(EXTRACT(EPOCH FROM ({end} - {start})) / 60.0)")
+    } else {
+        format!("((unixepoch({end}, 'subsec') - unixepoch({start}, 'subsec')) / 60.0)")
+    }
+}
+
+/// The average, median and 90th percentile of a duration.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
+pub struct Distribution {
+    /// Mean; `null` without values.
+    pub avg: Option<f64>,
+    /// Median (linear interpolation).
+    pub p50: Option<f64>,
+    /// 90th percentile (linear interpolation).
+    pub p90: Option<f64>,
+}
+
+impl Distribution {
+    pub fn read(row: &sea_orm::QueryResult) -> AppResult<(Self, i64)> {
+        let get = |name: &str| row.try_get::<Option<f64>>("", name).map_err(AppError::from);
+        let count: i64 = row.try_get("", "n")?;
+        if count == 0 {
+            return Ok((Distribution::default(), 0));
+        }
+        Ok((Distribution { avg: get("avg")?, p50: get("p50")?, p90: get("p90")? }, count))
+    }
+
+    /// The same distribution in another unit (minutes → hours: 1/60).
+    pub fn scaled(&self, factor: f64) -> Self {
+        Distribution {
+            avg: self.avg.map(|v| v * factor),
+            p50: self.p50.map(|v| v * factor),
+            p90: self.p90.map(|v| v * factor),
+        }
     }
 }

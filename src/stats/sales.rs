@@ -8,55 +8,40 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, QueryResult};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
-use validator::Validate;
 
 use super::query::{
-    Compare, Filters, Granularity, RangePreset, Sql, Window, average_cents, change, count_distinct, midnight,
-    push_scope, ratio, resolve_window, sum,
+    Filters, Granularity, Sql, Window, average_cents, change, count_distinct, midnight, push_scope, ratio, sum,
 };
 use crate::auth::AuthUser;
 use crate::domain::Money;
 use crate::error::{AppError, AppResult};
 
-/// Declares a sales statistics query: the window, comparison and filters
-/// every sales statistic takes, then the endpoint's own parameters.
+/// Declares a sales statistics query: the window and comparison every
+/// statistic takes, the sales filters, then the endpoint's own parameters.
 macro_rules! sales_query {
-    ($(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* pub $field:ident : $ty:ty,)* }) => {
-        $(#[$meta])*
-        #[derive(Debug, Default, Deserialize, IntoParams, Validate)]
-        #[serde(deny_unknown_fields)]
-        #[into_params(parameter_in = Query)]
-        pub struct $name {
-            /// Window start, inclusive: RFC 3339 or `YYYY-MM-DD` (midnight UTC). Default: the first day of this month.
-            pub from: Option<String>,
-            /// Window end, exclusive. Default: now.
-            pub to: Option<String>,
-            /// A preset window instead of `from`/`to`.
-            pub range: Option<RangePreset>,
-            /// Add the same figures for an earlier window, and their relative change.
-            pub compare: Option<Compare>,
-            /// Only orders credited to this user.
-            pub owner_id: Option<Uuid>,
-            /// Only orders credited to members of this team.
-            pub team_id: Option<Uuid>,
-            /// Only orders of this region.
-            pub region: Option<String>,
-            /// Only orders of this channel.
-            pub channel: Option<String>,
-            /// Only the order lines of products of this category.
-            pub product_category: Option<String>,
-            /// Only orders of customers of this segment.
-            pub customer_segment: Option<String>,
-            $($(#[$fmeta])* pub $field: $ty,)*
+    ($(#[$meta:meta])* pub struct $name:ident { $($rest:tt)* }) => {
+        crate::stats_query! {
+            $(#[$meta])*
+            pub struct $name {
+                /// Only orders credited to this user.
+                pub owner_id: Option<Uuid>,
+                /// Only orders credited to members of this team.
+                pub team_id: Option<Uuid>,
+                /// Only orders of this region.
+                pub region: Option<String>,
+                /// Only orders of this channel.
+                pub channel: Option<String>,
+                /// Only the order lines of products of this category.
+                pub product_category: Option<String>,
+                /// Only orders of customers of this segment.
+                pub customer_segment: Option<String>,
+                $($rest)*
+            }
         }
 
         impl $name {
-            fn window(&self) -> AppResult<Window> {
-                resolve_window(self.from.as_deref(), self.to.as_deref(), self.range)
-            }
-
             fn filters(&self) -> Filters {
                 Filters {
                     owner_id: self.owner_id,

@@ -19,5 +19,6 @@ mod planning;
 mod products;
 mod service;
 mod stats_sales;
+mod stats_service;
 mod teams;
 mod users;

@@ -1,0 +1,262 @@
+//! Service statistics: ticket volumes, backlog, response and resolution
+//! times (average, median, 90th percentile) and CSAT.
+
+use sea_orm::ConnectionTrait;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::query::{Distribution, Sql, Window, change, minutes_between, push_distribution, ratio};
+use crate::auth::AuthUser;
+use crate::domain::Role;
+use crate::domain::enums::Priority;
+use crate::error::{AppError, AppResult};
+
+crate::stats_query! {
+    /// Parameters of the service summary.
+    pub struct ServiceQuery {
+        /// Only tickets assigned to this user.
+        pub assignee_id: Option<Uuid>,
+        /// Only tickets assigned to members of this team.
+        pub team_id: Option<Uuid>,
+        /// Only tickets of this channel.
+        pub channel: Option<String>,
+        /// Only tickets of this category.
+        pub category: Option<String>,
+        pub priority: Option<Priority>,
+        /// Only tickets of customers of this segment.
+        pub customer_segment: Option<String>,
+    }
+}
+
+/// The filters applied to a service statistic.
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct ServiceFilters {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_segment: Option<String>,
+}
+
+impl ServiceQuery {
+    fn filters(&self) -> ServiceFilters {
+        ServiceFilters {
+            assignee_id: self.assignee_id,
+            team_id: self.team_id,
+            channel: self.channel.clone(),
+            category: self.category.clone(),
+            priority: self.priority,
+            customer_segment: self.customer_segment.clone(),
+        }
+    }
+}
+
+/// Customer satisfaction from ticket ratings.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
+pub struct Csat {
+    /// Mean score, 1–5; `null` without ratings.
+    pub avg: Option<f64>,
+    /// Ratings given.
+    pub responses: i64,
+    /// Share of ratings of 4 or 5.
+    pub satisfied_rate: Option<f64>,
+}
+
+/// The service figures of a window.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
+pub struct ServiceFigures {
+    /// Tickets created in the window.
+    pub created: i64,
+    /// Of those, resolved before `to`.
+    pub resolved: i64,
+    /// resolved / created.
+    pub resolution_rate: Option<f64>,
+    /// Tickets created before `to` and neither resolved nor closed before `to`, whenever created.
+    pub backlog: i64,
+    /// Minutes from creation to first response, over the window's tickets answered before `to`.
+    pub first_response_minutes: Distribution,
+    /// Hours from creation to resolution, over the window's tickets resolved before `to`.
+    pub resolution_hours: Distribution,
+    /// Ratings of the window's tickets.
+    pub csat: Csat,
+}
+
+/// The relative change of the headline figures.
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct ServiceChange {
+    pub created: Option<f64>,
+    pub resolved: Option<f64>,
+    pub resolution_rate: Option<f64>,
+    pub backlog: Option<f64>,
+    pub first_response_minutes_avg: Option<f64>,
+    pub resolution_hours_avg: Option<f64>,
+    pub csat_avg: Option<f64>,
+}
+
+/// The service summary.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceSummary {
+    pub window: Window,
+    pub filters: ServiceFilters,
+    #[serde(flatten)]
+    pub figures: ServiceFigures,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_window: Option<Window>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<ServiceFigures>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<ServiceChange>,
+}
+
+/// `AND` the ticket is in the caller's scope: service agents, analysts and
+/// admins see every ticket, a manager the team's and the unassigned ones.
+fn push_ticket_scope(sql: &mut Sql, caller: &AuthUser) {
+    if caller.role == Role::Manager {
+        sql.push(" AND (t.assignee_id IS NULL OR t.assignee_id = ")
+            .bind(caller.id)
+            .push(
+                " OR t.assignee_id IN (SELECT id FROM users WHERE team_id IN (SELECT id FROM teams WHERE manager_id = ",
+            )
+            .bind(caller.id)
+            .push(") OR team_id IN (SELECT team_id FROM users WHERE id = ")
+            .bind(caller.id)
+            .push(")))");
+    }
+}
+
+/// `FROM tickets t … WHERE` the filters and scope hold (no time condition).
+fn push_tickets(sql: &mut Sql, caller: &AuthUser, filters: &ServiceFilters) {
+    sql.push(" FROM tickets t");
+    if filters.customer_segment.is_some() {
+        sql.push(" JOIN customers c ON c.id = t.customer_id");
+    }
+    if filters.team_id.is_some() {
+        sql.push(" LEFT JOIN users u ON u.id = t.assignee_id");
+    }
+    sql.push(" WHERE t.deleted_at IS NULL");
+    if let Some(assignee_id) = filters.assignee_id {
+        sql.push(" AND t.assignee_id = ").bind(assignee_id);
+    }
+    if let Some(team_id) = filters.team_id {
+        sql.push(" AND u.team_id = ").bind(team_id);
+    }
+    if let Some(priority) = filters.priority {
+        sql.push(" AND t.priority = ").bind(priority.as_str());
+    }
+    for (column, value) in
+        [("t.channel", &filters.channel), ("t.category", &filters.category), ("c.segment", &filters.customer_segment)]
+    {
+        if let Some(value) = value {
+            sql.push(&format!(" AND {column} = ")).bind(value.trim().to_string());
+        }
+    }
+    push_ticket_scope(sql, caller);
+}
+
+fn push_created_in(sql: &mut Sql, window: &Window) {
+    sql.push(" AND t.created_at >= ").bind(window.from).push(" AND t.created_at < ").bind(window.to);
+}
+
+async fn distribution(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    window: &Window,
+    filters: &ServiceFilters,
+    event: &str,
+) -> AppResult<Distribution> {
+    let backend = db.get_database_backend();
+    let mut sql = Sql::new(backend);
+    push_distribution(&mut sql, |sql| {
+        sql.push(&format!("SELECT {} AS x", minutes_between(backend, "t.created_at", event)));
+        push_tickets(sql, caller, filters);
+        push_created_in(sql, window);
+        sql.push(&format!(" AND {event} IS NOT NULL AND {event} < ")).bind(window.to);
+    });
+    let row =
+        db.query_one_raw(sql.statement()).await?.ok_or_else(|| AppError::internal("aggregate returned no row"))?;
+    Ok(Distribution::read(&row)?.0)
+}
+
+pub async fn figures(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    window: &Window,
+    filters: &ServiceFilters,
+) -> AppResult<ServiceFigures> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT CAST(COUNT(*) AS BIGINT) AS created, CAST(COUNT(CASE WHEN t.resolved_at < ").bind(window.to).push(
+        " THEN 1 END) AS BIGINT) AS resolved, CAST(COUNT(t.satisfaction_score) AS BIGINT) AS responses, \
+               CAST(COALESCE(SUM(t.satisfaction_score), 0) AS BIGINT) AS score_sum, \
+               CAST(COUNT(CASE WHEN t.satisfaction_score >= 4 THEN 1 END) AS BIGINT) AS satisfied",
+    );
+    push_tickets(&mut sql, caller, filters);
+    push_created_in(&mut sql, window);
+    let row =
+        db.query_one_raw(sql.statement()).await?.ok_or_else(|| AppError::internal("aggregate returned no row"))?;
+    let get = |name: &str| row.try_get::<i64>("", name).map_err(AppError::from);
+    let (created, resolved, responses, score_sum, satisfied) =
+        (get("created")?, get("resolved")?, get("responses")?, get("score_sum")?, get("satisfied")?);
+
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT CAST(COUNT(*) AS BIGINT) AS backlog");
+    push_tickets(&mut sql, caller, filters);
+    sql.push(" AND t.created_at < ")
+        .bind(window.to)
+        .push(" AND (t.resolved_at IS NULL OR t.resolved_at >= ")
+        .bind(window.to)
+        .push(") AND (t.closed_at IS NULL OR t.closed_at >= ")
+        .bind(window.to)
+        .push(")");
+    let row =
+        db.query_one_raw(sql.statement()).await?.ok_or_else(|| AppError::internal("aggregate returned no row"))?;
+    let backlog: i64 = row.try_get("", "backlog")?;
+
+    let first_response_minutes = distribution(db, caller, window, filters, "t.first_response_at").await?;
+    let resolution_hours = distribution(db, caller, window, filters, "t.resolved_at").await?.scaled(1.0 / 60.0);
+    Ok(ServiceFigures {
+        created,
+        resolved,
+        resolution_rate: ratio(resolved, created),
+        backlog,
+        first_response_minutes,
+        resolution_hours,
+        csat: Csat { avg: ratio(score_sum, responses), responses, satisfied_rate: ratio(satisfied, responses) },
+    })
+}
+
+fn figure_change(current: &ServiceFigures, previous: &ServiceFigures) -> ServiceChange {
+    let opt = |c: Option<f64>, p: Option<f64>| c.zip(p).and_then(|(c, p)| change(c, p));
+    ServiceChange {
+        created: change(current.created as f64, previous.created as f64),
+        resolved: change(current.resolved as f64, previous.resolved as f64),
+        resolution_rate: opt(current.resolution_rate, previous.resolution_rate),
+        backlog: change(current.backlog as f64, previous.backlog as f64),
+        first_response_minutes_avg: opt(current.first_response_minutes.avg, previous.first_response_minutes.avg),
+        resolution_hours_avg: opt(current.resolution_hours.avg, previous.resolution_hours.avg),
+        csat_avg: opt(current.csat.avg, previous.csat.avg),
+    }
+}
+
+pub async fn summary(db: &impl ConnectionTrait, caller: &AuthUser, query: &ServiceQuery) -> AppResult<ServiceSummary> {
+    let window = query.window()?;
+    let filters = query.filters();
+    let current = figures(db, caller, &window, &filters).await?;
+    let (previous_window, previous, change) = match query.compare {
+        Some(compare) => {
+            let previous_window = window.previous(compare);
+            let previous = figures(db, caller, &previous_window, &filters).await?;
+            let change = figure_change(&current, &previous);
+            (Some(previous_window), Some(previous), Some(change))
+        }
+        None => (None, None, None),
+    };
+    Ok(ServiceSummary { window, filters, figures: current, previous_window, previous, change })
+}
