@@ -3,6 +3,7 @@
 //! request into SQL; one file per family of metrics. Definitions:
 //! `docs/metrics.md`.
 
+pub mod customers;
 pub mod query;
 pub mod sales;
 pub mod service;
@@ -95,7 +96,30 @@ pub async fn service_summary(
     Ok(web::Json(service::summary(&state.db, &auth, &query.0).await?))
 }
 
+/// Customer overview
+///
+/// Customers existing at `to` (per lifecycle stage), new in the window,
+/// active (with a counted order), first-time buyers and the repeat rate.
+#[utoipa::path(
+    tag = "statistics",
+    params(customers::CustomerQuery),
+    responses((status = 200, description = "The customer figures of the window (and the comparison window).", body = customers::CustomerOverview)),
+    security(("bearer" = []))
+)]
+#[get("/stats/customers/overview")]
+pub async fn customers_overview(
+    auth: Authorized<SalesStats>,
+    state: web::Data<AppState>,
+    query: Query<customers::CustomerQuery>,
+) -> AppResult<web::Json<customers::CustomerOverview>> {
+    Ok(web::Json(customers::overview(&state.db, &auth, &query.0).await?))
+}
+
 /// Registers the statistics endpoints.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(sales_summary).service(sales_timeseries).service(sales_breakdown).service(service_summary);
+    cfg.service(sales_summary)
+        .service(sales_timeseries)
+        .service(sales_breakdown)
+        .service(service_summary)
+        .service(customers_overview);
 }

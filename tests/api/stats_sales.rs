@@ -2,7 +2,8 @@
 //!
 //! Products: A "Tea" 10.00 (cost 4.00), B "Ware" 5.00 (cost 1.00).
 //! Teams: East (manager M; reps R1, R1b), West (rep R2).
-//! Customers: C1 (smb, R1), C2 (enterprise, R2), C3 (R1b).
+//! Customers: C1 (smb, R1, created 01-10), C2 (enterprise, R2, 03-03),
+//! C3 (R1b, 03-14, prospect), C4 (R2, 03-20, lead, no orders).
 //!
 //! | order | customer | owner | ordered_at           | status    | lines              | revenue | cost  |
 //! |-------|----------|-------|----------------------|-----------|--------------------|---------|-------|
@@ -71,9 +72,22 @@ async fn fixture(app: &TestApp) -> Fixture {
         json!({"sku": "B", "name": "Cup", "category": "Ware", "unit_price": "5.00", "unit_cost": "1.00"}),
     )
     .await;
-    let c1 = create(app, &admin, "customers", json!({"name": "C1", "segment": "smb", "owner_id": r1_id})).await;
-    let c2 = create(app, &admin, "customers", json!({"name": "C2", "segment": "enterprise", "owner_id": r2_id})).await;
-    let c3 = create(app, &admin, "customers", json!({"name": "C3", "owner_id": r1b_id})).await;
+    let c1 = create(app, &admin, "customers", json!({"name": "C1", "segment": "smb", "owner_id": r1_id, "lifecycle_stage": "customer", "created_at": "2025-01-10T00:00:00Z"})).await;
+    let c2 = create(app, &admin, "customers", json!({"name": "C2", "segment": "enterprise", "owner_id": r2_id, "lifecycle_stage": "customer", "created_at": "2025-03-03T00:00:00Z"})).await;
+    let c3 = create(
+        app,
+        &admin,
+        "customers",
+        json!({"name": "C3", "owner_id": r1b_id, "created_at": "2025-03-14T00:00:00Z"}),
+    )
+    .await;
+    create(
+        app,
+        &admin,
+        "customers",
+        json!({"name": "C4", "owner_id": r2_id, "lifecycle_stage": "lead", "created_at": "2025-03-20T00:00:00Z"}),
+    )
+    .await;
     let line = |product: &str, quantity: i64| json!({"product_id": product, "quantity": quantity});
     // (name, customer, owner, ordered_at, status, channel, region, items)
     type OrderRow<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, &'a str, &'a str, Value);
@@ -368,4 +382,52 @@ async fn statistics_windows_are_validated() {
     assert_eq!(reply.status, 200, "{}", reply.text);
     let from = reply.body["window"]["from"].as_str().unwrap();
     assert!(from.ends_with("-01T00:00:00Z"), "{from}");
+}
+
+#[tokio::test]
+async fn customer_overview_matches_the_hand_computed_figures() {
+    let app = spawn_app().await;
+    let f = fixture(&app).await;
+    let reply =
+        app.get(&format!("/api/v1/stats/customers/overview?{MARCH}&compare=previous_period"), Some(&f.admin)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let b = &reply.body;
+    // Existing at April 1st: C1–C4; new in March: C2, C3, C4; active: C1, C2,
+    // C3; first counted order in March: C2 (O10), C3 (O8) — C1's was O7 in
+    // February; two or more counted orders: C1 (O1, O2), C2 (O3, O10).
+    assert_eq!(
+        (b["total"].as_i64(), b["new"].as_i64(), b["active"].as_i64(), b["first_time_buyers"].as_i64()),
+        (Some(4), Some(3), Some(3), Some(2))
+    );
+    assert!((b["repeat_rate"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
+    assert_eq!(
+        b["by_lifecycle_stage"],
+        json!([{"lifecycle_stage": "lead", "customers": 1}, {"lifecycle_stage": "prospect", "customers": 1},
+               {"lifecycle_stage": "customer", "customers": 2}, {"lifecycle_stage": "churned", "customers": 0}])
+    );
+    // January 29th to March 1st: C1 existed, bought for the first time (O7).
+    let p = &b["previous"];
+    assert_eq!(
+        (p["total"].as_i64(), p["new"].as_i64(), p["active"].as_i64(), p["first_time_buyers"].as_i64()),
+        (Some(1), Some(0), Some(1), Some(1))
+    );
+    assert_eq!(p["repeat_rate"], 0.0);
+    assert_eq!(b["change"]["total"], 3.0);
+    assert_eq!(b["change"]["new"], json!(null));
+
+    // Rep R1 owns C1 only.
+    let mine = app.get(&format!("/api/v1/stats/customers/overview?{MARCH}"), Some(&f.r1)).await.body;
+    assert_eq!(
+        (mine["total"].as_i64(), mine["new"].as_i64(), mine["active"].as_i64(), mine["first_time_buyers"].as_i64()),
+        (Some(1), Some(0), Some(1), Some(0))
+    );
+    assert_eq!(mine["repeat_rate"], 1.0);
+    // The manager of East: C1 (R1) and C3 (R1b).
+    let team = app.get(&format!("/api/v1/stats/customers/overview?{MARCH}"), Some(&f.manager)).await.body;
+    assert_eq!(team["total"], 2);
+    let enterprise = app
+        .get(&format!("/api/v1/stats/customers/overview?{MARCH}&customer_segment=enterprise"), Some(&f.admin))
+        .await
+        .body;
+    assert_eq!((enterprise["total"].as_i64(), enterprise["active"].as_i64()), (Some(1), Some(1)));
 }

@@ -1,0 +1,225 @@
+//! Customer statistics.
+
+use sea_orm::ConnectionTrait;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::query::{Sql, Window, change, push_scope, ratio};
+use crate::auth::AuthUser;
+use crate::domain::enums::LifecycleStage;
+use crate::error::{AppError, AppResult};
+
+crate::stats_query! {
+    /// Parameters of the customer overview.
+    pub struct CustomerQuery {
+        /// Only customers owned by this user.
+        pub owner_id: Option<Uuid>,
+        /// Only customers owned by members of this team.
+        pub team_id: Option<Uuid>,
+        /// Only customers of this region.
+        pub region: Option<String>,
+        /// Only customers of this segment.
+        pub customer_segment: Option<String>,
+    }
+}
+
+/// The filters applied to a customer statistic.
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct CustomerFilters {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_segment: Option<String>,
+}
+
+/// Customers per lifecycle stage.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct StageCount {
+    pub lifecycle_stage: LifecycleStage,
+    pub customers: i64,
+}
+
+/// The customer figures of a window.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
+pub struct CustomerFigures {
+    /// Customers existing at `to`.
+    pub total: i64,
+    /// Customers created in the window.
+    pub new: i64,
+    /// Customers with at least one counted order in the window.
+    pub active: i64,
+    /// Customers whose first counted order ever is in the window.
+    pub first_time_buyers: i64,
+    /// Share of active customers with two or more counted orders in the window.
+    pub repeat_rate: Option<f64>,
+    /// Customers existing at `to`, per current lifecycle stage (every stage listed).
+    pub by_lifecycle_stage: Vec<StageCount>,
+}
+
+/// The relative change of the counts.
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct CustomerChange {
+    pub total: Option<f64>,
+    pub new: Option<f64>,
+    pub active: Option<f64>,
+    pub first_time_buyers: Option<f64>,
+    pub repeat_rate: Option<f64>,
+}
+
+/// The customer overview.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerOverview {
+    pub window: Window,
+    pub filters: CustomerFilters,
+    #[serde(flatten)]
+    pub figures: CustomerFigures,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_window: Option<Window>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<CustomerFigures>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<CustomerChange>,
+}
+
+impl CustomerQuery {
+    fn filters(&self) -> CustomerFilters {
+        CustomerFilters {
+            owner_id: self.owner_id,
+            team_id: self.team_id,
+            region: self.region.clone(),
+            customer_segment: self.customer_segment.clone(),
+        }
+    }
+}
+
+/// `AND` the customer `c` passes the filters and the caller's scope.
+fn push_customer_conditions(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters) {
+    if let Some(owner_id) = filters.owner_id {
+        sql.push(" AND c.owner_id = ").bind(owner_id);
+    }
+    if let Some(team_id) = filters.team_id {
+        sql.push(" AND c.owner_id IN (SELECT id FROM users WHERE team_id = ").bind(team_id).push(")");
+    }
+    for (column, value) in [("c.region", &filters.region), ("c.segment", &filters.customer_segment)] {
+        if let Some(value) = value {
+            sql.push(&format!(" AND {column} = ")).bind(value.trim().to_string());
+        }
+    }
+    push_scope(sql, caller, "c.owner_id");
+}
+
+/// Counted orders (paid or completed) of customers in scope.
+fn push_counted_orders(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters) {
+    sql.push(
+        " FROM orders o JOIN customers c ON c.id = o.customer_id \
+         WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed')",
+    );
+    push_customer_conditions(sql, caller, filters);
+}
+
+async fn one_row(db: &impl ConnectionTrait, sql: Sql) -> AppResult<sea_orm::QueryResult> {
+    db.query_one_raw(sql.statement()).await?.ok_or_else(|| AppError::internal("aggregate returned no row"))
+}
+
+pub async fn figures(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    window: &Window,
+    filters: &CustomerFilters,
+) -> AppResult<CustomerFigures> {
+    let backend = db.get_database_backend();
+
+    // Existing at `to`, per stage; and created in the window.
+    let mut sql = Sql::new(backend);
+    sql.push(
+        "SELECT c.lifecycle_stage AS stage, CAST(COUNT(*) AS BIGINT) AS total, CAST(COUNT(CASE WHEN c.created_at >= ",
+    )
+    .bind(window.from)
+    .push(" THEN 1 END) AS BIGINT) AS new_customers FROM customers c WHERE c.created_at < ")
+    .bind(window.to)
+    .push(" AND (c.deleted_at IS NULL OR c.deleted_at >= ")
+    .bind(window.to)
+    .push(")");
+    push_customer_conditions(&mut sql, caller, filters);
+    sql.push(" GROUP BY c.lifecycle_stage");
+    let (mut total, mut new) = (0, 0);
+    let mut by_stage: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    for row in db.query_all_raw(sql.statement()).await? {
+        let count: i64 = row.try_get("", "total")?;
+        total += count;
+        new += row.try_get::<i64>("", "new_customers")?;
+        by_stage.insert(row.try_get("", "stage")?, count);
+    }
+    let by_lifecycle_stage = LifecycleStage::ALL
+        .iter()
+        .map(|stage| StageCount {
+            lifecycle_stage: *stage,
+            customers: by_stage.get(stage.as_str()).copied().unwrap_or(0),
+        })
+        .collect();
+
+    // Active customers and repeat buyers in the window.
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT CAST(COUNT(*) AS BIGINT) AS active, CAST(COUNT(CASE WHEN n >= 2 THEN 1 END) AS BIGINT) AS repeaters FROM (SELECT o.customer_id, COUNT(*) AS n");
+    push_counted_orders(&mut sql, caller, filters);
+    sql.push(" AND o.ordered_at >= ")
+        .bind(window.from)
+        .push(" AND o.ordered_at < ")
+        .bind(window.to)
+        .push(" GROUP BY o.customer_id) AS a");
+    let row = one_row(db, sql).await?;
+    let (active, repeaters): (i64, i64) = (row.try_get("", "active")?, row.try_get("", "repeaters")?);
+
+    // Customers whose first counted order falls in the window.
+    let mut sql = Sql::new(backend);
+    sql.push(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS first_time FROM (SELECT o.customer_id, MIN(o.ordered_at) AS first_order",
+    );
+    push_counted_orders(&mut sql, caller, filters);
+    sql.push(" GROUP BY o.customer_id) AS f WHERE f.first_order >= ")
+        .bind(window.from)
+        .push(" AND f.first_order < ")
+        .bind(window.to);
+    let first_time_buyers: i64 = one_row(db, sql).await?.try_get("", "first_time")?;
+
+    Ok(CustomerFigures {
+        total,
+        new,
+        active,
+        first_time_buyers,
+        repeat_rate: ratio(repeaters, active),
+        by_lifecycle_stage,
+    })
+}
+
+pub async fn overview(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    query: &CustomerQuery,
+) -> AppResult<CustomerOverview> {
+    let window = query.window()?;
+    let filters = query.filters();
+    let current = figures(db, caller, &window, &filters).await?;
+    let (previous_window, previous, change_figures) = match query.compare {
+        Some(compare) => {
+            let previous_window = window.previous(compare);
+            let previous = figures(db, caller, &previous_window, &filters).await?;
+            let opt = |c: Option<f64>, p: Option<f64>| c.zip(p).and_then(|(c, p)| change(c, p));
+            let change_figures = CustomerChange {
+                total: change(current.total as f64, previous.total as f64),
+                new: change(current.new as f64, previous.new as f64),
+                active: change(current.active as f64, previous.active as f64),
+                first_time_buyers: change(current.first_time_buyers as f64, previous.first_time_buyers as f64),
+                repeat_rate: opt(current.repeat_rate, previous.repeat_rate),
+            };
+            (Some(previous_window), Some(previous), Some(change_figures))
+        }
+        None => (None, None, None),
+    };
+    Ok(CustomerOverview { window, filters, figures: current, previous_window, previous, change: change_figures })
+}
