@@ -115,11 +115,31 @@ pub async fn customers_overview(
     Ok(web::Json(customers::overview(&state.db, &auth, &query.0).await?))
 }
 
+/// Satisfaction
+///
+/// CSAT from the ratings of the tickets created in the window, and NPS
+/// from the survey answers submitted in it.
+#[utoipa::path(
+    tag = "statistics",
+    params(service::SatisfactionQuery),
+    responses((status = 200, description = "CSAT and NPS of the window (and the comparison window).", body = service::Satisfaction)),
+    security(("bearer" = []))
+)]
+#[get("/stats/satisfaction")]
+pub async fn satisfaction(
+    auth: Authorized<ServiceStats>,
+    state: web::Data<AppState>,
+    query: Query<service::SatisfactionQuery>,
+) -> AppResult<web::Json<service::Satisfaction>> {
+    Ok(web::Json(service::satisfaction(&state.db, &auth, &query.0).await?))
+}
+
 /// Registers the statistics endpoints.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(sales_summary)
         .service(sales_timeseries)
         .service(sales_breakdown)
         .service(service_summary)
-        .service(customers_overview);
+        .service(customers_overview)
+        .service(satisfaction);
 }

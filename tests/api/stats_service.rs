@@ -44,6 +44,24 @@ async fn fixture(app: &TestApp) -> (String, String, String, String) {
         ticket["subject"] = json!("Help");
         create(app, &admin, "tickets", ticket).await;
     }
+    // NPS answers: March 10, 9, 9, 7, 2; February 0; April 1st 00:00 10.
+    for (score, at) in [
+        (10, "2025-03-01T00:00:00Z"),
+        (9, "2025-03-05T00:00:00Z"),
+        (9, "2025-03-06T00:00:00Z"),
+        (7, "2025-03-07T00:00:00Z"),
+        (2, "2025-03-31T23:59:59Z"),
+        (0, "2025-02-10T00:00:00Z"),
+        (10, "2025-04-01T00:00:00Z"),
+    ] {
+        create(
+            app,
+            &admin,
+            "feedback",
+            json!({"customer_id": customer, "score": score, "submitted_at": at, "channel": "sms"}),
+        )
+        .await;
+    }
     (admin, manager, agent, care)
 }
 
@@ -111,4 +129,31 @@ async fn service_statistics_are_scoped() {
     assert_eq!(team.body["created"], 2);
     let (_, rep) = app.user_with_role(&admin, "sales", None).await;
     app.get("/api/v1/stats/service/summary", Some(&rep)).await.assert_problem(403);
+}
+
+#[tokio::test]
+async fn satisfaction_combines_csat_and_nps() {
+    let app = spawn_app().await;
+    let (admin, _, agent, _) = fixture(&app).await;
+    let reply =
+        app.get("/api/v1/stats/satisfaction?from=2025-03-01&to=2025-04-01&compare=previous_period", Some(&agent)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["csat"], json!({"avg": 4.0, "responses": 2, "satisfied_rate": 0.5}));
+    // Promoters 3 (10, 9, 9), passive 1 (7), detractor 1 (2): (3 − 1) / 5 × 100.
+    assert_eq!(
+        reply.body["nps"],
+        json!({"score": 40.0, "promoters": 3, "passives": 1, "detractors": 1, "responses": 5})
+    );
+    assert_eq!(
+        reply.body["previous"]["nps"],
+        json!({"score": -100.0, "promoters": 0, "passives": 0, "detractors": 1, "responses": 1})
+    );
+    let empty = app.get("/api/v1/stats/satisfaction?from=2024-01-01&to=2024-02-01", Some(&admin)).await;
+    assert_eq!(
+        empty.body["nps"],
+        json!({"score": null, "promoters": 0, "passives": 0, "detractors": 0, "responses": 0})
+    );
+    let other_channel =
+        app.get("/api/v1/stats/satisfaction?from=2025-03-01&to=2025-04-01&channel=email", Some(&admin)).await;
+    assert_eq!(other_channel.body["nps"]["responses"], 0);
 }
