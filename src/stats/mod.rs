@@ -4,6 +4,7 @@
 //! `docs/metrics.md`.
 
 pub mod customers;
+pub mod leads;
 pub mod query;
 pub mod sales;
 pub mod service;
@@ -12,7 +13,7 @@ use actix_web::{get, web};
 
 use crate::api::extract::Query;
 use crate::auth::Authorized;
-use crate::auth::policy::{SalesStats, ServiceStats};
+use crate::auth::policy::{LeadReaders, SalesStats, ServiceStats};
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -134,6 +135,25 @@ pub async fn satisfaction(
     Ok(web::Json(service::satisfaction(&state.db, &auth, &query.0).await?))
 }
 
+/// Lead conversion
+///
+/// Leads created in the window per source channel: how many, how many were
+/// converted before `to`, the conversion rate and the mean days to convert.
+#[utoipa::path(
+    tag = "statistics",
+    params(leads::LeadQuery),
+    responses((status = 200, description = "Conversion per source, and in total.", body = leads::LeadConversion)),
+    security(("bearer" = []))
+)]
+#[get("/stats/leads/conversion")]
+pub async fn leads_conversion(
+    auth: Authorized<LeadReaders>,
+    state: web::Data<AppState>,
+    query: Query<leads::LeadQuery>,
+) -> AppResult<web::Json<leads::LeadConversion>> {
+    Ok(web::Json(leads::conversion(&state.db, &auth, &query.0).await?))
+}
+
 /// Registers the statistics endpoints.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(sales_summary)
@@ -141,5 +161,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(sales_breakdown)
         .service(service_summary)
         .service(customers_overview)
-        .service(satisfaction);
+        .service(satisfaction)
+        .service(leads_conversion);
 }

@@ -429,7 +429,7 @@ pub fn push_distribution(sql: &mut Sql, values: impl FnOnce(&mut Sql)) {
 /// Minutes from `start` to `end` (two timestamp columns) as a float.
 pub fn minutes_between(backend: DbBackend, start: &str, end: &str) -> String {
     if backend == DbBackend::Postgres {
-        format!("(EXTRACT(EPOCH FROM ({end} - {start})) / 60.0)")
+        format!("CAST(EXTRACT(EPOCH FROM ({end} - {start})) / 60.0 AS DOUBLE PRECISION)")
     } else {
         format!("((unixepoch({end}, 'subsec') - unixepoch({start}, 'subsec')) / 60.0)")
     }

@@ -18,6 +18,7 @@ mod pipeline;
 mod planning;
 mod products;
 mod service;
+mod stats_leads;
 mod stats_sales;
 mod stats_service;
 mod teams;

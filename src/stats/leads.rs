@@ -1,0 +1,136 @@
+//! Lead conversion statistics.
+
+use sea_orm::{ConnectionTrait, QueryResult};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::query::{Sql, Window, minutes_between, push_scope, ratio};
+use crate::auth::AuthUser;
+use crate::domain::Role;
+use crate::error::{AppError, AppResult};
+
+crate::stats_query! {
+    /// Parameters of the lead conversion statistics.
+    pub struct LeadQuery {
+        /// Only leads owned by this user.
+        pub owner_id: Option<Uuid>,
+        /// Only leads owned by members of this team.
+        pub team_id: Option<Uuid>,
+        /// Only leads attributed to this campaign.
+        pub campaign_id: Option<Uuid>,
+    }
+}
+
+/// The filters applied.
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct LeadFilters {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<Uuid>,
+}
+
+/// Conversion figures of a set of leads.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
+pub struct ConversionFigures {
+    /// Leads created in the window.
+    pub leads: i64,
+    /// Of those, converted before `to`.
+    pub converted: i64,
+    /// converted / leads.
+    pub conversion_rate: Option<f64>,
+    /// Mean days from creation to conversion, over the converted ones.
+    pub avg_days_to_convert: Option<f64>,
+}
+
+/// One lead source.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SourceConversion {
+    /// The lead's `source`; `null` for leads without one.
+    pub source: Option<String>,
+    #[serde(flatten)]
+    pub figures: ConversionFigures,
+}
+
+/// Lead conversion per source channel, most leads first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeadConversion {
+    pub window: Window,
+    pub filters: LeadFilters,
+    pub rows: Vec<SourceConversion>,
+    pub total: ConversionFigures,
+}
+
+fn read(row: &QueryResult) -> AppResult<ConversionFigures> {
+    let leads: i64 = row.try_get("", "leads")?;
+    let converted: i64 = row.try_get("", "converted")?;
+    Ok(ConversionFigures {
+        leads,
+        converted,
+        conversion_rate: ratio(converted, leads),
+        avg_days_to_convert: row.try_get::<Option<f64>>("", "avg_days")?,
+    })
+}
+
+async fn query_figures(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    window: &Window,
+    filters: &LeadFilters,
+    by_source: bool,
+) -> AppResult<Vec<(Option<String>, ConversionFigures)>> {
+    let backend = db.get_database_backend();
+    let days = format!("{} / 1440.0", minutes_between(backend, "l.created_at", "l.converted_at"));
+    let mut sql = Sql::new(backend);
+    sql.push(if by_source { "SELECT l.source AS source, " } else { "SELECT " })
+        .push("CAST(COUNT(*) AS BIGINT) AS leads, CAST(COUNT(CASE WHEN l.converted_at < ")
+        .bind(window.to)
+        .push(&format!(" THEN 1 END) AS BIGINT) AS converted, AVG(CASE WHEN l.converted_at < "))
+        .bind(window.to)
+        .push(&format!(" THEN {days} END) AS avg_days FROM leads l WHERE l.deleted_at IS NULL AND l.created_at >= "))
+        .bind(window.from)
+        .push(" AND l.created_at < ")
+        .bind(window.to);
+    if let Some(owner_id) = filters.owner_id {
+        sql.push(" AND l.owner_id = ").bind(owner_id);
+    }
+    if let Some(team_id) = filters.team_id {
+        sql.push(" AND l.owner_id IN (SELECT id FROM users WHERE team_id = ").bind(team_id).push(")");
+    }
+    if let Some(campaign_id) = filters.campaign_id {
+        sql.push(" AND l.campaign_id = ").bind(campaign_id);
+    }
+    // Marketing works on every lead; the others on their own or their team's.
+    if caller.role != Role::Marketing {
+        push_scope(&mut sql, caller, "l.owner_id");
+    }
+    if by_source {
+        sql.push(" GROUP BY l.source");
+    }
+    let mut out = vec![];
+    for row in db.query_all_raw(sql.statement()).await? {
+        let source = if by_source { row.try_get::<Option<String>>("", "source")? } else { None };
+        out.push((source, read(&row)?));
+    }
+    Ok(out)
+}
+
+pub async fn conversion(db: &impl ConnectionTrait, caller: &AuthUser, query: &LeadQuery) -> AppResult<LeadConversion> {
+    let window = query.window()?;
+    let filters = LeadFilters { owner_id: query.owner_id, team_id: query.team_id, campaign_id: query.campaign_id };
+    let mut rows: Vec<SourceConversion> = query_figures(db, caller, &window, &filters, true)
+        .await?
+        .into_iter()
+        .map(|(source, figures)| SourceConversion { source, figures })
+        .collect();
+    rows.sort_by(|a, b| b.figures.leads.cmp(&a.figures.leads).then_with(|| a.source.cmp(&b.source)));
+    let total = query_figures(db, caller, &window, &filters, false)
+        .await?
+        .pop()
+        .map(|(_, figures)| figures)
+        .ok_or_else(|| AppError::internal("aggregate returned no row"))?;
+    Ok(LeadConversion { window, filters, rows, total })
+}
