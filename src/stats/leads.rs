@@ -88,7 +88,7 @@ async fn query_figures(
     sql.push(if by_source { "SELECT l.source AS source, " } else { "SELECT " })
         .push("CAST(COUNT(*) AS BIGINT) AS leads, CAST(COUNT(CASE WHEN l.converted_at < ")
         .bind(window.to)
-        .push(&format!(" THEN 1 END) AS BIGINT) AS converted, AVG(CASE WHEN l.converted_at < "))
+        .push(" THEN 1 END) AS BIGINT) AS converted, AVG(CASE WHEN l.converted_at < ")
         .bind(window.to)
         .push(&format!(" THEN {days} END) AS avg_days FROM leads l WHERE l.deleted_at IS NULL AND l.created_at >= "))
         .bind(window.from)
