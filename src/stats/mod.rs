@@ -5,6 +5,7 @@
 
 pub mod customers;
 pub mod leads;
+pub mod pipeline;
 pub mod query;
 pub mod sales;
 pub mod service;
@@ -154,6 +155,26 @@ pub async fn leads_conversion(
     Ok(web::Json(leads::conversion(&state.db, &auth, &query.0).await?))
 }
 
+/// Sales pipeline
+///
+/// The open opportunities now (the window does not apply): count, amount
+/// and probability-weighted amount per stage, per expected-close month and
+/// in total.
+#[utoipa::path(
+    tag = "statistics",
+    params(pipeline::PipelineQuery),
+    responses((status = 200, description = "The open pipeline.", body = pipeline::Pipeline)),
+    security(("bearer" = []))
+)]
+#[get("/stats/sales/pipeline")]
+pub async fn sales_pipeline(
+    auth: Authorized<SalesStats>,
+    state: web::Data<AppState>,
+    query: Query<pipeline::PipelineQuery>,
+) -> AppResult<web::Json<pipeline::Pipeline>> {
+    Ok(web::Json(pipeline::pipeline(&state.db, &auth, &query.0).await?))
+}
+
 /// Registers the statistics endpoints.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(sales_summary)
@@ -162,5 +183,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(service_summary)
         .service(customers_overview)
         .service(satisfaction)
-        .service(leads_conversion);
+        .service(leads_conversion)
+        .service(sales_pipeline);
 }

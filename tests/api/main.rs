@@ -19,6 +19,7 @@ mod planning;
 mod products;
 mod service;
 mod stats_leads;
+mod stats_pipeline;
 mod stats_sales;
 mod stats_service;
 mod teams;
