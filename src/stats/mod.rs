@@ -4,6 +4,7 @@
 //! `docs/metrics.md`.
 
 pub mod customers;
+pub mod funnel;
 pub mod leads;
 pub mod pipeline;
 pub mod query;
@@ -175,6 +176,27 @@ pub async fn sales_pipeline(
     Ok(web::Json(pipeline::pipeline(&state.db, &auth, &query.0).await?))
 }
 
+/// Sales funnel
+///
+/// For the opportunities created in the window: how many reached each
+/// stage (from their stage history as of `to`), with amounts and the
+/// conversion to the next stage; won, lost and open; the win rate and the
+/// average sales cycle.
+#[utoipa::path(
+    tag = "statistics",
+    params(funnel::FunnelQuery),
+    responses((status = 200, description = "The funnel of the window's opportunities.", body = funnel::Funnel)),
+    security(("bearer" = []))
+)]
+#[get("/stats/sales/funnel")]
+pub async fn sales_funnel(
+    auth: Authorized<SalesStats>,
+    state: web::Data<AppState>,
+    query: Query<funnel::FunnelQuery>,
+) -> AppResult<web::Json<funnel::Funnel>> {
+    Ok(web::Json(funnel::funnel(&state.db, &auth, &query.0).await?))
+}
+
 /// Registers the statistics endpoints.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(sales_summary)
@@ -184,5 +206,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(customers_overview)
         .service(satisfaction)
         .service(leads_conversion)
-        .service(sales_pipeline);
+        .service(sales_pipeline)
+        .service(sales_funnel);
 }

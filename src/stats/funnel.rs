@@ -1,0 +1,156 @@
+//! The sales funnel of the opportunities created in a window, from their
+//! stage history as of `to`.
+
+use sea_orm::ConnectionTrait;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::query::{Sql, Window, minutes_between, push_scope, ratio};
+use crate::auth::AuthUser;
+use crate::domain::Money;
+use crate::domain::enums::Stage;
+use crate::error::{AppError, AppResult};
+
+crate::stats_query! {
+    /// Parameters of the funnel.
+    pub struct FunnelQuery {
+        /// Only opportunities owned by this user.
+        pub owner_id: Option<Uuid>,
+        /// Only opportunities owned by members of this team.
+        pub team_id: Option<Uuid>,
+        /// Only opportunities attributed to this campaign.
+        pub campaign_id: Option<Uuid>,
+    }
+}
+
+/// The filters applied.
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct FunnelFilters {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<Uuid>,
+}
+
+/// One stage of the funnel.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FunnelStage {
+    pub stage: Stage,
+    /// Opportunities that reached the stage: their history holds it or a
+    /// later one (`won` is later than every open stage; a lost opportunity
+    /// reached the furthest open stage it held).
+    pub reached: i64,
+    /// Σ amount of those.
+    pub amount: Money,
+    /// reached(next stage) / reached(this stage); `null` for `won` or without any.
+    pub conversion: Option<f64>,
+}
+
+/// The funnel.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Funnel {
+    pub window: Window,
+    pub filters: FunnelFilters,
+    /// `qualification` … `negotiation`, then `won`.
+    pub stages: Vec<FunnelStage>,
+    /// Won before `to`.
+    pub won: i64,
+    /// Lost before `to`.
+    pub lost: i64,
+    /// Neither, as of `to`.
+    pub open: i64,
+    /// won / (won + lost).
+    pub win_rate: Option<f64>,
+    /// Mean days from creation to the win, over the won ones.
+    pub avg_sales_cycle_days: Option<f64>,
+}
+
+/// The funnel stages in order, with their rank in SQL.
+const RANKED: [(Stage, i32); 5] = [
+    (Stage::Qualification, 1),
+    (Stage::NeedsAnalysis, 2),
+    (Stage::Proposal, 3),
+    (Stage::Negotiation, 4),
+    (Stage::Won, 5),
+];
+
+pub async fn funnel(db: &impl ConnectionTrait, caller: &AuthUser, query: &FunnelQuery) -> AppResult<Funnel> {
+    if query.compare.is_some() {
+        return Err(AppError::validation("compare", "unsupported", "this statistic does not offer a comparison yet"));
+    }
+    let window = query.window()?;
+    let filters = FunnelFilters { owner_id: query.owner_id, team_id: query.team_id, campaign_id: query.campaign_id };
+    let backend = db.get_database_backend();
+    let rank = "CASE sh.stage WHEN 'qualification' THEN 1 WHEN 'needs_analysis' THEN 2 WHEN 'proposal' THEN 3 \
+                WHEN 'negotiation' THEN 4 WHEN 'won' THEN 5 ELSE 0 END";
+    let mut sql = Sql::new(backend);
+    // Per opportunity: the furthest stage reached before `to`, and its
+    // stage (and when it entered it) as of `to`.
+    sql.push(&format!(
+        "WITH entries AS (SELECT op.id, op.amount, op.created_at, sh.stage, sh.changed_at, {rank} AS stage_rank, \
+         ROW_NUMBER() OVER (PARTITION BY op.id ORDER BY sh.changed_at DESC, sh.id DESC) AS latest \
+         FROM opportunities op JOIN opportunity_stage_history sh ON sh.opportunity_id = op.id AND sh.changed_at < "
+    ))
+    .bind(window.to)
+    .push(" WHERE op.deleted_at IS NULL AND op.created_at >= ")
+    .bind(window.from)
+    .push(" AND op.created_at < ")
+    .bind(window.to);
+    if let Some(owner_id) = filters.owner_id {
+        sql.push(" AND op.owner_id = ").bind(owner_id);
+    }
+    if let Some(team_id) = filters.team_id {
+        sql.push(" AND op.owner_id IN (SELECT id FROM users WHERE team_id = ").bind(team_id).push(")");
+    }
+    if let Some(campaign_id) = filters.campaign_id {
+        sql.push(" AND op.campaign_id = ").bind(campaign_id);
+    }
+    push_scope(&mut sql, caller, "op.owner_id");
+    sql.push(&format!(
+        "), per_opportunity AS (SELECT id, MAX(amount) AS amount, MAX(stage_rank) AS max_rank, \
+         MAX(CASE WHEN latest = 1 THEN stage END) AS state, \
+         MAX(CASE WHEN latest = 1 AND stage = 'won' THEN {} END) AS won_minutes \
+         FROM entries GROUP BY id) SELECT ",
+        minutes_between(backend, "created_at", "changed_at")
+    ));
+    for (_, rank) in RANKED {
+        sql.push(&format!(
+            "CAST(COUNT(CASE WHEN max_rank >= {rank} THEN 1 END) AS BIGINT) AS reached_{rank}, \
+             CAST(COALESCE(SUM(CASE WHEN max_rank >= {rank} THEN amount END), 0) AS BIGINT) AS amount_{rank}, "
+        ));
+    }
+    sql.push(
+        "CAST(COUNT(CASE WHEN state = 'won' THEN 1 END) AS BIGINT) AS won, \
+         CAST(COUNT(CASE WHEN state = 'lost' THEN 1 END) AS BIGINT) AS lost, \
+         CAST(COUNT(CASE WHEN state NOT IN ('won', 'lost') THEN 1 END) AS BIGINT) AS still_open, \
+         AVG(won_minutes) AS won_minutes FROM per_opportunity",
+    );
+    let row =
+        db.query_one_raw(sql.statement()).await?.ok_or_else(|| AppError::internal("aggregate returned no row"))?;
+    let get = |name: &str| row.try_get::<i64>("", name).map_err(AppError::from);
+    let reached: Vec<i64> = RANKED.iter().map(|(_, rank)| get(&format!("reached_{rank}"))).collect::<AppResult<_>>()?;
+    let mut stages = vec![];
+    for (index, (stage, rank)) in RANKED.iter().enumerate() {
+        stages.push(FunnelStage {
+            stage: *stage,
+            reached: reached[index],
+            amount: Money(get(&format!("amount_{rank}"))?),
+            conversion: reached.get(index + 1).and_then(|next| ratio(*next, reached[index])),
+        });
+    }
+    let (won, lost, open) = (get("won")?, get("lost")?, get("still_open")?);
+    let won_minutes: Option<f64> = row.try_get("", "won_minutes")?;
+    Ok(Funnel {
+        window,
+        filters,
+        stages,
+        won,
+        lost,
+        open,
+        win_rate: ratio(won, won + lost),
+        avg_sales_cycle_days: won_minutes.map(|m| m / 1440.0),
+    })
+}
