@@ -13,6 +13,12 @@ pub fn clean(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
+/// An email as stored: trimmed and lower-case (emails compare
+/// case-insensitively); blank is absent.
+pub fn clean_email(value: Option<String>) -> Option<String> {
+    clean(value).map(|email| email.to_lowercase())
+}
+
 /// Applies a merge-patch value of an optional text field.
 pub fn patch_text(target: &mut ActiveValue<Option<String>>, patch: Option<Option<String>>) {
     if let Some(value) = patch {

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::dto::{Contact, ContactListQuery, CreateContact, UpdateContact};
 use crate::api::customers::service::Customers;
-use crate::api::fields::{clean, created_at, patch_text};
+use crate::api::fields::{clean, clean_email, created_at, patch_text};
 use crate::api::list::{ListSpec, SortKind};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource, ensure_reference};
@@ -43,10 +43,6 @@ impl From<contact::Model> for Contact {
             deleted_at: m.deleted_at,
         }
     }
-}
-
-fn clean_email(email: Option<String>) -> Option<String> {
-    clean(email).map(|e| e.to_lowercase())
 }
 
 impl Resource for Contacts {

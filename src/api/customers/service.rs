@@ -8,7 +8,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::dto::{CreateCustomer, Customer, CustomerListQuery, UpdateCustomer};
-use crate::api::fields::{clean, clean_tags, created_at, patch_opt, patch_text, phone_digits};
+use crate::api::fields::{clean, clean_email, clean_tags, created_at, patch_opt, patch_text, phone_digits};
 use crate::api::list::{ListSpec, SortKind};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource};
@@ -78,11 +78,6 @@ fn to_dto(m: customer::Model) -> AppResult<Customer> {
 
 fn tags_json(tags: Vec<String>) -> String {
     serde_json::to_string(&clean_tags(tags)).unwrap_or_else(|_| "[]".into())
-}
-
-/// Emails are kept as written but compared lower-case; store them trimmed.
-fn clean_email(email: Option<String>) -> Option<String> {
-    clean(email).map(|e| e.to_lowercase())
 }
 
 impl Resource for Customers {

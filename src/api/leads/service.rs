@@ -13,7 +13,7 @@ use crate::api::campaigns::service::Campaigns;
 use crate::api::customers::dto::CreateCustomer;
 use crate::api::customers::service::Customers;
 use crate::api::etag::IfMatch;
-use crate::api::fields::{clean, created_at, patch_text};
+use crate::api::fields::{clean, clean_email, created_at, patch_text};
 use crate::api::list::{ListSpec, SortKind};
 use crate::api::opportunities::dto::CreateOpportunity;
 use crate::api::opportunities::service::Opportunities;
@@ -46,10 +46,6 @@ impl ListQuery<Entity> for LeadListQuery {
         }
         Ok(select)
     }
-}
-
-fn clean_email(email: Option<String>) -> Option<String> {
-    clean(email).map(|e| e.to_lowercase())
 }
 
 impl Resource for Leads {
