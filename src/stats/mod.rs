@@ -6,6 +6,7 @@
 pub mod customers;
 pub mod funnel;
 pub mod leads;
+pub mod marketing;
 pub mod pipeline;
 pub mod query;
 pub mod sales;
@@ -15,7 +16,7 @@ use actix_web::{get, web};
 
 use crate::api::extract::Query;
 use crate::auth::Authorized;
-use crate::auth::policy::{LeadReaders, SalesStats, ServiceStats};
+use crate::auth::policy::{LeadReaders, MarketingReaders, SalesStats, ServiceStats};
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -197,6 +198,26 @@ pub async fn sales_funnel(
     Ok(web::Json(funnel::funnel(&state.db, &auth, &query.0).await?))
 }
 
+/// Campaign performance
+///
+/// Each campaign whose dates overlap the window (or the one named), with
+/// its cost, reach, members, leads, won revenue and ROI over its whole life
+/// up to `to`.
+#[utoipa::path(
+    tag = "statistics",
+    params(marketing::CampaignQuery),
+    responses((status = 200, description = "The campaigns' figures.", body = marketing::CampaignStats)),
+    security(("bearer" = []))
+)]
+#[get("/stats/marketing/campaigns")]
+pub async fn marketing_campaigns(
+    auth: Authorized<MarketingReaders>,
+    state: web::Data<AppState>,
+    query: Query<marketing::CampaignQuery>,
+) -> AppResult<web::Json<marketing::CampaignStats>> {
+    Ok(web::Json(marketing::campaigns(&state.db, &auth, &query.0).await?))
+}
+
 /// Registers the statistics endpoints.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(sales_summary)
@@ -207,5 +228,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(satisfaction)
         .service(leads_conversion)
         .service(sales_pipeline)
-        .service(sales_funnel);
+        .service(sales_funnel)
+        .service(marketing_campaigns);
 }

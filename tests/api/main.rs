@@ -20,6 +20,7 @@ mod products;
 mod service;
 mod stats_funnel;
 mod stats_leads;
+mod stats_marketing;
 mod stats_pipeline;
 mod stats_sales;
 mod stats_service;

@@ -1,0 +1,201 @@
+//! Marketing statistics: each campaign over its whole life up to `to`.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDate};
+use sea_orm::ConnectionTrait;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::query::{Sql, Window, average_cents, ratio};
+use crate::auth::AuthUser;
+use crate::domain::Money;
+use crate::error::{AppError, AppResult};
+
+crate::stats_query! {
+    /// Parameters of the campaign statistics.
+    pub struct CampaignQuery {
+        /// Only this campaign (whatever its dates).
+        pub campaign_id: Option<Uuid>,
+        /// Only campaigns of this channel.
+        pub channel: Option<String>,
+    }
+}
+
+/// The figures of one campaign, over its life up to `to`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
+pub struct CampaignFigures {
+    /// The campaign's actual cost.
+    pub cost: Money,
+    pub impressions: i64,
+    pub clicks: i64,
+    /// clicks / impressions.
+    pub ctr: Option<f64>,
+    /// cost / clicks, rounded half-up to the cent.
+    pub cpc: Option<Money>,
+    /// Members added before `to`.
+    pub members: i64,
+    /// Of those, participated or converted (by their current status).
+    pub participated: i64,
+    /// participated / members.
+    pub participation_rate: Option<f64>,
+    /// Leads attributed to the campaign, created before `to`.
+    pub leads: i64,
+    /// Of those, converted before `to`.
+    pub converted_leads: i64,
+    /// converted_leads / leads.
+    pub lead_conversion_rate: Option<f64>,
+    /// cost / leads, rounded half-up to the cent.
+    pub cost_per_lead: Option<Money>,
+    /// Won opportunities attributed to the campaign, closed before `to`.
+    pub won_opportunities: i64,
+    /// Σ amount of those.
+    pub revenue: Money,
+    /// (revenue − cost) / cost.
+    pub roi: Option<f64>,
+}
+
+/// One campaign's figures.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignRow {
+    pub campaign_id: Uuid,
+    /// The campaign's name.
+    pub label: String,
+    pub channel: Option<String>,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    #[serde(flatten)]
+    pub figures: CampaignFigures,
+}
+
+/// Campaign performance.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignStats {
+    pub window: Window,
+    /// The campaigns whose dates overlap the window (or the one asked for), by revenue, largest first.
+    pub rows: Vec<CampaignRow>,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Counts {
+    members: i64,
+    participated: i64,
+    leads: i64,
+    converted_leads: i64,
+    won: i64,
+    revenue: i64,
+}
+
+/// `WHERE` the campaign is in the request: overlapping the window (its
+/// end date inclusive) or the one named.
+fn push_campaigns(sql: &mut Sql, window: &Window, query: &CampaignQuery) {
+    sql.push(" WHERE cp.deleted_at IS NULL");
+    match query.campaign_id {
+        Some(id) => {
+            sql.push(" AND cp.id = ").bind(id);
+        }
+        None => {
+            let last_day = (window.to - Duration::microseconds(1)).date_naive();
+            sql.push(" AND cp.start_date <= ")
+                .bind(last_day)
+                .push(" AND (cp.end_date IS NULL OR cp.end_date >= ")
+                .bind(window.from.date_naive())
+                .push(")");
+        }
+    }
+    if let Some(channel) = &query.channel {
+        sql.push(" AND cp.channel = ").bind(channel.trim().to_string());
+    }
+}
+
+pub async fn campaigns(
+    db: &impl ConnectionTrait,
+    _caller: &AuthUser,
+    query: &CampaignQuery,
+) -> AppResult<CampaignStats> {
+    if query.compare.is_some() {
+        return Err(AppError::validation("compare", "unsupported", "this statistic does not offer a comparison yet"));
+    }
+    let window = query.window()?;
+    let backend = db.get_database_backend();
+    let mut counts: HashMap<Uuid, Counts> = HashMap::new();
+
+    let mut sql = Sql::new(backend);
+    sql.push(
+        "SELECT m.campaign_id AS id, CAST(COUNT(*) AS BIGINT) AS members, \
+         CAST(COUNT(CASE WHEN m.status IN ('participated', 'converted') THEN 1 END) AS BIGINT) AS participated \
+         FROM campaign_members m JOIN campaigns cp ON cp.id = m.campaign_id",
+    );
+    push_campaigns(&mut sql, &window, query);
+    sql.push(" AND m.deleted_at IS NULL AND m.created_at < ").bind(window.to).push(" GROUP BY m.campaign_id");
+    for row in db.query_all_raw(sql.statement()).await? {
+        let entry = counts.entry(row.try_get("", "id")?).or_default();
+        entry.members = row.try_get("", "members")?;
+        entry.participated = row.try_get("", "participated")?;
+    }
+
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT l.campaign_id AS id, CAST(COUNT(*) AS BIGINT) AS leads, CAST(COUNT(CASE WHEN l.converted_at < ")
+        .bind(window.to)
+        .push(" THEN 1 END) AS BIGINT) AS converted FROM leads l JOIN campaigns cp ON cp.id = l.campaign_id");
+    push_campaigns(&mut sql, &window, query);
+    sql.push(" AND l.deleted_at IS NULL AND l.created_at < ").bind(window.to).push(" GROUP BY l.campaign_id");
+    for row in db.query_all_raw(sql.statement()).await? {
+        let entry = counts.entry(row.try_get("", "id")?).or_default();
+        entry.leads = row.try_get("", "leads")?;
+        entry.converted_leads = row.try_get("", "converted")?;
+    }
+
+    let mut sql = Sql::new(backend);
+    sql.push(
+        "SELECT op.campaign_id AS id, CAST(COUNT(*) AS BIGINT) AS won, CAST(COALESCE(SUM(op.amount), 0) AS BIGINT) AS revenue \
+         FROM opportunities op JOIN campaigns cp ON cp.id = op.campaign_id",
+    );
+    push_campaigns(&mut sql, &window, query);
+    sql.push(" AND op.deleted_at IS NULL AND op.stage = 'won' AND op.closed_at < ")
+        .bind(window.to)
+        .push(" GROUP BY op.campaign_id");
+    for row in db.query_all_raw(sql.statement()).await? {
+        let entry = counts.entry(row.try_get("", "id")?).or_default();
+        entry.won = row.try_get("", "won")?;
+        entry.revenue = row.try_get("", "revenue")?;
+    }
+
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT cp.id, cp.name, cp.channel, cp.start_date, cp.end_date, cp.actual_cost, cp.impressions, cp.clicks FROM campaigns cp");
+    push_campaigns(&mut sql, &window, query);
+    let mut rows = vec![];
+    for row in db.query_all_raw(sql.statement()).await? {
+        let id: Uuid = row.try_get("", "id")?;
+        let c = counts.get(&id).copied().unwrap_or_default();
+        let cost: i64 = row.try_get("", "actual_cost")?;
+        let (impressions, clicks): (i64, i64) = (row.try_get("", "impressions")?, row.try_get("", "clicks")?);
+        rows.push(CampaignRow {
+            campaign_id: id,
+            label: row.try_get("", "name")?,
+            channel: row.try_get("", "channel")?,
+            start_date: row.try_get("", "start_date")?,
+            end_date: row.try_get("", "end_date")?,
+            figures: CampaignFigures {
+                cost: Money(cost),
+                impressions,
+                clicks,
+                ctr: ratio(clicks, impressions),
+                cpc: average_cents(cost, clicks).map(Money),
+                members: c.members,
+                participated: c.participated,
+                participation_rate: ratio(c.participated, c.members),
+                leads: c.leads,
+                converted_leads: c.converted_leads,
+                lead_conversion_rate: ratio(c.converted_leads, c.leads),
+                cost_per_lead: average_cents(cost, c.leads).map(Money),
+                won_opportunities: c.won,
+                revenue: Money(c.revenue),
+                roi: ratio(c.revenue - cost, cost),
+            },
+        });
+    }
+    rows.sort_by(|a, b| b.figures.revenue.cmp(&a.figures.revenue).then_with(|| a.label.cmp(&b.label)));
+    Ok(CampaignStats { window, rows })
+}
