@@ -65,6 +65,43 @@ pub struct Settings {
     pub db_max_connections: u32,
     /// HTTP worker threads.
     pub workers: usize,
+    /// Service-level targets per ticket priority.
+    pub sla: SlaPolicy,
+}
+
+/// First-response and resolution targets, in minutes, per priority
+/// (`CRM_SLA_URGENT=60,240` and so on).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlaPolicy {
+    /// (first response, resolution) for urgent, high, normal and low.
+    pub targets: [(i64, i64); 4],
+}
+
+impl Default for SlaPolicy {
+    fn default() -> Self {
+        SlaPolicy { targets: [(60, 240), (240, 1440), (480, 4320), (1440, 7200)] }
+    }
+}
+
+fn parse_sla(source: &dyn Source) -> Result<SlaPolicy, ConfigError> {
+    let mut policy = SlaPolicy::default();
+    for (index, name) in ["CRM_SLA_URGENT", "CRM_SLA_HIGH", "CRM_SLA_NORMAL", "CRM_SLA_LOW"].into_iter().enumerate() {
+        if let Some(value) = source.get(name) {
+            let parsed =
+                value.split_once(',').and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)));
+            match parsed {
+                Some((first, resolution)) if first > 0 && resolution > 0 => policy.targets[index] = (first, resolution),
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name,
+                        value,
+                        expected: "two positive minute counts: first response, resolution (e.g. 60,240)",
+                    });
+                }
+            }
+        }
+    }
+    Ok(policy)
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -205,6 +242,7 @@ impl Settings {
             refresh_token_ttl_secs: parse_number(source, "CRM_REFRESH_TOKEN_TTL_SECS", 30 * 24 * 3600)?,
             max_body_bytes: parse_number(source, "CRM_MAX_BODY_BYTES", 2 * 1024 * 1024)?,
             db_max_connections: parse_number(source, "CRM_DB_MAX_CONNECTIONS", 10)?,
+            sla: parse_sla(source)?,
             workers: parse_number(
                 source,
                 "CRM_WORKERS",

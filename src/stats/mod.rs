@@ -218,6 +218,25 @@ pub async fn marketing_campaigns(
     Ok(web::Json(marketing::campaigns(&state.db, &auth, &query.0).await?))
 }
 
+/// Service SLA
+///
+/// The SLA policy (first response and resolution targets per priority) and,
+/// per priority, the share of the window's tickets that met each target.
+#[utoipa::path(
+    tag = "statistics",
+    params(service::SlaQuery),
+    responses((status = 200, description = "SLA attainment per priority.", body = service::SlaStats)),
+    security(("bearer" = []))
+)]
+#[get("/stats/service/sla")]
+pub async fn service_sla(
+    auth: Authorized<ServiceStats>,
+    state: web::Data<AppState>,
+    query: Query<service::SlaQuery>,
+) -> AppResult<web::Json<service::SlaStats>> {
+    Ok(web::Json(service::sla(&state.db, &auth, &state.settings.sla, &query.0).await?))
+}
+
 /// Registers the statistics endpoints.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(sales_summary)
@@ -229,5 +248,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(leads_conversion)
         .service(sales_pipeline)
         .service(sales_funnel)
-        .service(marketing_campaigns);
+        .service(marketing_campaigns)
+        .service(service_sla);
 }

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::query::{Distribution, Sql, Window, change, minutes_between, push_distribution, ratio};
 use crate::auth::AuthUser;
+use crate::config::SlaPolicy;
 use crate::domain::Role;
 use crate::domain::enums::Priority;
 use crate::error::{AppError, AppResult};
@@ -383,4 +384,128 @@ pub async fn satisfaction(
         None => (None, None),
     };
     Ok(Satisfaction { window, filters, csat: csat_now, nps: nps_now, previous_window, previous })
+}
+
+crate::stats_query! {
+    /// Parameters of the SLA statistics.
+    pub struct SlaQuery {
+        /// Only tickets assigned to this user.
+        pub assignee_id: Option<Uuid>,
+        /// Only tickets assigned to members of this team.
+        pub team_id: Option<Uuid>,
+        /// Only tickets of this channel.
+        pub channel: Option<String>,
+        /// Only tickets of this category.
+        pub category: Option<String>,
+    }
+}
+
+/// How one priority meets its targets.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlaRow {
+    pub priority: Priority,
+    pub first_response_target_minutes: i64,
+    pub resolution_target_minutes: i64,
+    /// The window's tickets whose first-response target is decided by `to`: answered, or past the target unanswered.
+    pub first_response_counted: i64,
+    /// Share of those answered within the target.
+    pub first_response_met_rate: Option<f64>,
+    /// The window's tickets whose resolution target is decided by `to`.
+    pub resolution_counted: i64,
+    /// Share of those resolved within the target.
+    pub resolution_met_rate: Option<f64>,
+}
+
+/// SLA attainment per priority.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlaStats {
+    pub window: Window,
+    pub filters: ServiceFilters,
+    /// Every priority, most urgent first.
+    pub rows: Vec<SlaRow>,
+}
+
+/// `met` and `counted` SQL for one event against the per-priority targets:
+/// met when the event happened before `to` within the target; breached
+/// when it happened late, or has not happened and the deadline passed
+/// before `to`; undecided otherwise.
+fn push_sla_columns(
+    sql: &mut Sql,
+    window: &Window,
+    policy: &SlaPolicy,
+    event: &str,
+    name: &str,
+    pick: fn((i64, i64)) -> i64,
+) {
+    let elapsed = minutes_between(sql.backend(), "t.created_at", event);
+    let mut target = String::from("CASE t.priority");
+    for (priority, targets) in Priority::ALL.iter().zip(policy.targets) {
+        target.push_str(&format!(" WHEN '{}' THEN {}", priority.as_str(), pick(targets)));
+    }
+    target.push_str(" END");
+    sql.push(&format!("CAST(COUNT(CASE WHEN {event} < "))
+        .bind(window.to)
+        .push(&format!(" AND {elapsed} <= {target} THEN 1 END) AS BIGINT) AS {name}_met, "));
+    sql.push(&format!("CAST(COUNT(CASE WHEN {event} < ")).bind(window.to).push(" OR (CASE t.priority");
+    for (priority, targets) in Priority::ALL.iter().zip(policy.targets) {
+        // The deadline passed before `to`: created before `to` − target.
+        sql.push(&format!(" WHEN '{}' THEN t.created_at < ", priority.as_str()))
+            .bind(window.to - chrono::Duration::minutes(pick(targets)));
+    }
+    sql.push(&format!(" END) THEN 1 END) AS BIGINT) AS {name}_counted"));
+}
+
+pub async fn sla(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    policy: &SlaPolicy,
+    query: &SlaQuery,
+) -> AppResult<SlaStats> {
+    if query.compare.is_some() {
+        return Err(AppError::validation("compare", "unsupported", "this statistic does not offer a comparison yet"));
+    }
+    let window = query.window()?;
+    let filters = ServiceFilters {
+        assignee_id: query.assignee_id,
+        team_id: query.team_id,
+        channel: query.channel.clone(),
+        category: query.category.clone(),
+        ..Default::default()
+    };
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT t.priority AS priority, ");
+    push_sla_columns(&mut sql, &window, policy, "t.first_response_at", "first_response", |t| t.0);
+    sql.push(", ");
+    push_sla_columns(&mut sql, &window, policy, "t.resolved_at", "resolution", |t| t.1);
+    push_tickets(&mut sql, caller, &filters);
+    push_created_in(&mut sql, &window);
+    sql.push(" GROUP BY t.priority");
+    let mut found = std::collections::HashMap::new();
+    for row in db.query_all_raw(sql.statement()).await? {
+        let get = |name: &str| row.try_get::<i64>("", name).map_err(AppError::from);
+        let counts = (
+            get("first_response_met")?,
+            get("first_response_counted")?,
+            get("resolution_met")?,
+            get("resolution_counted")?,
+        );
+        found.insert(row.try_get::<String>("", "priority")?, counts);
+    }
+    let rows = Priority::ALL
+        .iter()
+        .zip(policy.targets)
+        .map(|(priority, (first, resolution))| {
+            let (fr_met, fr_counted, res_met, res_counted) = found.get(priority.as_str()).copied().unwrap_or_default();
+            SlaRow {
+                priority: *priority,
+                first_response_target_minutes: first,
+                resolution_target_minutes: resolution,
+                first_response_counted: fr_counted,
+                first_response_met_rate: ratio(fr_met, fr_counted),
+                resolution_counted: res_counted,
+                resolution_met_rate: ratio(res_met, res_counted),
+            }
+        })
+        .collect();
+    Ok(SlaStats { window, filters, rows })
 }

@@ -157,3 +157,32 @@ async fn satisfaction_combines_csat_and_nps() {
         app.get("/api/v1/stats/satisfaction?from=2025-03-01&to=2025-04-01&channel=email", Some(&admin)).await;
     assert_eq!(other_channel.body["nps"]["responses"], 0);
 }
+
+#[tokio::test]
+async fn sla_attainment_per_priority() {
+    let app = spawn_app().await;
+    let (admin, _, _, _) = fixture(&app).await;
+    let reply = app.get("/api/v1/stats/service/sla?from=2025-03-01&to=2025-04-01", Some(&admin)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    // Normal (8 h / 72 h): responses T1 30 min, T2 60 min, T3 10 min met; T5
+    // answered only after `to` and past its deadline: breached. Resolutions
+    // T1 4 h and T2 24 h met; T3 and T5 unresolved past 72 h: breached.
+    // Urgent (1 h / 4 h): T4, never answered, breached both.
+    assert_eq!(
+        reply.body["rows"],
+        json!([
+            {"priority": "urgent", "first_response_target_minutes": 60, "resolution_target_minutes": 240,
+             "first_response_counted": 1, "first_response_met_rate": 0.0, "resolution_counted": 1, "resolution_met_rate": 0.0},
+            {"priority": "high", "first_response_target_minutes": 240, "resolution_target_minutes": 1440,
+             "first_response_counted": 0, "first_response_met_rate": null, "resolution_counted": 0, "resolution_met_rate": null},
+            {"priority": "normal", "first_response_target_minutes": 480, "resolution_target_minutes": 4320,
+             "first_response_counted": 4, "first_response_met_rate": 0.75, "resolution_counted": 4, "resolution_met_rate": 0.5},
+            {"priority": "low", "first_response_target_minutes": 1440, "resolution_target_minutes": 7200,
+             "first_response_counted": 0, "first_response_met_rate": null, "resolution_counted": 0, "resolution_met_rate": null}
+        ])
+    );
+    // Before T5's deadlines pass it is left out, not counted as breached.
+    let early = app.get("/api/v1/stats/service/sla?from=2025-03-28&to=2025-03-28T12:00:00Z", Some(&admin)).await;
+    assert_eq!(early.body["rows"][2]["first_response_counted"], 0);
+    assert_eq!(early.body["rows"][2]["first_response_met_rate"], json!(null));
+}
