@@ -315,6 +315,14 @@ mod tests {
     }
 
     #[test]
+    fn sla_targets_are_read_and_checked() {
+        let s = Settings::from_source(&[("CRM_SLA_URGENT", "30, 120")]).ok();
+        assert_eq!(s.map(|s| s.sla.targets), Some([(30, 120), (240, 1440), (480, 4320), (1440, 7200)]));
+        assert!(Settings::from_source(&[("CRM_SLA_LOW", "10")]).is_err());
+        assert!(Settings::from_source(&[("CRM_SLA_LOW", "0,10")]).is_err());
+    }
+
+    #[test]
     fn urls_are_redacted() {
         assert_eq!(redact_url("postgres://u:pw@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact_url("sqlite://crm.db"), "sqlite://crm.db");
