@@ -199,3 +199,70 @@ pub async fn campaigns(
     rows.sort_by(|a, b| b.figures.revenue.cmp(&a.figures.revenue).then_with(|| a.label.cmp(&b.label)));
     Ok(CampaignStats { window, rows })
 }
+
+/// One channel's campaigns, summed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChannelRow {
+    /// The campaigns' channel; `null` for campaigns without one.
+    pub channel: Option<String>,
+    /// Campaigns summed.
+    pub campaigns: i64,
+    #[serde(flatten)]
+    pub figures: CampaignFigures,
+}
+
+/// Campaign performance per channel.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChannelStats {
+    pub window: Window,
+    /// By revenue, largest first.
+    pub rows: Vec<ChannelRow>,
+}
+
+/// Recomputes the ratios of summed counts.
+fn with_ratios(sum: CampaignFigures) -> CampaignFigures {
+    let cost = sum.cost.cents();
+    CampaignFigures {
+        ctr: ratio(sum.clicks, sum.impressions),
+        cpc: average_cents(cost, sum.clicks).map(Money),
+        participation_rate: ratio(sum.participated, sum.members),
+        lead_conversion_rate: ratio(sum.converted_leads, sum.leads),
+        cost_per_lead: average_cents(cost, sum.leads).map(Money),
+        roi: ratio(sum.revenue.cents() - cost, cost),
+        ..sum
+    }
+}
+
+/// The campaign figures summed per channel (the campaigns are the groups
+/// the database already aggregated; this adds up one row per campaign).
+pub async fn channels(db: &impl ConnectionTrait, caller: &AuthUser, query: &CampaignQuery) -> AppResult<ChannelStats> {
+    let stats = campaigns(db, caller, query).await?;
+    let mut by_channel: Vec<(Option<String>, i64, CampaignFigures)> = vec![];
+    for row in stats.rows {
+        let index = match by_channel.iter().position(|(channel, _, _)| *channel == row.channel) {
+            Some(index) => index,
+            None => {
+                by_channel.push((row.channel.clone(), 0, CampaignFigures::default()));
+                by_channel.len() - 1
+            }
+        };
+        let (_, count, sum) = &mut by_channel[index];
+        let f = row.figures;
+        *count += 1;
+        sum.cost = Money(sum.cost.cents() + f.cost.cents());
+        sum.impressions += f.impressions;
+        sum.clicks += f.clicks;
+        sum.members += f.members;
+        sum.participated += f.participated;
+        sum.leads += f.leads;
+        sum.converted_leads += f.converted_leads;
+        sum.won_opportunities += f.won_opportunities;
+        sum.revenue = Money(sum.revenue.cents() + f.revenue.cents());
+    }
+    let mut rows: Vec<ChannelRow> = by_channel
+        .into_iter()
+        .map(|(channel, campaigns, sum)| ChannelRow { channel, campaigns, figures: with_ratios(sum) })
+        .collect();
+    rows.sort_by(|a, b| b.figures.revenue.cmp(&a.figures.revenue).then_with(|| a.channel.cmp(&b.channel)));
+    Ok(ChannelStats { window: stats.window, rows })
+}

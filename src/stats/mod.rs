@@ -237,6 +237,24 @@ pub async fn service_sla(
     Ok(web::Json(service::sla(&state.db, &auth, &state.settings.sla, &query.0).await?))
 }
 
+/// Campaign performance per channel
+///
+/// The campaign figures summed per channel, ratios recomputed from the sums.
+#[utoipa::path(
+    tag = "statistics",
+    params(marketing::CampaignQuery),
+    responses((status = 200, description = "The figures per channel.", body = marketing::ChannelStats)),
+    security(("bearer" = []))
+)]
+#[get("/stats/marketing/channels")]
+pub async fn marketing_channels(
+    auth: Authorized<MarketingReaders>,
+    state: web::Data<AppState>,
+    query: Query<marketing::CampaignQuery>,
+) -> AppResult<web::Json<marketing::ChannelStats>> {
+    Ok(web::Json(marketing::channels(&state.db, &auth, &query.0).await?))
+}
+
 /// Registers the statistics endpoints.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(sales_summary)
@@ -249,5 +267,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(sales_pipeline)
         .service(sales_funnel)
         .service(marketing_campaigns)
-        .service(service_sla);
+        .service(service_sla)
+        .service(marketing_channels);
 }

@@ -97,4 +97,18 @@ async fn campaign_figures_over_their_life_up_to_to() {
     assert_eq!(later.body["rows"][0]["members"], 4);
     let (_, rep) = app.user_with_role(&admin, "sales", None).await;
     app.get("/api/v1/stats/marketing/campaigns", Some(&rep)).await.assert_problem(403);
+
+    // Per channel: wechat is Spring alone; the channel-less campaigns (Winter
+    // and Always on) sum to a cost of 500.00 with no revenue.
+    let channels = app.get("/api/v1/stats/marketing/channels?from=2025-01-01&to=2025-04-01", Some(&admin)).await;
+    assert_eq!(channels.status, 200, "{}", channels.text);
+    let rows = channels.body["rows"].as_array().unwrap();
+    assert_eq!(
+        (rows[0]["channel"].clone(), rows[0]["campaigns"].clone(), rows[0]["roi"].clone()),
+        (json!("wechat"), json!(1), json!(2.0))
+    );
+    assert_eq!(
+        (rows[1]["channel"].clone(), rows[1]["campaigns"].clone(), rows[1]["cost"].clone(), rows[1]["roi"].clone()),
+        (json!(null), json!(2), json!("500.00"), json!(-1.0))
+    );
 }
