@@ -5,10 +5,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::query::{Sql, Window, change, push_scope, ratio};
+use super::query::{Sql, Window, change, one_row, push_scope, ratio};
 use crate::auth::AuthUser;
 use crate::domain::enums::LifecycleStage;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 crate::stats_query! {
     /// Parameters of the customer overview.
@@ -99,17 +99,10 @@ impl CustomerQuery {
 
 /// `AND` the customer `c` passes the filters and the caller's scope.
 fn push_customer_conditions(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters) {
-    if let Some(owner_id) = filters.owner_id {
-        sql.push(" AND c.owner_id = ").bind(owner_id);
-    }
-    if let Some(team_id) = filters.team_id {
-        sql.push(" AND c.owner_id IN (SELECT id FROM users WHERE team_id = ").bind(team_id).push(")");
-    }
-    for (column, value) in [("c.region", &filters.region), ("c.segment", &filters.customer_segment)] {
-        if let Some(value) = value {
-            sql.push(&format!(" AND {column} = ")).bind(value.trim().to_string());
-        }
-    }
+    sql.and_id("c.owner_id", filters.owner_id);
+    sql.and_in_team("c.owner_id", filters.team_id);
+    sql.and_eq("c.region", filters.region.as_ref());
+    sql.and_eq("c.segment", filters.customer_segment.as_ref());
     push_scope(sql, caller, "c.owner_id");
 }
 
@@ -120,10 +113,6 @@ fn push_counted_orders(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilte
          WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed')",
     );
     push_customer_conditions(sql, caller, filters);
-}
-
-async fn one_row(db: &impl ConnectionTrait, sql: Sql) -> AppResult<sea_orm::QueryResult> {
-    db.query_one_raw(sql.statement()).await?.ok_or_else(|| AppError::internal("aggregate returned no row"))
 }
 
 pub async fn figures(

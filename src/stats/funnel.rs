@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::query::{Sql, Window, minutes_between, push_scope, ratio};
+use super::query::{Sql, Window, minutes_between, one_row, push_scope, ratio};
 use crate::auth::AuthUser;
 use crate::domain::Money;
 use crate::domain::enums::Stage;
@@ -99,15 +99,9 @@ pub async fn funnel(db: &impl ConnectionTrait, caller: &AuthUser, query: &Funnel
     .bind(window.from)
     .push(" AND op.created_at < ")
     .bind(window.to);
-    if let Some(owner_id) = filters.owner_id {
-        sql.push(" AND op.owner_id = ").bind(owner_id);
-    }
-    if let Some(team_id) = filters.team_id {
-        sql.push(" AND op.owner_id IN (SELECT id FROM users WHERE team_id = ").bind(team_id).push(")");
-    }
-    if let Some(campaign_id) = filters.campaign_id {
-        sql.push(" AND op.campaign_id = ").bind(campaign_id);
-    }
+    sql.and_id("op.owner_id", filters.owner_id);
+    sql.and_in_team("op.owner_id", filters.team_id);
+    sql.and_id("op.campaign_id", filters.campaign_id);
     push_scope(&mut sql, caller, "op.owner_id");
     sql.push(&format!(
         "), per_opportunity AS (SELECT id, MAX(amount) AS amount, MAX(stage_rank) AS max_rank, \
@@ -128,8 +122,7 @@ pub async fn funnel(db: &impl ConnectionTrait, caller: &AuthUser, query: &Funnel
          CAST(COUNT(CASE WHEN state NOT IN ('won', 'lost') THEN 1 END) AS BIGINT) AS still_open, \
          AVG(won_minutes) AS won_minutes FROM per_opportunity",
     );
-    let row =
-        db.query_one_raw(sql.statement()).await?.ok_or_else(|| AppError::internal("aggregate returned no row"))?;
+    let row = one_row(db, sql).await?;
     let get = |name: &str| row.try_get::<i64>("", name).map_err(AppError::from);
     let reached: Vec<i64> = RANKED.iter().map(|(_, rank)| get(&format!("reached_{rank}"))).collect::<AppResult<_>>()?;
     let mut stages = vec![];

@@ -94,15 +94,9 @@ async fn query_figures(
         .bind(window.from)
         .push(" AND l.created_at < ")
         .bind(window.to);
-    if let Some(owner_id) = filters.owner_id {
-        sql.push(" AND l.owner_id = ").bind(owner_id);
-    }
-    if let Some(team_id) = filters.team_id {
-        sql.push(" AND l.owner_id IN (SELECT id FROM users WHERE team_id = ").bind(team_id).push(")");
-    }
-    if let Some(campaign_id) = filters.campaign_id {
-        sql.push(" AND l.campaign_id = ").bind(campaign_id);
-    }
+    sql.and_id("l.owner_id", filters.owner_id);
+    sql.and_in_team("l.owner_id", filters.team_id);
+    sql.and_id("l.campaign_id", filters.campaign_id);
     // Marketing works on every lead; the others on their own or their team's.
     if caller.role != Role::Marketing {
         push_scope(&mut sql, caller, "l.owner_id");

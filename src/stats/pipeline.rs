@@ -97,20 +97,11 @@ async fn grouped(
         sql.push(" JOIN customers c ON c.id = op.customer_id");
     }
     sql.push(" WHERE op.deleted_at IS NULL AND op.closed_at IS NULL");
-    if let Some(owner_id) = query.owner_id {
-        sql.push(" AND op.owner_id = ").bind(owner_id);
-    }
-    if let Some(team_id) = query.team_id {
-        sql.push(" AND op.owner_id IN (SELECT id FROM users WHERE team_id = ").bind(team_id).push(")");
-    }
-    if let Some(campaign_id) = query.campaign_id {
-        sql.push(" AND op.campaign_id = ").bind(campaign_id);
-    }
-    for (column, value) in [("c.segment", &query.customer_segment), ("c.region", &query.region)] {
-        if let Some(value) = value {
-            sql.push(&format!(" AND {column} = ")).bind(value.trim().to_string());
-        }
-    }
+    sql.and_id("op.owner_id", query.owner_id);
+    sql.and_in_team("op.owner_id", query.team_id);
+    sql.and_id("op.campaign_id", query.campaign_id);
+    sql.and_eq("c.segment", query.customer_segment.as_ref());
+    sql.and_eq("c.region", query.region.as_ref());
     push_scope(&mut sql, caller, "op.owner_id");
     if let Some(group) = group {
         sql.push(&format!(" GROUP BY {group}"));

@@ -76,9 +76,38 @@ impl Sql {
         self.backend
     }
 
+    /// ` AND column = value` when the filter is given (text trimmed).
+    pub fn and_eq(&mut self, column: &str, value: Option<&String>) -> &mut Self {
+        if let Some(value) = value {
+            self.push(&format!(" AND {column} = ")).bind(value.trim().to_string());
+        }
+        self
+    }
+
+    /// ` AND column = id` when the filter is given.
+    pub fn and_id(&mut self, column: &str, id: Option<Uuid>) -> &mut Self {
+        if let Some(id) = id {
+            self.push(&format!(" AND {column} = ")).bind(id);
+        }
+        self
+    }
+
+    /// ` AND user_column` is a member of team `id`, when the filter is given.
+    pub fn and_in_team(&mut self, user_column: &str, team_id: Option<Uuid>) -> &mut Self {
+        if let Some(team_id) = team_id {
+            self.push(&format!(" AND {user_column} IN (SELECT id FROM users WHERE team_id = ")).bind(team_id).push(")");
+        }
+        self
+    }
+
     pub fn statement(self) -> Statement {
         Statement::from_sql_and_values(self.backend, self.text, self.values)
     }
+}
+
+/// Runs an aggregate query that always returns one row.
+pub async fn one_row(db: &impl sea_orm::ConnectionTrait, sql: Sql) -> AppResult<sea_orm::QueryResult> {
+    db.query_one_raw(sql.statement()).await?.ok_or_else(|| AppError::internal("aggregate returned no row"))
 }
 
 /// `SUM(expr)` as an exact BIGINT, 0 when there are no rows (PostgreSQL

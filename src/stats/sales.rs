@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::query::{
-    Filters, Granularity, Sql, Window, average_cents, change, count_distinct, midnight, push_scope, ratio, sum,
+    Filters, Granularity, Sql, Window, average_cents, change, count_distinct, midnight, one_row, push_scope, ratio, sum,
 };
 use crate::auth::AuthUser;
 use crate::domain::Money;
@@ -227,22 +227,12 @@ fn push_counted_lines(sql: &mut Sql, caller: &AuthUser, window: &Window, filters
         .bind(window.from)
         .push(" AND o.ordered_at < ")
         .bind(window.to);
-    if let Some(owner_id) = filters.owner_id {
-        sql.push(" AND o.owner_id = ").bind(owner_id);
-    }
-    if let Some(team_id) = filters.team_id {
-        sql.push(" AND u.team_id = ").bind(team_id);
-    }
-    for (column, value) in [
-        ("o.region", &filters.region),
-        ("o.channel", &filters.channel),
-        ("p.category", &filters.product_category),
-        ("c.segment", &filters.customer_segment),
-    ] {
-        if let Some(value) = value {
-            sql.push(&format!(" AND {column} = ")).bind(value.trim().to_string());
-        }
-    }
+    sql.and_id("o.owner_id", filters.owner_id);
+    sql.and_id("u.team_id", filters.team_id);
+    sql.and_eq("o.region", filters.region.as_ref());
+    sql.and_eq("o.channel", filters.channel.as_ref());
+    sql.and_eq("p.category", filters.product_category.as_ref());
+    sql.and_eq("c.segment", filters.customer_segment.as_ref());
     push_scope(sql, caller, "o.owner_id");
 }
 
@@ -250,8 +240,7 @@ async fn totals(db: &impl ConnectionTrait, caller: &AuthUser, window: &Window, f
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("SELECT ").push(&Sums::select_list());
     push_counted_lines(&mut sql, caller, window, filters, Joins::default());
-    let row =
-        db.query_one_raw(sql.statement()).await?.ok_or_else(|| AppError::internal("aggregate returned no row"))?;
+    let row = one_row(db, sql).await?;
     Sums::read(&row)
 }
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::query::{Distribution, Sql, Window, change, minutes_between, push_distribution, ratio};
+use super::query::{Distribution, Sql, Window, change, minutes_between, one_row, push_distribution, ratio};
 use crate::auth::AuthUser;
 use crate::config::SlaPolicy;
 use crate::domain::Role;
@@ -143,22 +143,14 @@ fn push_tickets(sql: &mut Sql, caller: &AuthUser, filters: &ServiceFilters) {
         sql.push(" LEFT JOIN users u ON u.id = t.assignee_id");
     }
     sql.push(" WHERE t.deleted_at IS NULL");
-    if let Some(assignee_id) = filters.assignee_id {
-        sql.push(" AND t.assignee_id = ").bind(assignee_id);
-    }
-    if let Some(team_id) = filters.team_id {
-        sql.push(" AND u.team_id = ").bind(team_id);
-    }
+    sql.and_id("t.assignee_id", filters.assignee_id);
+    sql.and_id("u.team_id", filters.team_id);
     if let Some(priority) = filters.priority {
         sql.push(" AND t.priority = ").bind(priority.as_str());
     }
-    for (column, value) in
-        [("t.channel", &filters.channel), ("t.category", &filters.category), ("c.segment", &filters.customer_segment)]
-    {
-        if let Some(value) = value {
-            sql.push(&format!(" AND {column} = ")).bind(value.trim().to_string());
-        }
-    }
+    sql.and_eq("t.channel", filters.channel.as_ref());
+    sql.and_eq("t.category", filters.category.as_ref());
+    sql.and_eq("c.segment", filters.customer_segment.as_ref());
     push_ticket_scope(sql, caller);
 }
 
@@ -181,8 +173,7 @@ async fn distribution(
         push_created_in(sql, window);
         sql.push(&format!(" AND {event} IS NOT NULL AND {event} < ")).bind(window.to);
     });
-    let row =
-        db.query_one_raw(sql.statement()).await?.ok_or_else(|| AppError::internal("aggregate returned no row"))?;
+    let row = one_row(db, sql).await?;
     Ok(Distribution::read(&row)?.0)
 }
 
@@ -198,8 +189,7 @@ pub async fn figures(
         .push(" THEN 1 END) AS BIGINT) AS resolved");
     push_tickets(&mut sql, caller, filters);
     push_created_in(&mut sql, window);
-    let row =
-        db.query_one_raw(sql.statement()).await?.ok_or_else(|| AppError::internal("aggregate returned no row"))?;
+    let row = one_row(db, sql).await?;
     let (created, resolved): (i64, i64) = (row.try_get("", "created")?, row.try_get("", "resolved")?);
 
     let mut sql = Sql::new(db.get_database_backend());
@@ -212,8 +202,7 @@ pub async fn figures(
         .push(") AND (t.closed_at IS NULL OR t.closed_at >= ")
         .bind(window.to)
         .push(")");
-    let row =
-        db.query_one_raw(sql.statement()).await?.ok_or_else(|| AppError::internal("aggregate returned no row"))?;
+    let row = one_row(db, sql).await?;
     let backlog: i64 = row.try_get("", "backlog")?;
 
     let first_response_minutes = distribution(db, caller, window, filters, "t.first_response_at").await?;
@@ -244,8 +233,7 @@ pub async fn csat(
     );
     push_tickets(&mut sql, caller, filters);
     push_created_in(&mut sql, window);
-    let row =
-        db.query_one_raw(sql.statement()).await?.ok_or_else(|| AppError::internal("aggregate returned no row"))?;
+    let row = one_row(db, sql).await?;
     let get = |name: &str| row.try_get::<i64>("", name).map_err(AppError::from);
     let (responses, score_sum, satisfied) = (get("responses")?, get("score_sum")?, get("satisfied")?);
     Ok(Csat { avg: ratio(score_sum, responses), responses, satisfied_rate: ratio(satisfied, responses) })
@@ -341,13 +329,9 @@ async fn nps(db: &impl ConnectionTrait, window: &Window, filters: &ServiceFilter
         .bind(window.from)
         .push(" AND f.submitted_at < ")
         .bind(window.to);
-    for (column, value) in [("f.channel", &filters.channel), ("c.segment", &filters.customer_segment)] {
-        if let Some(value) = value {
-            sql.push(&format!(" AND {column} = ")).bind(value.trim().to_string());
-        }
-    }
-    let row =
-        db.query_one_raw(sql.statement()).await?.ok_or_else(|| AppError::internal("aggregate returned no row"))?;
+    sql.and_eq("f.channel", filters.channel.as_ref());
+    sql.and_eq("c.segment", filters.customer_segment.as_ref());
+    let row = one_row(db, sql).await?;
     let get = |name: &str| row.try_get::<i64>("", name).map_err(AppError::from);
     let (promoters, passives, detractors, responses) =
         (get("promoters")?, get("passives")?, get("detractors")?, get("responses")?);
