@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::query::{Sql, Window, change, one_row, push_scope, ratio};
 use crate::auth::AuthUser;
+use crate::domain::Money;
 use crate::domain::enums::LifecycleStage;
 use crate::error::AppResult;
 
@@ -211,4 +212,146 @@ pub async fn overview(
         None => (None, None, None),
     };
     Ok(CustomerOverview { window, filters, figures: current, previous_window, previous, change: change_figures })
+}
+
+/// What a customer distribution groups by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerDimension {
+    Region,
+    City,
+    Industry,
+    Segment,
+    Source,
+    LifecycleStage,
+    Gender,
+    /// under_25, 25_34, 35_44, 45_54, 55_64, 65_plus, unknown — age at `to`.
+    AgeBand,
+    Occupation,
+}
+
+crate::stats_query! {
+    /// Parameters of the customer distribution.
+    pub struct DistributionQuery {
+        /// The dimension to group by.
+        pub by: Option<CustomerDimension>,
+        /// Only customers owned by this user.
+        pub owner_id: Option<Uuid>,
+        /// Only customers owned by members of this team.
+        pub team_id: Option<Uuid>,
+        /// Only customers of this region.
+        pub region: Option<String>,
+        /// Only customers of this segment.
+        pub customer_segment: Option<String>,
+    }
+}
+
+/// One value of the dimension.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DistributionRow {
+    /// The value; `null` for customers without one.
+    pub key: Option<String>,
+    /// Customers existing at `to` with this value.
+    pub customers: i64,
+    /// Their share of all customers existing at `to`.
+    pub share: Option<f64>,
+    /// Revenue of their counted orders in the window.
+    pub revenue: Money,
+}
+
+/// Customers per value of a dimension, most customers first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Distribution {
+    pub window: Window,
+    pub filters: CustomerFilters,
+    pub by: CustomerDimension,
+    pub rows: Vec<DistributionRow>,
+    /// Customers existing at `to`.
+    pub total: i64,
+}
+
+/// The SQL of the group key for a dimension; ages are taken at `to`.
+fn dimension_sql(sql: &mut Sql, by: CustomerDimension, window: &Window) -> String {
+    let column = match by {
+        CustomerDimension::Region => "c.region",
+        CustomerDimension::City => "c.city",
+        CustomerDimension::Industry => "c.industry",
+        CustomerDimension::Segment => "c.segment",
+        CustomerDimension::Source => "c.source",
+        CustomerDimension::LifecycleStage => "c.lifecycle_stage",
+        CustomerDimension::Gender => "c.gender",
+        CustomerDimension::Occupation => "c.occupation",
+        CustomerDimension::AgeBand => {
+            let day = window.to.date_naive().format("%Y-%m-%d").to_string();
+            // Whole years between the birth date and `to`, on either database.
+            let age = if sql.backend() == sea_orm::DbBackend::Postgres {
+                format!("CAST(date_part('year', age(DATE '{day}', c.birth_date)) AS INTEGER)")
+            } else {
+                format!(
+                    "(CAST(strftime('%Y', '{day}') AS INTEGER) - CAST(strftime('%Y', c.birth_date) AS INTEGER) \
+                     - (strftime('%m-%d', '{day}') < strftime('%m-%d', c.birth_date)))"
+                )
+            };
+            return format!(
+                "CASE WHEN c.birth_date IS NULL THEN 'unknown' WHEN {age} < 25 THEN 'under_25' WHEN {age} < 35 THEN '25_34' \
+                 WHEN {age} < 45 THEN '35_44' WHEN {age} < 55 THEN '45_54' WHEN {age} < 65 THEN '55_64' ELSE '65_plus' END"
+            );
+        }
+    };
+    // Blank text counts as no value.
+    format!("NULLIF(TRIM({column}), '')")
+}
+
+pub async fn distribution(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    query: &DistributionQuery,
+) -> AppResult<Distribution> {
+    if query.compare.is_some() {
+        return Err(crate::error::AppError::validation(
+            "compare",
+            "unsupported",
+            "this statistic does not offer a comparison yet",
+        ));
+    }
+    let by = query.by.ok_or_else(|| crate::error::AppError::validation("by", "required", "is required"))?;
+    let window = query.window()?;
+    let filters = CustomerFilters {
+        owner_id: query.owner_id,
+        team_id: query.team_id,
+        region: query.region.clone(),
+        customer_segment: query.customer_segment.clone(),
+    };
+    let mut sql = Sql::new(db.get_database_backend());
+    let key = dimension_sql(&mut sql, by, &window);
+    // Customers existing at `to`, each with the revenue of its counted
+    // orders in the window, then grouped by the dimension.
+    sql.push(&format!("SELECT {key} AS group_key, CAST(COUNT(*) AS BIGINT) AS customers, CAST(COALESCE(SUM(r.revenue), 0) AS BIGINT) AS revenue FROM customers c LEFT JOIN (SELECT o.customer_id, SUM(oi.line_amount) AS revenue FROM orders o JOIN order_items oi ON oi.order_id = o.id WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed') AND o.ordered_at >= "))
+        .bind(window.from)
+        .push(" AND o.ordered_at < ")
+        .bind(window.to)
+        .push(" GROUP BY o.customer_id) r ON r.customer_id = c.id WHERE c.created_at < ")
+        .bind(window.to)
+        .push(" AND (c.deleted_at IS NULL OR c.deleted_at >= ")
+        .bind(window.to)
+        .push(")");
+    push_customer_conditions(&mut sql, caller, &filters);
+    sql.push(" GROUP BY 1");
+    let mut rows = vec![];
+    let mut total = 0;
+    for row in db.query_all_raw(sql.statement()).await? {
+        let customers: i64 = row.try_get("", "customers")?;
+        total += customers;
+        rows.push(DistributionRow {
+            key: row.try_get("", "group_key")?,
+            customers,
+            share: None,
+            revenue: Money(row.try_get("", "revenue")?),
+        });
+    }
+    for row in &mut rows {
+        row.share = ratio(row.customers, total);
+    }
+    rows.sort_by(|a, b| b.customers.cmp(&a.customers).then_with(|| a.key.cmp(&b.key)));
+    Ok(Distribution { window, filters, by, rows, total })
 }

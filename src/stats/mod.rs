@@ -255,6 +255,26 @@ pub async fn marketing_channels(
     Ok(web::Json(marketing::channels(&state.db, &auth, &query.0).await?))
 }
 
+/// Customer distribution
+///
+/// Customers existing at `to` per region, city, industry, segment, source,
+/// lifecycle stage, gender, age band or occupation, with their share and
+/// the revenue of their counted orders in the window.
+#[utoipa::path(
+    tag = "statistics",
+    params(customers::DistributionQuery),
+    responses((status = 200, description = "Customers per value.", body = customers::Distribution)),
+    security(("bearer" = []))
+)]
+#[get("/stats/customers/distribution")]
+pub async fn customers_distribution(
+    auth: Authorized<SalesStats>,
+    state: web::Data<AppState>,
+    query: Query<customers::DistributionQuery>,
+) -> AppResult<web::Json<customers::Distribution>> {
+    Ok(web::Json(customers::distribution(&state.db, &auth, &query.0).await?))
+}
+
 /// Registers the statistics endpoints.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(sales_summary)
@@ -268,5 +288,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(sales_funnel)
         .service(marketing_campaigns)
         .service(service_sla)
-        .service(marketing_channels);
+        .service(marketing_channels)
+        .service(customers_distribution);
 }

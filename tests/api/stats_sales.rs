@@ -72,8 +72,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         json!({"sku": "B", "name": "Cup", "category": "Ware", "unit_price": "5.00", "unit_cost": "1.00"}),
     )
     .await;
-    let c1 = create(app, &admin, "customers", json!({"name": "C1", "segment": "smb", "owner_id": r1_id, "lifecycle_stage": "customer", "created_at": "2025-01-10T00:00:00Z"})).await;
-    let c2 = create(app, &admin, "customers", json!({"name": "C2", "segment": "enterprise", "owner_id": r2_id, "lifecycle_stage": "customer", "created_at": "2025-03-03T00:00:00Z"})).await;
+    let c1 = create(app, &admin, "customers", json!({"name": "C1", "segment": "smb", "owner_id": r1_id, "lifecycle_stage": "customer", "created_at": "2025-01-10T00:00:00Z", "birth_date": "2000-04-01"})).await;
+    let c2 = create(app, &admin, "customers", json!({"name": "C2", "segment": "enterprise", "owner_id": r2_id, "lifecycle_stage": "customer", "created_at": "2025-03-03T00:00:00Z", "birth_date": "2000-04-02"})).await;
     let c3 = create(
         app,
         &admin,
@@ -430,4 +430,37 @@ async fn customer_overview_matches_the_hand_computed_figures() {
         .await
         .body;
     assert_eq!((enterprise["total"].as_i64(), enterprise["active"].as_i64()), (Some(1), Some(1)));
+}
+
+#[tokio::test]
+async fn customer_distribution_by_segment_and_age() {
+    let app = spawn_app().await;
+    let f = fixture(&app).await;
+    let reply = app.get(&format!("/api/v1/stats/customers/distribution?{MARCH}&by=segment"), Some(&f.admin)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(
+        reply.body["rows"],
+        json!([
+            {"key": null, "customers": 2, "share": 0.5, "revenue": "5.00"},
+            {"key": "enterprise", "customers": 1, "share": 0.25, "revenue": "25.00"},
+            {"key": "smb", "customers": 1, "share": 0.25, "revenue": "34.00"}
+        ])
+    );
+    assert_eq!(reply.body["total"], 4);
+    // Ages at April 1st 2025: C1 (born 2000-04-01) turns 25 that day; C2
+    // (born 2000-04-02) is still 24.
+    let ages = app.get(&format!("/api/v1/stats/customers/distribution?{MARCH}&by=age_band"), Some(&f.admin)).await;
+    assert_eq!(
+        ages.body["rows"],
+        json!([
+            {"key": "unknown", "customers": 2, "share": 0.5, "revenue": "5.00"},
+            {"key": "25_34", "customers": 1, "share": 0.25, "revenue": "34.00"},
+            {"key": "under_25", "customers": 1, "share": 0.25, "revenue": "25.00"}
+        ])
+    );
+    let mine = app.get(&format!("/api/v1/stats/customers/distribution?{MARCH}&by=lifecycle_stage"), Some(&f.r1)).await;
+    assert_eq!(mine.body["rows"], json!([{"key": "customer", "customers": 1, "share": 1.0, "revenue": "34.00"}]));
+    let reply = app.get(&format!("/api/v1/stats/customers/distribution?{MARCH}"), Some(&f.admin)).await;
+    reply.assert_problem(422);
+    assert_eq!(reply.error_fields(), vec!["by"]);
 }
