@@ -355,3 +355,63 @@ pub async fn distribution(
     rows.sort_by(|a, b| b.customers.cmp(&a.customers).then_with(|| a.key.cmp(&b.key)));
     Ok(Distribution { window, filters, by, rows, total })
 }
+
+/// Customer retention between the previous window and this one.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Retention {
+    pub window: Window,
+    /// The window of equal length just before.
+    pub previous_window: Window,
+    pub filters: CustomerFilters,
+    /// Customers with a counted order in the previous window.
+    pub previously_active: i64,
+    /// Of those, customers with a counted order in this window too.
+    pub retained: i64,
+    /// Of those, customers with none in this window.
+    pub churned: i64,
+    /// churned / previously_active.
+    pub churn_rate: Option<f64>,
+    /// 1 − churn_rate.
+    pub retention_rate: Option<f64>,
+}
+
+/// `SELECT DISTINCT customer_id` of the counted orders in `window`.
+fn push_active_customers(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters, window: &Window) {
+    sql.push("SELECT DISTINCT o.customer_id");
+    push_counted_orders(sql, caller, filters);
+    sql.push(" AND o.ordered_at >= ").bind(window.from).push(" AND o.ordered_at < ").bind(window.to);
+}
+
+pub async fn retention(db: &impl ConnectionTrait, caller: &AuthUser, query: &CustomerQuery) -> AppResult<Retention> {
+    if query.compare.is_some() {
+        return Err(crate::error::AppError::validation(
+            "compare",
+            "unsupported",
+            "retention already compares with the previous window",
+        ));
+    }
+    let window = query.window()?;
+    let previous_window = window.previous(super::query::Compare::PreviousPeriod);
+    let filters = query.filters();
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT CAST(COUNT(*) AS BIGINT) AS previously_active, CAST(COUNT(cur.customer_id) AS BIGINT) AS retained FROM (");
+    push_active_customers(&mut sql, caller, &filters, &previous_window);
+    sql.push(") p LEFT JOIN (");
+    push_active_customers(&mut sql, caller, &filters, &window);
+    sql.push(") cur ON cur.customer_id = p.customer_id");
+    let row = one_row(db, sql).await?;
+    let (previously_active, retained): (i64, i64) =
+        (row.try_get("", "previously_active")?, row.try_get("", "retained")?);
+    let churned = previously_active - retained;
+    let churn_rate = ratio(churned, previously_active);
+    Ok(Retention {
+        window,
+        previous_window,
+        filters,
+        previously_active,
+        retained,
+        churned,
+        churn_rate,
+        retention_rate: churn_rate.map(|rate| 1.0 - rate),
+    })
+}

@@ -275,6 +275,26 @@ pub async fn customers_distribution(
     Ok(web::Json(customers::distribution(&state.db, &auth, &query.0).await?))
 }
 
+/// Customer retention
+///
+/// Of the customers with a counted order in the previous window of equal
+/// length, how many ordered again in this window (retained) and how many
+/// did not (churned).
+#[utoipa::path(
+    tag = "statistics",
+    params(customers::CustomerQuery),
+    responses((status = 200, description = "Retention and churn.", body = customers::Retention)),
+    security(("bearer" = []))
+)]
+#[get("/stats/customers/retention")]
+pub async fn customers_retention(
+    auth: Authorized<SalesStats>,
+    state: web::Data<AppState>,
+    query: Query<customers::CustomerQuery>,
+) -> AppResult<web::Json<customers::Retention>> {
+    Ok(web::Json(customers::retention(&state.db, &auth, &query.0).await?))
+}
+
 /// Registers the statistics endpoints.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(sales_summary)
@@ -289,5 +309,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(marketing_campaigns)
         .service(service_sla)
         .service(marketing_channels)
-        .service(customers_distribution);
+        .service(customers_distribution)
+        .service(customers_retention);
 }

@@ -464,3 +464,29 @@ async fn customer_distribution_by_segment_and_age() {
     reply.assert_problem(422);
     assert_eq!(reply.error_fields(), vec!["by"]);
 }
+
+#[tokio::test]
+async fn customer_retention_against_the_previous_window() {
+    let app = spawn_app().await;
+    let f = fixture(&app).await;
+    // April (30 days) against March 2nd–April 1st: active then C1 (O1, O2),
+    // C2 (O3), C3 (O8); in April only C2 (O4).
+    let reply = app.get("/api/v1/stats/customers/retention?from=2025-04-01&to=2025-05-01", Some(&f.admin)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let b = &reply.body;
+    assert_eq!(b["previous_window"], json!({"from": "2025-03-02T00:00:00Z", "to": "2025-04-01T00:00:00Z"}));
+    assert_eq!(
+        (b["previously_active"].as_i64(), b["retained"].as_i64(), b["churned"].as_i64()),
+        (Some(3), Some(1), Some(2))
+    );
+    assert!((b["churn_rate"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
+    assert!((b["retention_rate"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-12);
+    // R2's customers: C2 was active and stayed.
+    let r2 = app.get("/api/v1/stats/customers/retention?from=2025-04-01&to=2025-05-01", Some(&f.r2)).await.body;
+    assert_eq!(
+        (r2["previously_active"].as_i64(), r2["churned"].as_i64(), r2["churn_rate"].as_f64()),
+        (Some(1), Some(0), Some(0.0))
+    );
+    let none = app.get("/api/v1/stats/customers/retention?from=2020-04-01&to=2020-05-01", Some(&f.admin)).await.body;
+    assert_eq!((none["churn_rate"].clone(), none["retention_rate"].clone()), (json!(null), json!(null)));
+}
