@@ -99,7 +99,7 @@ impl CustomerQuery {
 }
 
 /// `AND` the customer `c` passes the filters and the caller's scope.
-fn push_customer_conditions(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters) {
+pub(super) fn push_customer_conditions(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters) {
     sql.and_id("c.owner_id", filters.owner_id);
     sql.and_in_team("c.owner_id", filters.team_id);
     sql.and_eq("c.region", filters.region.as_ref());

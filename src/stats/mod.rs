@@ -8,6 +8,7 @@ pub mod funnel;
 pub mod leads;
 pub mod marketing;
 pub mod pipeline;
+pub mod quality;
 pub mod query;
 pub mod sales;
 pub mod service;
@@ -295,6 +296,26 @@ pub async fn customers_retention(
     Ok(web::Json(customers::retention(&state.db, &auth, &query.0).await?))
 }
 
+/// Data quality
+///
+/// The current state of the customer data (no window): the share of
+/// customers with each key field filled, duplicate groups, and customers
+/// not updated in 180 days.
+#[utoipa::path(
+    tag = "statistics",
+    params(quality::QualityQuery),
+    responses((status = 200, description = "Completeness, duplicates and staleness.", body = quality::DataQuality)),
+    security(("bearer" = []))
+)]
+#[get("/stats/data-quality")]
+pub async fn data_quality(
+    auth: Authorized<SalesStats>,
+    state: web::Data<AppState>,
+    query: Query<quality::QualityQuery>,
+) -> AppResult<web::Json<quality::DataQuality>> {
+    Ok(web::Json(quality::data_quality(&state.db, &auth, &query.0).await?))
+}
+
 /// Registers the statistics endpoints.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(sales_summary)
@@ -310,5 +331,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(service_sla)
         .service(marketing_channels)
         .service(customers_distribution)
-        .service(customers_retention);
+        .service(customers_retention)
+        .service(data_quality);
 }

@@ -22,6 +22,7 @@ mod stats_funnel;
 mod stats_leads;
 mod stats_marketing;
 mod stats_pipeline;
+mod stats_quality;
 mod stats_sales;
 mod stats_service;
 mod teams;
