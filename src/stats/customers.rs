@@ -415,3 +415,129 @@ pub async fn retention(db: &impl ConnectionTrait, caller: &AuthUser, query: &Cus
         retention_rate: churn_rate.map(|rate| 1.0 - rate),
     })
 }
+
+crate::stats_query! {
+    /// Parameters of the customer lifetime value.
+    pub struct ClvQuery {
+        /// Expected customer lifespan in months (default 36).
+        #[param(minimum = 1, maximum = 600)]
+        #[validate(range(min = 1, max = 600))]
+        pub lifespan_months: Option<i64>,
+        /// How many top customers to list (default 10, at most 100).
+        #[param(minimum = 1, maximum = 100)]
+        #[validate(range(min = 1, max = 100))]
+        pub top: Option<u64>,
+        /// Only customers owned by this user.
+        pub owner_id: Option<Uuid>,
+        /// Only customers owned by members of this team.
+        pub team_id: Option<Uuid>,
+        /// Only customers of this region.
+        pub region: Option<String>,
+        /// Only customers of this segment.
+        pub customer_segment: Option<String>,
+    }
+}
+
+/// A customer by revenue to date.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TopCustomer {
+    pub customer_id: Uuid,
+    /// The customer's name.
+    pub label: String,
+    /// Revenue of its counted orders before `to`.
+    pub revenue: Money,
+    /// Its counted orders before `to`.
+    pub orders: i64,
+}
+
+/// Customer lifetime value, as the source documents compute it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Clv {
+    pub window: Window,
+    pub filters: CustomerFilters,
+    /// Revenue / counted orders in the window.
+    pub average_order_value: Option<Money>,
+    /// Counted orders per active customer per month of the window (a month is 30.4375 days).
+    pub purchase_frequency: Option<f64>,
+    pub lifespan_months: i64,
+    /// average_order_value × purchase_frequency × lifespan_months, rounded half-up to the cent.
+    pub clv: Option<Money>,
+    /// The customers with the most revenue to date (counted orders before `to`).
+    pub top_customers: Vec<TopCustomer>,
+}
+
+/// Days in an average month.
+const MONTH_DAYS: f64 = 30.4375;
+
+pub async fn clv(db: &impl ConnectionTrait, caller: &AuthUser, query: &ClvQuery) -> AppResult<Clv> {
+    if query.compare.is_some() {
+        return Err(crate::error::AppError::validation(
+            "compare",
+            "unsupported",
+            "this statistic does not offer a comparison yet",
+        ));
+    }
+    let window = query.window()?;
+    let filters = CustomerFilters {
+        owner_id: query.owner_id,
+        team_id: query.team_id,
+        region: query.region.clone(),
+        customer_segment: query.customer_segment.clone(),
+    };
+    let lifespan_months = query.lifespan_months.unwrap_or(36);
+    let backend = db.get_database_backend();
+
+    let mut sql = Sql::new(backend);
+    sql.push(&format!(
+        "SELECT CAST(COALESCE(SUM(t.revenue), 0) AS BIGINT) AS revenue, CAST(COUNT(*) AS BIGINT) AS orders, \
+         {} AS customers FROM (SELECT o.id, o.customer_id, SUM(oi.line_amount) AS revenue",
+        super::query::count_distinct("t.customer_id")
+    ));
+    sql.push(" FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN customers c ON c.id = o.customer_id WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed')");
+    push_customer_conditions(&mut sql, caller, &filters);
+    sql.push(" AND o.ordered_at >= ")
+        .bind(window.from)
+        .push(" AND o.ordered_at < ")
+        .bind(window.to)
+        .push(" GROUP BY o.id, o.customer_id) t");
+    let row = one_row(db, sql).await?;
+    let (revenue, orders, customers): (i64, i64, i64) =
+        (row.try_get("", "revenue")?, row.try_get("", "orders")?, row.try_get("", "customers")?);
+    let months = (window.to - window.from).num_microseconds().unwrap_or(0) as f64 / 86_400_000_000.0 / MONTH_DAYS;
+    let average_order_value = super::query::average_cents(revenue, orders);
+    let purchase_frequency = ratio(orders, customers).map(|per_customer| per_customer / months);
+    let clv = average_order_value.zip(purchase_frequency).map(|(aov, frequency)| {
+        let cents = aov as f64 * frequency * lifespan_months as f64;
+        Money((cents + 0.5).floor() as i64)
+    });
+
+    let mut sql = Sql::new(backend);
+    sql.push(
+        "SELECT c.id AS id, MAX(c.name) AS name, CAST(SUM(oi.line_amount) AS BIGINT) AS revenue, CAST(COUNT(DISTINCT o.id) AS BIGINT) AS orders \
+         FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN customers c ON c.id = o.customer_id \
+         WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed')",
+    );
+    push_customer_conditions(&mut sql, caller, &filters);
+    sql.push(" AND o.ordered_at < ")
+        .bind(window.to)
+        .push(" GROUP BY c.id ORDER BY revenue DESC, c.id LIMIT ")
+        .bind(query.top.unwrap_or(10) as i64);
+    let mut top_customers = vec![];
+    for row in db.query_all_raw(sql.statement()).await? {
+        top_customers.push(TopCustomer {
+            customer_id: row.try_get("", "id")?,
+            label: row.try_get("", "name")?,
+            revenue: Money(row.try_get("", "revenue")?),
+            orders: row.try_get("", "orders")?,
+        });
+    }
+    Ok(Clv {
+        window,
+        filters,
+        average_order_value: average_order_value.map(Money),
+        purchase_frequency,
+        lifespan_months,
+        clv,
+        top_customers,
+    })
+}

@@ -316,6 +316,26 @@ pub async fn data_quality(
     Ok(web::Json(quality::data_quality(&state.db, &auth, &query.0).await?))
 }
 
+/// Customer lifetime value
+///
+/// Average order value × purchase frequency (orders per active customer
+/// per month of the window) × expected lifespan in months, and the top
+/// customers by revenue to date.
+#[utoipa::path(
+    tag = "statistics",
+    params(customers::ClvQuery),
+    responses((status = 200, description = "The lifetime value and the top customers.", body = customers::Clv)),
+    security(("bearer" = []))
+)]
+#[get("/stats/customers/clv")]
+pub async fn customers_clv(
+    auth: Authorized<SalesStats>,
+    state: web::Data<AppState>,
+    query: Query<customers::ClvQuery>,
+) -> AppResult<web::Json<customers::Clv>> {
+    Ok(web::Json(customers::clv(&state.db, &auth, &query.0).await?))
+}
+
 /// Registers the statistics endpoints.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(sales_summary)
@@ -332,5 +352,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(marketing_channels)
         .service(customers_distribution)
         .service(customers_retention)
-        .service(data_quality);
+        .service(data_quality)
+        .service(customers_clv);
 }

@@ -490,3 +490,36 @@ async fn customer_retention_against_the_previous_window() {
     let none = app.get("/api/v1/stats/customers/retention?from=2020-04-01&to=2020-05-01", Some(&f.admin)).await.body;
     assert_eq!((none["churn_rate"].clone(), none["retention_rate"].clone()), (json!(null), json!(null)));
 }
+
+#[tokio::test]
+async fn customer_lifetime_value_and_top_customers() {
+    let app = spawn_app().await;
+    let f = fixture(&app).await;
+    let reply = app.get(&format!("/api/v1/stats/customers/clv?{MARCH}"), Some(&f.admin)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let b = &reply.body;
+    // March: 64.00 over 5 orders by 3 customers in 31 days (31 / 30.4375 months).
+    assert_eq!(b["average_order_value"], "12.80");
+    let frequency = 5.0 / 3.0 / (31.0 / 30.4375);
+    assert!((b["purchase_frequency"].as_f64().unwrap() - frequency).abs() < 1e-12);
+    assert_eq!(b["lifespan_months"], 36);
+    // 1280 cents × frequency × 36 = 75,406.45… cents.
+    assert_eq!(b["clv"], "754.06");
+    // To date (before April 1st): C1 64.00 (O1, O2, O7), C2 25.00 (O3, O10), C3 5.00.
+    let top: Vec<(&str, &str, i64)> = b["top_customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["label"].as_str().unwrap(), c["revenue"].as_str().unwrap(), c["orders"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(top, vec![("C1", "64.00", 3), ("C2", "25.00", 2), ("C3", "5.00", 1)]);
+    let two =
+        app.get(&format!("/api/v1/stats/customers/clv?{MARCH}&top=2&lifespan_months=12"), Some(&f.admin)).await.body;
+    assert_eq!(two["top_customers"].as_array().unwrap().len(), 2);
+    assert_eq!(two["clv"], "251.35", "75,406.45 / 3 = 25,135.48… cents");
+    let empty = app.get("/api/v1/stats/customers/clv?from=2020-01-01&to=2020-02-01", Some(&f.admin)).await.body;
+    assert_eq!((empty["average_order_value"].clone(), empty["clv"].clone()), (json!(null), json!(null)));
+    let reply = app.get(&format!("/api/v1/stats/customers/clv?{MARCH}&lifespan_months=0"), Some(&f.admin)).await;
+    reply.assert_problem(422);
+    assert_eq!(reply.error_fields(), vec!["lifespan_months"]);
+}
