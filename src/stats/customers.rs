@@ -199,13 +199,12 @@ pub async fn overview(
         Some(compare) => {
             let previous_window = window.previous(compare);
             let previous = figures(db, caller, &previous_window, &filters).await?;
-            let opt = |c: Option<f64>, p: Option<f64>| c.zip(p).and_then(|(c, p)| change(c, p));
             let change_figures = CustomerChange {
                 total: change(current.total as f64, previous.total as f64),
                 new: change(current.new as f64, previous.new as f64),
                 active: change(current.active as f64, previous.active as f64),
                 first_time_buyers: change(current.first_time_buyers as f64, previous.first_time_buyers as f64),
-                repeat_rate: opt(current.repeat_rate, previous.repeat_rate),
+                repeat_rate: super::query::change_opt(current.repeat_rate, previous.repeat_rate),
             };
             (Some(previous_window), Some(previous), Some(change_figures))
         }
@@ -307,13 +306,7 @@ pub async fn distribution(
     caller: &AuthUser,
     query: &DistributionQuery,
 ) -> AppResult<Distribution> {
-    if query.compare.is_some() {
-        return Err(crate::error::AppError::validation(
-            "compare",
-            "unsupported",
-            "this statistic does not offer a comparison yet",
-        ));
-    }
+    super::query::refuse_compare(query.compare)?;
     let by = query.by.ok_or_else(|| crate::error::AppError::validation("by", "required", "is required"))?;
     let window = query.window()?;
     let filters = CustomerFilters {
@@ -470,13 +463,7 @@ pub struct Clv {
 const MONTH_DAYS: f64 = 30.4375;
 
 pub async fn clv(db: &impl ConnectionTrait, caller: &AuthUser, query: &ClvQuery) -> AppResult<Clv> {
-    if query.compare.is_some() {
-        return Err(crate::error::AppError::validation(
-            "compare",
-            "unsupported",
-            "this statistic does not offer a comparison yet",
-        ));
-    }
+    super::query::refuse_compare(query.compare)?;
     let window = query.window()?;
     let filters = CustomerFilters {
         owner_id: query.owner_id,

@@ -78,9 +78,7 @@ const RANKED: [(Stage, i32); 5] = [
 ];
 
 pub async fn funnel(db: &impl ConnectionTrait, caller: &AuthUser, query: &FunnelQuery) -> AppResult<Funnel> {
-    if query.compare.is_some() {
-        return Err(AppError::validation("compare", "unsupported", "this statistic does not offer a comparison yet"));
-    }
+    super::query::refuse_compare(query.compare)?;
     let window = query.window()?;
     let filters = FunnelFilters { owner_id: query.owner_id, team_id: query.team_id, campaign_id: query.campaign_id };
     let backend = db.get_database_backend();

@@ -113,9 +113,7 @@ async fn query_figures(
 }
 
 pub async fn conversion(db: &impl ConnectionTrait, caller: &AuthUser, query: &LeadQuery) -> AppResult<LeadConversion> {
-    if query.compare.is_some() {
-        return Err(AppError::validation("compare", "unsupported", "this statistic does not offer a comparison yet"));
-    }
+    super::query::refuse_compare(query.compare)?;
     let window = query.window()?;
     let filters = LeadFilters { owner_id: query.owner_id, team_id: query.team_id, campaign_id: query.campaign_id };
     let mut rows: Vec<SourceConversion> = query_figures(db, caller, &window, &filters, true)

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::query::{Sql, Window, average_cents, ratio};
 use crate::auth::AuthUser;
 use crate::domain::Money;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 crate::stats_query! {
     /// Parameters of the campaign statistics.
@@ -114,9 +114,7 @@ pub async fn campaigns(
     _caller: &AuthUser,
     query: &CampaignQuery,
 ) -> AppResult<CampaignStats> {
-    if query.compare.is_some() {
-        return Err(AppError::validation("compare", "unsupported", "this statistic does not offer a comparison yet"));
-    }
+    super::query::refuse_compare(query.compare)?;
     let window = query.window()?;
     let backend = db.get_database_backend();
     let mut counts: HashMap<Uuid, Counts> = HashMap::new();

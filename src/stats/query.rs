@@ -368,6 +368,23 @@ pub fn average_cents(total: i64, count: i64) -> Option<i64> {
     Some((if total < 0 { -rounded } else { rounded }) as i64)
 }
 
+/// The relative change of two optional figures, `null` when either is
+/// absent or previous is 0.
+pub fn change_opt(current: Option<f64>, previous: Option<f64>) -> Option<f64> {
+    current.zip(previous).and_then(|(current, previous)| change(current, previous))
+}
+
+/// Refuses `compare` on a statistic that does not offer a comparison yet,
+/// rather than silently ignoring it.
+pub fn refuse_compare(compare: Option<Compare>) -> AppResult<()> {
+    match compare {
+        Some(_) => {
+            Err(AppError::validation("compare", "unsupported", "this statistic does not offer a comparison yet"))
+        }
+        None => Ok(()),
+    }
+}
+
 /// `(current - previous) / previous`, `null` when previous is 0.
 pub fn change(current: f64, previous: f64) -> Option<f64> {
     (previous != 0.0).then(|| (current - previous) / previous)

@@ -181,17 +181,19 @@ fn money(m: Money) -> f64 {
 }
 
 fn figure_change(current: &SalesFigures, previous: &SalesFigures) -> SalesChange {
-    let opt = |c: Option<f64>, p: Option<f64>| c.zip(p).and_then(|(c, p)| change(c, p));
     SalesChange {
         revenue: change(money(current.revenue), money(previous.revenue)),
         cost: change(money(current.cost), money(previous.cost)),
         profit: change(money(current.profit), money(previous.profit)),
-        margin: opt(current.margin, previous.margin),
+        margin: super::query::change_opt(current.margin, previous.margin),
         orders: change(current.orders as f64, previous.orders as f64),
         units: change(current.units as f64, previous.units as f64),
         customers: change(current.customers as f64, previous.customers as f64),
-        aov: opt(current.aov.map(money), previous.aov.map(money)),
-        revenue_per_customer: opt(current.revenue_per_customer.map(money), previous.revenue_per_customer.map(money)),
+        aov: super::query::change_opt(current.aov.map(money), previous.aov.map(money)),
+        revenue_per_customer: super::query::change_opt(
+            current.revenue_per_customer.map(money),
+            previous.revenue_per_customer.map(money),
+        ),
     }
 }
 

@@ -240,15 +240,17 @@ pub async fn csat(
 }
 
 fn figure_change(current: &ServiceFigures, previous: &ServiceFigures) -> ServiceChange {
-    let opt = |c: Option<f64>, p: Option<f64>| c.zip(p).and_then(|(c, p)| change(c, p));
     ServiceChange {
         created: change(current.created as f64, previous.created as f64),
         resolved: change(current.resolved as f64, previous.resolved as f64),
-        resolution_rate: opt(current.resolution_rate, previous.resolution_rate),
+        resolution_rate: super::query::change_opt(current.resolution_rate, previous.resolution_rate),
         backlog: change(current.backlog as f64, previous.backlog as f64),
-        first_response_minutes_avg: opt(current.first_response_minutes.avg, previous.first_response_minutes.avg),
-        resolution_hours_avg: opt(current.resolution_hours.avg, previous.resolution_hours.avg),
-        csat_avg: opt(current.csat.avg, previous.csat.avg),
+        first_response_minutes_avg: super::query::change_opt(
+            current.first_response_minutes.avg,
+            previous.first_response_minutes.avg,
+        ),
+        resolution_hours_avg: super::query::change_opt(current.resolution_hours.avg, previous.resolution_hours.avg),
+        csat_avg: super::query::change_opt(current.csat.avg, previous.csat.avg),
     }
 }
 
@@ -445,9 +447,7 @@ pub async fn sla(
     policy: &SlaPolicy,
     query: &SlaQuery,
 ) -> AppResult<SlaStats> {
-    if query.compare.is_some() {
-        return Err(AppError::validation("compare", "unsupported", "this statistic does not offer a comparison yet"));
-    }
+    super::query::refuse_compare(query.compare)?;
     let window = query.window()?;
     let filters = ServiceFilters {
         assignee_id: query.assignee_id,
