@@ -101,6 +101,46 @@ pub async fn service_summary(
     Ok(web::Json(service::summary(&state.db, &auth, &query.0).await?))
 }
 
+/// Service time series
+///
+/// The service summary per day, ISO week, month, quarter or year, each
+/// bucket a window of its own: the tickets created in it, resolved and
+/// answered before its end, and the backlog at its end.
+#[utoipa::path(
+    tag = "statistics",
+    params(service::ServiceTimeseriesQuery),
+    responses((status = 200, description = "The service figures per bucket, and in total.", body = service::ServiceTimeseries)),
+    security(("bearer" = []))
+)]
+#[get("/stats/service/timeseries")]
+pub async fn service_timeseries(
+    auth: Authorized<ServiceStats>,
+    state: web::Data<AppState>,
+    query: Query<service::ServiceTimeseriesQuery>,
+) -> AppResult<web::Json<service::ServiceTimeseries>> {
+    Ok(web::Json(service::timeseries(&state.db, &auth, &query.0).await?))
+}
+
+/// Service breakdown
+///
+/// The service summary per ticket category, priority, channel or assigned
+/// agent, most tickets first, with each value's share of the window's
+/// tickets.
+#[utoipa::path(
+    tag = "statistics",
+    params(service::ServiceBreakdownQuery),
+    responses((status = 200, description = "The service figures per value, and in total.", body = service::ServiceBreakdown)),
+    security(("bearer" = []))
+)]
+#[get("/stats/service/breakdown")]
+pub async fn service_breakdown(
+    auth: Authorized<ServiceStats>,
+    state: web::Data<AppState>,
+    query: Query<service::ServiceBreakdownQuery>,
+) -> AppResult<web::Json<service::ServiceBreakdown>> {
+    Ok(web::Json(service::breakdown(&state.db, &auth, &query.0).await?))
+}
+
 /// Customer overview
 ///
 /// Customers existing at `to` (per lifecycle stage), new in the window,
@@ -342,6 +382,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(sales_timeseries)
         .service(sales_breakdown)
         .service(service_summary)
+        .service(service_timeseries)
+        .service(service_breakdown)
         .service(customers_overview)
         .service(satisfaction)
         .service(leads_conversion)

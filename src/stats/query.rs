@@ -450,13 +450,21 @@ mod tests {
 /// `percentile_cont`); SQLite, which has no percentile function, ranks the
 /// values with window functions and interpolates the same way.
 pub fn push_distribution(sql: &mut Sql, values: impl FnOnce(&mut Sql)) {
+    push_grouped_distribution(sql, &[], values);
+}
+
+/// [`push_distribution`] per group: the `values` closure also selects the
+/// `groups` columns, which the result repeats, one row per group.
+pub fn push_grouped_distribution(sql: &mut Sql, groups: &[&str], values: impl FnOnce(&mut Sql)) {
+    let columns: String = groups.iter().map(|g| format!("{g}, ")).collect();
+    let group_by = if groups.is_empty() { String::new() } else { format!(" GROUP BY {}", groups.join(", ")) };
     if sql.backend() == DbBackend::Postgres {
-        sql.push(
-            "SELECT AVG(x)::float8 AS avg, percentile_cont(0.5) WITHIN GROUP (ORDER BY x) AS p50, \
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY x) AS p90, COUNT(x) AS n FROM (",
-        );
+        sql.push(&format!(
+            "SELECT {columns}AVG(x)::float8 AS avg, percentile_cont(0.5) WITHIN GROUP (ORDER BY x) AS p50, \
+             percentile_cont(0.9) WITHIN GROUP (ORDER BY x) AS p90, COUNT(x) AS n FROM ("
+        ));
         values(sql);
-        sql.push(") AS v WHERE x IS NOT NULL");
+        sql.push(&format!(") AS v WHERE x IS NOT NULL{group_by}"));
         return;
     }
     let at = |p: &str| {
@@ -465,11 +473,71 @@ pub fn push_distribution(sql: &mut Sql, values: impl FnOnce(&mut Sql)) {
              WHEN i = CAST({p} * (n - 1) AS INTEGER) + 1 THEN x * ({p} * (n - 1) - CAST({p} * (n - 1) AS INTEGER)) ELSE 0 END)"
         )
     };
-    sql.push("SELECT AVG(x) AS avg, ").push(&at("0.5")).push(" AS p50, ").push(&at("0.9")).push(
-        " AS p90, COUNT(x) AS n FROM (SELECT x, ROW_NUMBER() OVER (ORDER BY x) - 1 AS i, COUNT(*) OVER () AS n FROM (",
+    let partition = if groups.is_empty() { String::new() } else { format!("PARTITION BY {} ", groups.join(", ")) };
+    sql.push(&format!("SELECT {columns}AVG(x) AS avg, ")).push(&at("0.5")).push(" AS p50, ").push(&at("0.9")).push(
+        &format!(
+            " AS p90, COUNT(x) AS n FROM (SELECT {columns}x, ROW_NUMBER() OVER ({partition}ORDER BY x) - 1 AS i, \
+             COUNT(*) OVER ({partition}) AS n FROM ("
+        ),
     );
     values(sql);
-    sql.push(") AS v WHERE x IS NOT NULL) AS ranked");
+    sql.push(&format!(") AS v WHERE x IS NOT NULL) AS ranked{group_by}"));
+}
+
+/// The most buckets one time series may have.
+pub const MAX_BUCKETS: usize = 1_000;
+
+/// The granularity of a time series (default `day` for windows up to 31
+/// days, `month` otherwise) and its bucket starts; 422 past [`MAX_BUCKETS`].
+pub fn series_buckets(window: &Window, granularity: Option<Granularity>) -> AppResult<(Granularity, Vec<NaiveDate>)> {
+    let granularity = granularity.unwrap_or(if window.to - window.from <= Duration::days(31) {
+        Granularity::Day
+    } else {
+        Granularity::Month
+    });
+    let buckets = granularity.buckets(window);
+    if buckets.len() > MAX_BUCKETS {
+        return Err(AppError::validation(
+            "granularity",
+            "too_many_buckets",
+            format!("the window has {} buckets at this granularity; at most {MAX_BUCKETS}", buckets.len()),
+        ));
+    }
+    Ok((granularity, buckets))
+}
+
+/// Each bucket as a window of its own, clipped to `window`.
+pub fn bucket_windows(granularity: Granularity, starts: &[NaiveDate], window: &Window) -> Vec<Window> {
+    starts
+        .iter()
+        .map(|start| Window {
+            from: midnight(*start).max(window.from),
+            to: midnight(granularity.next(*start)).min(window.to),
+        })
+        .collect()
+}
+
+/// ` JOIN` the windows as a derived table `alias(i, s, e)` (index, start,
+/// end) `ON <condition>`: one query computes every window's figures, each
+/// as of its own end `alias.e`.
+pub fn push_windows_join(sql: &mut Sql, alias: &str, windows: &[Window], condition: &str) {
+    sql.push(&format!(" JOIN (SELECT column1 AS i, column2 AS s, column3 AS e FROM (VALUES "));
+    for (index, window) in windows.iter().enumerate() {
+        if index > 0 {
+            sql.push(", ");
+        }
+        sql.push("(").bind(index as i64).push(", ").bind(window.from).push(", ").bind(window.to).push(")");
+    }
+    sql.push(&format!(") AS {alias}_values) AS {alias} ON {condition}"));
+}
+
+/// A group's key: ids as their text form, `null` when unset.
+pub fn group_key(row: &sea_orm::QueryResult, column: &str, is_id: bool) -> AppResult<Option<String>> {
+    Ok(if is_id {
+        row.try_get::<Option<Uuid>>("", column)?.map(|id| id.to_string())
+    } else {
+        row.try_get::<Option<String>>("", column)?
+    })
 }
 
 /// Minutes from `start` to `end` (two timestamp columns) as a float.

@@ -302,9 +302,6 @@ pub struct SalesTimeseries {
     pub total: SalesFigures,
 }
 
-/// The most buckets one series may have.
-const MAX_BUCKETS: usize = 1_000;
-
 pub async fn timeseries(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
@@ -312,19 +309,7 @@ pub async fn timeseries(
 ) -> AppResult<SalesTimeseries> {
     let window = query.window()?;
     let filters = query.filters();
-    let granularity = query.granularity.unwrap_or(if window.to - window.from <= chrono::Duration::days(31) {
-        Granularity::Day
-    } else {
-        Granularity::Month
-    });
-    let buckets = granularity.buckets(&window);
-    if buckets.len() > MAX_BUCKETS {
-        return Err(AppError::validation(
-            "granularity",
-            "too_many_buckets",
-            format!("the window has {} buckets at this granularity; at most {MAX_BUCKETS}", buckets.len()),
-        ));
-    }
+    let (granularity, buckets) = super::query::series_buckets(&window, query.granularity)?;
     let backend = db.get_database_backend();
     let bucket = granularity.bucket_sql(backend, "o.ordered_at");
     let mut sql = Sql::new(backend);
@@ -407,11 +392,7 @@ pub async fn breakdown(
     let penetration = matches!(by, SalesDimension::Product | SalesDimension::ProductCategory);
     let mut rows = vec![];
     for row in db.query_all_raw(sql.statement()).await? {
-        let key = if key_is_id {
-            row.try_get::<Option<Uuid>>("", "group_key")?.map(|id| id.to_string())
-        } else {
-            row.try_get::<Option<String>>("", "group_key")?
-        };
+        let key = super::query::group_key(&row, "group_key", key_is_id)?;
         let sums = Sums::read(&row)?;
         rows.push(SalesGroup {
             key,

@@ -1,32 +1,102 @@
 //! Service statistics: ticket volumes, backlog, response and resolution
 //! times (average, median, 90th percentile) and CSAT.
 
+use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::query::{Distribution, Sql, Window, change, minutes_between, one_row, push_distribution, ratio};
+use std::collections::HashMap;
+
+use super::query::{
+    Distribution, Granularity, Sql, Window, bucket_windows, change, group_key, midnight, minutes_between, one_row,
+    push_grouped_distribution, push_windows_join, ratio, series_buckets,
+};
 use crate::auth::AuthUser;
 use crate::config::SlaPolicy;
 use crate::domain::Role;
 use crate::domain::enums::Priority;
 use crate::error::{AppError, AppResult};
 
-crate::stats_query! {
+/// Declares a service statistics query: the window and comparison, the
+/// ticket filters, then the endpoint's own parameters.
+macro_rules! service_query {
+    ($(#[$meta:meta])* pub struct $name:ident { $($rest:tt)* }) => {
+        crate::stats_query! {
+            $(#[$meta])*
+            pub struct $name {
+                /// Only tickets assigned to this user.
+                pub assignee_id: Option<Uuid>,
+                /// Only tickets assigned to members of this team.
+                pub team_id: Option<Uuid>,
+                /// Only tickets of this channel.
+                pub channel: Option<String>,
+                /// Only tickets of this category.
+                pub category: Option<String>,
+                pub priority: Option<Priority>,
+                /// Only tickets of customers of this segment.
+                pub customer_segment: Option<String>,
+                $($rest)*
+            }
+        }
+
+        impl $name {
+            fn filters(&self) -> ServiceFilters {
+                ServiceFilters {
+                    assignee_id: self.assignee_id,
+                    team_id: self.team_id,
+                    channel: self.channel.clone(),
+                    category: self.category.clone(),
+                    priority: self.priority,
+                    customer_segment: self.customer_segment.clone(),
+                }
+            }
+        }
+    };
+}
+
+service_query! {
     /// Parameters of the service summary.
-    pub struct ServiceQuery {
-        /// Only tickets assigned to this user.
-        pub assignee_id: Option<Uuid>,
-        /// Only tickets assigned to members of this team.
-        pub team_id: Option<Uuid>,
-        /// Only tickets of this channel.
-        pub channel: Option<String>,
-        /// Only tickets of this category.
-        pub category: Option<String>,
-        pub priority: Option<Priority>,
-        /// Only tickets of customers of this segment.
-        pub customer_segment: Option<String>,
+    pub struct ServiceQuery {}
+}
+
+service_query! {
+    /// Parameters of the service time series.
+    pub struct ServiceTimeseriesQuery {
+        /// Bucket size; default `day` for windows up to 31 days, `month` otherwise.
+        pub granularity: Option<Granularity>,
+    }
+}
+
+/// What a service breakdown groups by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceDimension {
+    Category,
+    Priority,
+    Channel,
+    /// The assigned agent (`key` is the user id, `label` the name).
+    Agent,
+}
+
+impl ServiceDimension {
+    /// The grouping expression, and whether it is an id labelled by a user name.
+    fn column(self) -> (&'static str, bool) {
+        match self {
+            ServiceDimension::Category => ("t.category", false),
+            ServiceDimension::Priority => ("t.priority", false),
+            ServiceDimension::Channel => ("t.channel", false),
+            ServiceDimension::Agent => ("t.assignee_id", true),
+        }
+    }
+}
+
+service_query! {
+    /// Parameters of the service breakdown.
+    pub struct ServiceBreakdownQuery {
+        /// The dimension to group by.
+        pub by: Option<ServiceDimension>,
     }
 }
 
@@ -45,19 +115,6 @@ pub struct ServiceFilters {
     pub priority: Option<Priority>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_segment: Option<String>,
-}
-
-impl ServiceQuery {
-    fn filters(&self) -> ServiceFilters {
-        ServiceFilters {
-            assignee_id: self.assignee_id,
-            team_id: self.team_id,
-            channel: self.channel.clone(),
-            category: self.category.clone(),
-            priority: self.priority,
-            customer_segment: self.customer_segment.clone(),
-        }
-    }
 }
 
 /// Customer satisfaction from ticket ratings.
@@ -133,13 +190,16 @@ fn push_ticket_scope(sql: &mut Sql, caller: &AuthUser) {
     }
 }
 
-/// `FROM tickets t … WHERE` the filters and scope hold (no time condition).
-fn push_tickets(sql: &mut Sql, caller: &AuthUser, filters: &ServiceFilters) {
+/// `FROM tickets t … WHERE` the filters and scope hold (no time
+/// condition), with `join` (a windows join, see [`push_windows_join`])
+/// right after the tickets, and the agents as `u` when `users` is set.
+fn push_tickets(sql: &mut Sql, caller: &AuthUser, filters: &ServiceFilters, users: bool, join: impl FnOnce(&mut Sql)) {
     sql.push(" FROM tickets t");
+    join(sql);
     if filters.customer_segment.is_some() {
         sql.push(" JOIN customers c ON c.id = t.customer_id");
     }
-    if filters.team_id.is_some() {
+    if users || filters.team_id.is_some() {
         sql.push(" LEFT JOIN users u ON u.id = t.assignee_id");
     }
     sql.push(" WHERE t.deleted_at IS NULL");
@@ -154,68 +214,203 @@ fn push_tickets(sql: &mut Sql, caller: &AuthUser, filters: &ServiceFilters) {
     push_ticket_scope(sql, caller);
 }
 
-fn push_created_in(sql: &mut Sql, window: &Window) {
-    sql.push(" AND t.created_at >= ").bind(window.from).push(" AND t.created_at < ").bind(window.to);
+/// The tickets created in each window `b`.
+const CREATED_IN_B: &str = "t.created_at >= b.s AND t.created_at < b.e";
+
+/// The CSAT columns over the selected tickets, read by [`Csat::read`].
+const CSAT_COLUMNS: &str = "CAST(COUNT(t.satisfaction_score) AS BIGINT) AS csat_responses, \
+     CAST(COALESCE(SUM(t.satisfaction_score), 0) AS BIGINT) AS csat_sum, \
+     CAST(COUNT(CASE WHEN t.satisfaction_score >= 4 THEN 1 END) AS BIGINT) AS csat_satisfied";
+
+impl Csat {
+    fn read(row: &sea_orm::QueryResult) -> AppResult<Self> {
+        let get = |name: &str| row.try_get::<i64>("", name).map_err(AppError::from);
+        let (responses, score_sum, satisfied) = (get("csat_responses")?, get("csat_sum")?, get("csat_satisfied")?);
+        Ok(Csat { avg: ratio(score_sum, responses), responses, satisfied_rate: ratio(satisfied, responses) })
+    }
 }
 
-async fn distribution(
+/// A group of the service figures: the index of its window and, in a
+/// breakdown, the dimension's value.
+type GroupKey = (usize, Option<String>);
+
+/// What the grouped queries found for one group.
+#[derive(Default)]
+struct Tally {
+    created: i64,
+    resolved: i64,
+    /// Tickets of the group resolved in its window, whenever created.
+    resolved_in_window: i64,
+    first_response_minutes: Distribution,
+    resolution_minutes: Distribution,
+    csat: Csat,
+}
+
+/// The grouping columns `bucket` (the window's index) and, with a
+/// dimension, `group_key` and `group_label`.
+fn push_group_columns(sql: &mut Sql, dimension: Option<ServiceDimension>, bucket: bool) {
+    sql.push("SELECT ");
+    if bucket {
+        sql.push("b.i AS bucket, ");
+    }
+    if let Some(dimension) = dimension {
+        let (key, is_id) = dimension.column();
+        let label = if is_id { "MAX(u.name)" } else { "NULL" };
+        sql.push(&format!("{key} AS group_key, {label} AS group_label, "));
+    }
+}
+
+fn push_group_by(sql: &mut Sql, dimension: Option<ServiceDimension>, bucket: bool) {
+    let mut columns = vec![];
+    if bucket {
+        columns.push("b.i");
+    }
+    if let Some(dimension) = dimension {
+        columns.push(dimension.column().0);
+    }
+    if !columns.is_empty() {
+        sql.push(&format!(" GROUP BY {}", columns.join(", ")));
+    }
+}
+
+/// The service figures of each window (each as of its own end) and, with
+/// a dimension, of each of its values: a handful of aggregate queries
+/// whose results have one row per group. Rows are keyed by the window's
+/// index and the value; labels name the agents.
+async fn grouped_figures(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
-    window: &Window,
+    windows: &[Window],
+    dimension: Option<ServiceDimension>,
     filters: &ServiceFilters,
-    event: &str,
-) -> AppResult<Distribution> {
+) -> AppResult<(HashMap<GroupKey, ServiceFigures>, HashMap<String, String>)> {
     let backend = db.get_database_backend();
+    let is_id = dimension.is_some_and(|d| d.column().1);
+    let users = is_id;
+    let mut tallies: HashMap<GroupKey, Tally> = HashMap::new();
+    let mut labels: HashMap<String, String> = HashMap::new();
+    let mut read_key = |row: &sea_orm::QueryResult, bucket: bool| -> AppResult<GroupKey> {
+        let index = if bucket { row.try_get::<i64>("", "bucket")? as usize } else { 0 };
+        let key = match dimension {
+            Some(_) => group_key(row, "group_key", is_id)?,
+            None => None,
+        };
+        if let (Some(key), true) = (&key, is_id)
+            && let Some(label) = row.try_get::<Option<String>>("", "group_label")?
+        {
+            labels.insert(key.clone(), label);
+        }
+        Ok((index, key))
+    };
+
+    // Created, resolved (as of each window's end) and CSAT.
     let mut sql = Sql::new(backend);
-    push_distribution(&mut sql, |sql| {
-        sql.push(&format!("SELECT {} AS x", minutes_between(backend, "t.created_at", event)));
-        push_tickets(sql, caller, filters);
-        push_created_in(sql, window);
-        sql.push(&format!(" AND {event} IS NOT NULL AND {event} < ")).bind(window.to);
+    push_group_columns(&mut sql, dimension, true);
+    sql.push(&format!(
+        "CAST(COUNT(*) AS BIGINT) AS created, CAST(COUNT(CASE WHEN t.resolved_at < b.e THEN 1 END) AS BIGINT) AS resolved, {CSAT_COLUMNS}"
+    ));
+    push_tickets(&mut sql, caller, filters, users, |sql| push_windows_join(sql, "b", windows, CREATED_IN_B));
+    push_group_by(&mut sql, dimension, true);
+    for row in db.query_all_raw(sql.statement()).await? {
+        let tally = tallies.entry(read_key(&row, true)?).or_default();
+        tally.created = row.try_get("", "created")?;
+        tally.resolved = row.try_get("", "resolved")?;
+        tally.csat = Csat::read(&row)?;
+    }
+
+    // Resolutions in each window, for the backlog.
+    let mut sql = Sql::new(backend);
+    push_group_columns(&mut sql, dimension, true);
+    sql.push("CAST(COUNT(*) AS BIGINT) AS n");
+    push_tickets(&mut sql, caller, filters, users, |sql| {
+        push_windows_join(sql, "b", windows, "t.resolved_at >= b.s AND t.resolved_at < b.e")
     });
-    let row = one_row(db, sql).await?;
-    Ok(Distribution::read(&row)?.0)
+    push_group_by(&mut sql, dimension, true);
+    for row in db.query_all_raw(sql.statement()).await? {
+        tallies.entry(read_key(&row, true)?).or_default().resolved_in_window = row.try_get("", "n")?;
+    }
+
+    // Response and resolution times of the tickets answered (resolved)
+    // before their window's end.
+    let groups: &[&str] = if dimension.is_some() { &["bucket", "group_key"] } else { &["bucket"] };
+    for (event, resolution) in [("t.first_response_at", false), ("t.resolved_at", true)] {
+        let mut sql = Sql::new(backend);
+        push_grouped_distribution(&mut sql, groups, |sql| {
+            sql.push("SELECT b.i AS bucket, ");
+            if let Some(dimension) = dimension {
+                sql.push(&format!("{} AS group_key, ", dimension.column().0));
+            }
+            sql.push(&format!("{} AS x", minutes_between(backend, "t.created_at", event)));
+            push_tickets(sql, caller, filters, false, |sql| push_windows_join(sql, "b", windows, CREATED_IN_B));
+            sql.push(&format!(" AND {event} IS NOT NULL AND {event} < b.e"));
+        });
+        for row in db.query_all_raw(sql.statement()).await? {
+            let index = row.try_get::<i64>("", "bucket")? as usize;
+            let key = if dimension.is_some() { group_key(&row, "group_key", is_id)? } else { None };
+            let tally = tallies.entry((index, key)).or_default();
+            let (distribution, _) = Distribution::read(&row)?;
+            if resolution {
+                tally.resolution_minutes = distribution;
+            } else {
+                tally.first_response_minutes = distribution;
+            }
+        }
+    }
+
+    // The backlog at the first window's start; each window's end adds its
+    // created and takes away its resolved tickets (the windows are
+    // consecutive, and a ticket is never resolved before it is created).
+    let mut backlog: HashMap<Option<String>, i64> = HashMap::new();
+    if let Some(first) = windows.first() {
+        let mut sql = Sql::new(backend);
+        push_group_columns(&mut sql, dimension, false);
+        sql.push("CAST(COUNT(*) AS BIGINT) AS n");
+        push_tickets(&mut sql, caller, filters, users, |_| {});
+        sql.push(" AND t.created_at < ")
+            .bind(first.from)
+            .push(" AND (t.resolved_at IS NULL OR t.resolved_at >= ")
+            .bind(first.from)
+            .push(")");
+        push_group_by(&mut sql, dimension, false);
+        for row in db.query_all_raw(sql.statement()).await? {
+            let (_, key) = read_key(&row, false)?;
+            backlog.insert(key, row.try_get("", "n")?);
+        }
+    }
+    let keys: std::collections::BTreeSet<Option<String>> =
+        tallies.keys().map(|(_, key)| key.clone()).chain(backlog.keys().cloned()).collect();
+    let mut out = HashMap::new();
+    for key in keys {
+        let mut open = backlog.get(&key).copied().unwrap_or(0);
+        for index in 0..windows.len() {
+            let tally = tallies.remove(&(index, key.clone())).unwrap_or_default();
+            open += tally.created - tally.resolved_in_window;
+            out.insert(
+                (index, key.clone()),
+                ServiceFigures {
+                    created: tally.created,
+                    resolved: tally.resolved,
+                    resolution_rate: ratio(tally.resolved, tally.created),
+                    backlog: open,
+                    first_response_minutes: tally.first_response_minutes,
+                    resolution_hours: tally.resolution_minutes.scaled(1.0 / 60.0),
+                    csat: tally.csat,
+                },
+            );
+        }
+    }
+    Ok((out, labels))
 }
 
+/// The service figures of one window.
 pub async fn figures(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
     window: &Window,
     filters: &ServiceFilters,
 ) -> AppResult<ServiceFigures> {
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push("SELECT CAST(COUNT(*) AS BIGINT) AS created, CAST(COUNT(CASE WHEN t.resolved_at < ")
-        .bind(window.to)
-        .push(" THEN 1 END) AS BIGINT) AS resolved");
-    push_tickets(&mut sql, caller, filters);
-    push_created_in(&mut sql, window);
-    let row = one_row(db, sql).await?;
-    let (created, resolved): (i64, i64) = (row.try_get("", "created")?, row.try_get("", "resolved")?);
-
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push("SELECT CAST(COUNT(*) AS BIGINT) AS backlog");
-    push_tickets(&mut sql, caller, filters);
-    sql.push(" AND t.created_at < ")
-        .bind(window.to)
-        .push(" AND (t.resolved_at IS NULL OR t.resolved_at >= ")
-        .bind(window.to)
-        .push(") AND (t.closed_at IS NULL OR t.closed_at >= ")
-        .bind(window.to)
-        .push(")");
-    let row = one_row(db, sql).await?;
-    let backlog: i64 = row.try_get("", "backlog")?;
-
-    let first_response_minutes = distribution(db, caller, window, filters, "t.first_response_at").await?;
-    let resolution_hours = distribution(db, caller, window, filters, "t.resolved_at").await?.scaled(1.0 / 60.0);
-    Ok(ServiceFigures {
-        created,
-        resolved,
-        resolution_rate: ratio(resolved, created),
-        backlog,
-        first_response_minutes,
-        resolution_hours,
-        csat: csat(db, caller, window, filters).await?,
-    })
+    let (mut groups, _) = grouped_figures(db, caller, std::slice::from_ref(window), None, filters).await?;
+    Ok(groups.remove(&(0, None)).unwrap_or_default())
 }
 
 /// CSAT over the ratings of the tickets created in the window.
@@ -226,17 +421,11 @@ pub async fn csat(
     filters: &ServiceFilters,
 ) -> AppResult<Csat> {
     let mut sql = Sql::new(db.get_database_backend());
-    sql.push(
-        "SELECT CAST(COUNT(t.satisfaction_score) AS BIGINT) AS responses, \
-         CAST(COALESCE(SUM(t.satisfaction_score), 0) AS BIGINT) AS score_sum, \
-         CAST(COUNT(CASE WHEN t.satisfaction_score >= 4 THEN 1 END) AS BIGINT) AS satisfied",
-    );
-    push_tickets(&mut sql, caller, filters);
-    push_created_in(&mut sql, window);
-    let row = one_row(db, sql).await?;
-    let get = |name: &str| row.try_get::<i64>("", name).map_err(AppError::from);
-    let (responses, score_sum, satisfied) = (get("responses")?, get("score_sum")?, get("satisfied")?);
-    Ok(Csat { avg: ratio(score_sum, responses), responses, satisfied_rate: ratio(satisfied, responses) })
+    sql.push("SELECT ").push(CSAT_COLUMNS);
+    push_tickets(&mut sql, caller, filters, false, |sql| {
+        push_windows_join(sql, "b", std::slice::from_ref(window), CREATED_IN_B)
+    });
+    Csat::read(&one_row(db, sql).await?)
 }
 
 fn figure_change(current: &ServiceFigures, previous: &ServiceFigures) -> ServiceChange {
@@ -268,6 +457,103 @@ pub async fn summary(db: &impl ConnectionTrait, caller: &AuthUser, query: &Servi
         None => (None, None, None),
     };
     Ok(ServiceSummary { window, filters, figures: current, previous_window, previous, change })
+}
+
+/// One bucket of the service time series, a window of its own: the
+/// figures of the tickets created in it, as of its end.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServicePeriod {
+    /// The first instant of the bucket.
+    pub period_start: DateTime<Utc>,
+    #[serde(flatten)]
+    pub figures: ServiceFigures,
+}
+
+/// The service figures per bucket, every bucket of the window present.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceTimeseries {
+    pub window: Window,
+    pub filters: ServiceFilters,
+    pub granularity: Granularity,
+    pub rows: Vec<ServicePeriod>,
+    /// The figures of the whole window.
+    pub total: ServiceFigures,
+}
+
+pub async fn timeseries(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    query: &ServiceTimeseriesQuery,
+) -> AppResult<ServiceTimeseries> {
+    super::query::refuse_compare(query.compare)?;
+    let window = query.window()?;
+    let filters = query.filters();
+    let (granularity, starts) = series_buckets(&window, query.granularity)?;
+    let windows = bucket_windows(granularity, &starts, &window);
+    let (mut groups, _) = grouped_figures(db, caller, &windows, None, &filters).await?;
+    let rows = starts
+        .iter()
+        .enumerate()
+        .map(|(index, start)| ServicePeriod {
+            period_start: midnight(*start),
+            figures: groups.remove(&(index, None)).unwrap_or_default(),
+        })
+        .collect();
+    let total = figures(db, caller, &window, &filters).await?;
+    Ok(ServiceTimeseries { window, filters, granularity, rows, total })
+}
+
+/// One value of a service breakdown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceGroup {
+    /// The value: the agent's user id for `agent`, else the text; `null` when unset.
+    pub key: Option<String>,
+    /// The agent's name, for `agent`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(flatten)]
+    pub figures: ServiceFigures,
+    /// The value's share of the tickets created in the window.
+    pub share: Option<f64>,
+}
+
+/// The service figures per value of a dimension, most tickets first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceBreakdown {
+    pub window: Window,
+    pub filters: ServiceFilters,
+    pub by: ServiceDimension,
+    /// Every value with tickets created in the window or in the backlog at `to`.
+    pub rows: Vec<ServiceGroup>,
+    pub total: ServiceFigures,
+}
+
+pub async fn breakdown(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    query: &ServiceBreakdownQuery,
+) -> AppResult<ServiceBreakdown> {
+    super::query::refuse_compare(query.compare)?;
+    let window = query.window()?;
+    let filters = query.filters();
+    let by = query.by.ok_or_else(|| AppError::validation("by", "required", "is required"))?;
+    let (groups, labels) = grouped_figures(db, caller, std::slice::from_ref(&window), Some(by), &filters).await?;
+    let total = figures(db, caller, &window, &filters).await?;
+    let mut rows: Vec<ServiceGroup> = groups
+        .into_iter()
+        .map(|((_, key), figures)| ServiceGroup {
+            label: key.as_ref().and_then(|key| labels.get(key).cloned()),
+            share: ratio(figures.created, total.created),
+            key,
+            figures,
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (b.figures.created, b.figures.backlog)
+            .cmp(&(a.figures.created, a.figures.backlog))
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    Ok(ServiceBreakdown { window, filters, by, rows, total })
 }
 
 crate::stats_query! {
@@ -461,8 +747,8 @@ pub async fn sla(
     push_sla_columns(&mut sql, &window, policy, "t.first_response_at", "first_response", |t| t.0);
     sql.push(", ");
     push_sla_columns(&mut sql, &window, policy, "t.resolved_at", "resolution", |t| t.1);
-    push_tickets(&mut sql, caller, &filters);
-    push_created_in(&mut sql, &window);
+    push_tickets(&mut sql, caller, &filters, false, |_| {});
+    sql.push(" AND t.created_at >= ").bind(window.from).push(" AND t.created_at < ").bind(window.to);
     sql.push(" GROUP BY t.priority");
     let mut found = std::collections::HashMap::new();
     for row in db.query_all_raw(sql.statement()).await? {

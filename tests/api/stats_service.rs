@@ -22,7 +22,16 @@ use serde_json::json;
 
 use crate::helpers::{TestApp, create, spawn_app};
 
-async fn fixture(app: &TestApp) -> (String, String, String, String) {
+struct Fixture {
+    admin: String,
+    manager: String,
+    agent: String,
+    care: String,
+    s1: String,
+    s2: String,
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
     let admin = app.admin_token().await;
     let care = create(app, &admin, "teams", json!({"name": "Care"})).await;
     let (manager_id, manager) = app.user_with_role(&admin, "manager", Some(&care)).await;
@@ -62,7 +71,7 @@ async fn fixture(app: &TestApp) -> (String, String, String, String) {
         )
         .await;
     }
-    (admin, manager, agent, care)
+    Fixture { admin, manager, agent, care, s1, s2 }
 }
 
 fn close(actual: &serde_json::Value, expected: f64) -> bool {
@@ -72,7 +81,7 @@ fn close(actual: &serde_json::Value, expected: f64) -> bool {
 #[tokio::test]
 async fn service_summary_matches_the_hand_computed_figures() {
     let app = spawn_app().await;
-    let (admin, _, _, _) = fixture(&app).await;
+    let Fixture { admin, .. } = fixture(&app).await;
     let reply = app.get("/api/v1/stats/service/summary?from=2025-03-01&to=2025-04-01", Some(&admin)).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     let b = &reply.body;
@@ -110,7 +119,7 @@ async fn service_summary_matches_the_hand_computed_figures() {
 #[tokio::test]
 async fn service_statistics_are_scoped() {
     let app = spawn_app().await;
-    let (admin, manager, agent, care) = fixture(&app).await;
+    let Fixture { admin, manager, agent, care, .. } = fixture(&app).await;
     let created = |token: String, extra: &'static str| {
         let app = &app;
         async move {
@@ -134,7 +143,7 @@ async fn service_statistics_are_scoped() {
 #[tokio::test]
 async fn satisfaction_combines_csat_and_nps() {
     let app = spawn_app().await;
-    let (admin, _, agent, _) = fixture(&app).await;
+    let Fixture { admin, agent, .. } = fixture(&app).await;
     let reply =
         app.get("/api/v1/stats/satisfaction?from=2025-03-01&to=2025-04-01&compare=previous_period", Some(&agent)).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
@@ -161,7 +170,7 @@ async fn satisfaction_combines_csat_and_nps() {
 #[tokio::test]
 async fn sla_attainment_per_priority() {
     let app = spawn_app().await;
-    let (admin, _, _, _) = fixture(&app).await;
+    let Fixture { admin, .. } = fixture(&app).await;
     let reply = app.get("/api/v1/stats/service/sla?from=2025-03-01&to=2025-04-01", Some(&admin)).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     // Normal (8 h / 72 h): responses T1 30 min, T2 60 min, T3 10 min met; T5
@@ -185,4 +194,135 @@ async fn sla_attainment_per_priority() {
     let early = app.get("/api/v1/stats/service/sla?from=2025-03-28&to=2025-03-28T12:00:00Z", Some(&admin)).await;
     assert_eq!(early.body["rows"][2]["first_response_counted"], 0);
     assert_eq!(early.body["rows"][2]["first_response_met_rate"], json!(null));
+}
+
+#[tokio::test]
+async fn service_timeseries_buckets_are_windows_of_their_own() {
+    let app = spawn_app().await;
+    let Fixture { admin, .. } = fixture(&app).await;
+    let reply =
+        app.get("/api/v1/stats/service/timeseries?from=2025-02-01&to=2025-04-01&granularity=month", Some(&admin)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let rows = reply.body["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 2);
+    // February: T6 (open) and T7 (resolved, and so answered, after 24 h).
+    let february = &rows[0];
+    assert_eq!(february["period_start"], "2025-02-01T00:00:00Z");
+    assert_eq!(
+        (february["created"].as_i64(), february["resolved"].as_i64(), february["backlog"].as_i64()),
+        (Some(2), Some(1), Some(1))
+    );
+    assert_eq!(february["resolution_rate"], 0.5);
+    assert_eq!(february["first_response_minutes"], json!({"avg": 1440.0, "p50": 1440.0, "p90": 1440.0}));
+    assert_eq!(february["resolution_hours"], json!({"avg": 24.0, "p50": 24.0, "p90": 24.0}));
+    // March: the figures of the March summary.
+    let march = &rows[1];
+    assert_eq!(
+        (march["created"].as_i64(), march["resolved"].as_i64(), march["backlog"].as_i64()),
+        (Some(5), Some(2), Some(4))
+    );
+    assert!(close(&march["first_response_minutes"]["p90"], 54.0));
+    assert_eq!(march["csat"], json!({"avg": 4.0, "responses": 2, "satisfied_rate": 0.5}));
+    // The total over both: responses [10, 30, 60, 1440] → p50 45,
+    // p90 at position 2.7: 60 + 0.7 × 1380 = 1026.
+    let total = &reply.body["total"];
+    assert_eq!(
+        (total["created"].as_i64(), total["resolved"].as_i64(), total["backlog"].as_i64()),
+        (Some(7), Some(3), Some(4))
+    );
+    assert!(
+        close(&total["first_response_minutes"]["avg"], 385.0) && close(&total["first_response_minutes"]["p50"], 45.0)
+    );
+    assert!(close(&total["first_response_minutes"]["p90"], 1026.0), "{}", total["first_response_minutes"]);
+
+    // Each day as of its own end: T2, created March 5th 10:00 and resolved
+    // the 6th 10:00, is unresolved (and in the backlog) at the end of the
+    // 5th, and resolved in the two-day total.
+    let days = app.get("/api/v1/stats/service/timeseries?from=2025-03-05&to=2025-03-07", Some(&admin)).await.body;
+    assert_eq!(days["granularity"], "day");
+    let five = &days["rows"][0];
+    assert_eq!(
+        (five["created"].as_i64(), five["resolved"].as_i64(), five["backlog"].as_i64()),
+        (Some(1), Some(0), Some(2))
+    );
+    assert_eq!(five["first_response_minutes"]["avg"], 60.0);
+    assert_eq!(five["resolution_hours"]["avg"], json!(null));
+    let six = &days["rows"][1];
+    assert_eq!(
+        (six["created"].as_i64(), six["resolved"].as_i64(), six["backlog"].as_i64()),
+        (Some(0), Some(0), Some(1))
+    );
+    assert_eq!(six["resolution_rate"], json!(null));
+    assert_eq!((days["total"]["resolved"].as_i64(), days["total"]["backlog"].as_i64()), (Some(1), Some(1)));
+
+    // Weeks start on Monday; the first is clipped to the window.
+    let weeks = app
+        .get("/api/v1/stats/service/timeseries?from=2025-03-05&to=2025-03-12&granularity=week", Some(&admin))
+        .await
+        .body;
+    let starts: Vec<_> = weeks["rows"].as_array().expect("rows").iter().map(|r| r["period_start"].clone()).collect();
+    assert_eq!(starts, [json!("2025-03-03T00:00:00Z"), json!("2025-03-10T00:00:00Z")]);
+    assert_eq!((weeks["rows"][0]["created"].as_i64(), weeks["rows"][0]["backlog"].as_i64()), (Some(1), Some(1)));
+    assert_eq!((weeks["rows"][1]["created"].as_i64(), weeks["rows"][1]["backlog"].as_i64()), (Some(1), Some(2)));
+
+    app.get("/api/v1/stats/service/timeseries?from=2015-01-01&to=2025-01-01&granularity=day", Some(&admin))
+        .await
+        .assert_problem(422);
+}
+
+#[tokio::test]
+async fn service_breakdown_per_agent_and_priority() {
+    let app = spawn_app().await;
+    let Fixture { admin, manager, s1, s2, .. } = fixture(&app).await;
+    let reply = app.get("/api/v1/stats/service/breakdown?from=2025-03-01&to=2025-04-01&by=agent", Some(&admin)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let rows = reply.body["rows"].as_array().expect("rows");
+    let keys: Vec<_> = rows.iter().map(|r| r["key"].clone()).collect();
+    // S2 and S1 both have 2 tickets; S2's backlog (T3, T5, T6) ranks it first.
+    assert_eq!(keys, [json!(s2), json!(s1), json!(null)]);
+    let (second, first, unassigned) = (&rows[0], &rows[1], &rows[2]);
+    assert_eq!(first["label"], "A service");
+    assert_eq!(
+        (first["created"].as_i64(), first["resolved"].as_i64(), first["backlog"].as_i64()),
+        (Some(2), Some(2), Some(0))
+    );
+    assert_eq!(first["first_response_minutes"], json!({"avg": 45.0, "p50": 45.0, "p90": 57.0}));
+    assert_eq!(first["resolution_hours"], json!({"avg": 14.0, "p50": 14.0, "p90": 22.0}));
+    assert_eq!(first["csat"], json!({"avg": 4.0, "responses": 2, "satisfied_rate": 0.5}));
+    assert_eq!(first["share"], 0.4);
+    assert_eq!(
+        (second["created"].as_i64(), second["resolved"].as_i64(), second["backlog"].as_i64()),
+        (Some(2), Some(0), Some(3))
+    );
+    assert_eq!(second["resolution_rate"], 0.0);
+    assert_eq!(second["first_response_minutes"], json!({"avg": 10.0, "p50": 10.0, "p90": 10.0}));
+    assert_eq!(second["csat"], json!({"avg": null, "responses": 0, "satisfied_rate": null}));
+    assert_eq!((unassigned["created"].as_i64(), unassigned["backlog"].as_i64()), (Some(1), Some(1)));
+    assert!(unassigned.get("label").is_none());
+    assert_eq!(unassigned["share"], 0.2);
+    assert_eq!(reply.body["total"]["backlog"], 4);
+
+    // A value with nothing created in the window still shows its backlog:
+    // in February's second half only T6 was open.
+    let late = app.get("/api/v1/stats/service/breakdown?from=2025-02-21&to=2025-03-01&by=agent", Some(&admin)).await;
+    assert_eq!(
+        late.body["rows"],
+        json!([{"key": s2, "label": "A service", "created": 0, "resolved": 0,
+        "resolution_rate": null, "backlog": 1, "first_response_minutes": {"avg": null, "p50": null, "p90": null},
+        "resolution_hours": {"avg": null, "p50": null, "p90": null},
+        "csat": {"avg": null, "responses": 0, "satisfied_rate": null}, "share": null}])
+    );
+
+    let priorities =
+        app.get("/api/v1/stats/service/breakdown?from=2025-03-01&to=2025-04-01&by=priority", Some(&admin)).await.body;
+    let pairs: Vec<_> =
+        priorities["rows"].as_array().expect("rows").iter().map(|r| (r["key"].clone(), r["created"].clone())).collect();
+    assert_eq!(pairs, [(json!("normal"), json!(4)), (json!("urgent"), json!(1))]);
+
+    // The manager sees Care (S1) and the unassigned tickets only.
+    let scoped =
+        app.get("/api/v1/stats/service/breakdown?from=2025-03-01&to=2025-04-01&by=agent", Some(&manager)).await;
+    let keys: Vec<_> = scoped.body["rows"].as_array().expect("rows").iter().map(|r| r["key"].clone()).collect();
+    assert_eq!(keys, [json!(s1), json!(null)]);
+    app.get("/api/v1/stats/service/breakdown?from=2025-03-01&to=2025-04-01", Some(&admin)).await.assert_problem(422);
 }
