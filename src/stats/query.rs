@@ -521,7 +521,7 @@ pub fn bucket_windows(granularity: Granularity, starts: &[NaiveDate], window: &W
 /// end) `ON <condition>`: one query computes every window's figures, each
 /// as of its own end `alias.e`.
 pub fn push_windows_join(sql: &mut Sql, alias: &str, windows: &[Window], condition: &str) {
-    sql.push(&format!(" JOIN (SELECT column1 AS i, column2 AS s, column3 AS e FROM (VALUES "));
+    sql.push(" JOIN (SELECT column1 AS i, column2 AS s, column3 AS e FROM (VALUES ");
     for (index, window) in windows.iter().enumerate() {
         if index > 0 {
             sql.push(", ");
