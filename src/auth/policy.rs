@@ -94,6 +94,10 @@ policy!(
     SalesStats = [Admin, Manager, Sales, Analyst]
 );
 policy!(
+    /// Who may compare teams (managers their own teams).
+    TeamStats = [Admin, Manager, Analyst]
+);
+policy!(
     /// Who may read service statistics (managers for their team's tickets).
     ServiceStats = [Admin, Manager, Service, Analyst]
 );

@@ -4,6 +4,7 @@
 //! `docs/metrics.md`.
 
 pub mod customers;
+pub mod employees;
 pub mod funnel;
 pub mod leads;
 pub mod marketing;
@@ -14,10 +15,11 @@ pub mod sales;
 pub mod service;
 
 use actix_web::{get, web};
+use uuid::Uuid;
 
 use crate::api::extract::Query;
 use crate::auth::Authorized;
-use crate::auth::policy::{LeadReaders, MarketingReaders, SalesStats, ServiceStats};
+use crate::auth::policy::{AnyUser, LeadReaders, MarketingReaders, SalesStats, ServiceStats, TeamStats};
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -376,6 +378,68 @@ pub async fn customers_clv(
     Ok(web::Json(customers::clv(&state.db, &auth, &query.0).await?))
 }
 
+/// Employee performance
+///
+/// One row per employee in the caller's scope (a manager: their team; a
+/// sales rep, marketer or agent: themselves), ranked by revenue: orders,
+/// deals won and lost, new customers, open pipeline, tasks, tickets,
+/// activities, and revenue against target.
+#[utoipa::path(
+    tag = "statistics",
+    params(employees::PerformanceQuery),
+    responses((status = 200, description = "The employees' figures, ranked by revenue.", body = employees::EmployeePerformance)),
+    security(("bearer" = []))
+)]
+#[get("/stats/employees/performance")]
+pub async fn employees_performance(
+    auth: Authorized<AnyUser>,
+    state: web::Data<AppState>,
+    query: Query<employees::PerformanceQuery>,
+) -> AppResult<web::Json<employees::EmployeePerformance>> {
+    Ok(web::Json(employees::performance(&state.db, &auth, &query.0).await?))
+}
+
+/// Employee scorecard
+///
+/// One employee's performance figures for the window, the previous period
+/// (or `compare`'s window) with the change, and the figures per bucket.
+/// 404 for a user outside the caller's scope.
+#[utoipa::path(
+    tag = "statistics",
+    params(("id" = Uuid, Path, description = "The employee's user id."), employees::ScorecardQuery),
+    responses((status = 200, description = "The employee's scorecard.", body = employees::Scorecard)),
+    security(("bearer" = []))
+)]
+#[get("/stats/employees/{id}/scorecard")]
+pub async fn employee_scorecard(
+    auth: Authorized<AnyUser>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    query: Query<employees::ScorecardQuery>,
+) -> AppResult<web::Json<employees::Scorecard>> {
+    Ok(web::Json(employees::scorecard(&state.db, &auth, id.into_inner(), &query.0).await?))
+}
+
+/// Team performance
+///
+/// The employee figures summed per team (members as they are now), with
+/// revenue per active member; a team's own revenue targets, where it has
+/// any, replace the sum of its members'.
+#[utoipa::path(
+    tag = "statistics",
+    params(employees::PerformanceQuery),
+    responses((status = 200, description = "The teams' figures, ranked by revenue.", body = employees::TeamPerformance)),
+    security(("bearer" = []))
+)]
+#[get("/stats/teams/performance")]
+pub async fn teams_performance(
+    auth: Authorized<TeamStats>,
+    state: web::Data<AppState>,
+    query: Query<employees::PerformanceQuery>,
+) -> AppResult<web::Json<employees::TeamPerformance>> {
+    Ok(web::Json(employees::teams(&state.db, &auth, &query.0).await?))
+}
+
 /// Registers the statistics endpoints.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(sales_summary)
@@ -395,5 +459,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(customers_distribution)
         .service(customers_retention)
         .service(data_quality)
-        .service(customers_clv);
+        .service(customers_clv)
+        .service(employees_performance)
+        .service(employee_scorecard)
+        .service(teams_performance);
 }

@@ -521,12 +521,30 @@ pub fn bucket_windows(granularity: Granularity, starts: &[NaiveDate], window: &W
 /// end) `ON <condition>`: one query computes every window's figures, each
 /// as of its own end `alias.e`.
 pub fn push_windows_join(sql: &mut Sql, alias: &str, windows: &[Window], condition: &str) {
-    sql.push(" JOIN (SELECT column1 AS i, column2 AS s, column3 AS e FROM (VALUES ");
-    for (index, window) in windows.iter().enumerate() {
-        if index > 0 {
-            sql.push(", ");
+    let rows = windows.iter().enumerate().map(|(index, w)| vec![Value::from(index as i64), w.from.into(), w.to.into()]);
+    push_values_join(sql, alias, &["i", "s", "e"], rows, condition);
+}
+
+/// ` JOIN` bound rows as a derived table `alias(columns…) ON <condition>`
+/// (a `VALUES` list, which both databases name `column1`, `column2`, …).
+pub fn push_values_join(
+    sql: &mut Sql,
+    alias: &str,
+    columns: &[&str],
+    rows: impl IntoIterator<Item = Vec<Value>>,
+    condition: &str,
+) {
+    let names: Vec<String> = columns.iter().enumerate().map(|(n, c)| format!("column{} AS {c}", n + 1)).collect();
+    sql.push(&format!(" JOIN (SELECT {} FROM (VALUES ", names.join(", ")));
+    for (index, row) in rows.into_iter().enumerate() {
+        sql.push(if index > 0 { ", (" } else { "(" });
+        for (n, value) in row.into_iter().enumerate() {
+            if n > 0 {
+                sql.push(", ");
+            }
+            sql.bind(value);
         }
-        sql.push("(").bind(index as i64).push(", ").bind(window.from).push(", ").bind(window.to).push(")");
+        sql.push(")");
     }
     sql.push(&format!(") AS {alias}_values) AS {alias} ON {condition}"));
 }

@@ -26,16 +26,16 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, create, spawn_app};
 
-struct Fixture {
-    admin: String,
-    manager: String,
-    r1: String,
-    r2: String,
-    marketing: String,
-    ids: std::collections::HashMap<&'static str, String>,
+pub struct Fixture {
+    pub admin: String,
+    pub manager: String,
+    pub r1: String,
+    pub r2: String,
+    pub marketing: String,
+    pub ids: std::collections::HashMap<&'static str, String>,
 }
 
-async fn person(app: &TestApp, admin: &str, name: &str, role: &str, team: Option<&str>) -> (String, String) {
+pub async fn person(app: &TestApp, admin: &str, name: &str, role: &str, team: Option<&str>) -> (String, String) {
     let email = format!("{}@stats.example", name.to_lowercase());
     let id = create(
         app,
@@ -48,7 +48,7 @@ async fn person(app: &TestApp, admin: &str, name: &str, role: &str, team: Option
     (id, token)
 }
 
-async fn fixture(app: &TestApp) -> Fixture {
+pub async fn fixture(app: &TestApp) -> Fixture {
     let admin = app.admin_token().await;
     let east = create(app, &admin, "teams", json!({"name": "East"})).await;
     let west = create(app, &admin, "teams", json!({"name": "West"})).await;
