@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::query::{Sql, Window, average_cents, ratio};
+use super::query::{Sql, Window, average_cents, change, change_opt, ratio};
 use crate::auth::AuthUser;
 use crate::domain::Money;
 use crate::error::AppResult;
@@ -75,6 +75,10 @@ pub struct CampaignStats {
     pub window: Window,
     /// The campaigns whose dates overlap the window (or the one asked for), by revenue, largest first.
     pub rows: Vec<CampaignRow>,
+    /// The rows summed, ratios recomputed from the sums.
+    pub total: CampaignFigures,
+    #[serde(flatten)]
+    pub comparison: CampaignComparison,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -89,7 +93,7 @@ struct Counts {
 
 /// `WHERE` the campaign is in the request: overlapping the window (its
 /// end date inclusive) or the one named.
-fn push_campaigns(sql: &mut Sql, window: &Window, query: &CampaignQuery) {
+fn push_campaigns(sql: &mut Sql, window: &Window, query: &Selection) {
     sql.push(" WHERE cp.deleted_at IS NULL");
     match query.campaign_id {
         Some(id) => {
@@ -104,18 +108,28 @@ fn push_campaigns(sql: &mut Sql, window: &Window, query: &CampaignQuery) {
                 .push(")");
         }
     }
-    if let Some(channel) = &query.channel {
+    if let Some(channel) = query.channel {
         sql.push(" AND cp.channel = ").bind(channel.trim().to_string());
     }
 }
 
-pub async fn campaigns(
-    db: &impl ConnectionTrait,
-    _caller: &AuthUser,
-    query: &CampaignQuery,
-) -> AppResult<CampaignStats> {
-    super::query::refuse_compare(query.compare)?;
-    let window = query.window()?;
+/// Which campaigns a request is about, apart from the window.
+#[derive(Default)]
+pub struct Selection<'a> {
+    pub campaign_id: Option<Uuid>,
+    pub channel: Option<&'a String>,
+}
+
+impl CampaignQuery {
+    fn selection(&self) -> Selection<'_> {
+        Selection { campaign_id: self.campaign_id, channel: self.channel.as_ref() }
+    }
+}
+
+/// The campaigns overlapping `window` (or the one selected), each over its
+/// life up to `to`, by revenue, largest first.
+pub async fn rows(db: &impl ConnectionTrait, window: &Window, query: &Selection<'_>) -> AppResult<Vec<CampaignRow>> {
+    let window = *window;
     let backend = db.get_database_backend();
     let mut counts: HashMap<Uuid, Counts> = HashMap::new();
 
@@ -195,7 +209,98 @@ pub async fn campaigns(
         });
     }
     rows.sort_by(|a, b| b.figures.revenue.cmp(&a.figures.revenue).then_with(|| a.label.cmp(&b.label)));
-    Ok(CampaignStats { window, rows })
+    Ok(rows)
+}
+
+/// The figures of campaigns summed, ratios recomputed from the sums.
+pub fn sum<'a>(figures: impl IntoIterator<Item = &'a CampaignFigures>) -> CampaignFigures {
+    let mut sum = CampaignFigures::default();
+    for f in figures {
+        sum.cost = Money(sum.cost.cents() + f.cost.cents());
+        sum.impressions += f.impressions;
+        sum.clicks += f.clicks;
+        sum.members += f.members;
+        sum.participated += f.participated;
+        sum.leads += f.leads;
+        sum.converted_leads += f.converted_leads;
+        sum.won_opportunities += f.won_opportunities;
+        sum.revenue = Money(sum.revenue.cents() + f.revenue.cents());
+    }
+    with_ratios(sum)
+}
+
+/// The relative change of the summed figures.
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct CampaignChange {
+    pub cost: Option<f64>,
+    pub impressions: Option<f64>,
+    pub clicks: Option<f64>,
+    pub members: Option<f64>,
+    pub leads: Option<f64>,
+    pub converted_leads: Option<f64>,
+    pub lead_conversion_rate: Option<f64>,
+    pub won_opportunities: Option<f64>,
+    pub revenue: Option<f64>,
+    pub roi: Option<f64>,
+}
+
+fn figure_change(current: &CampaignFigures, previous: &CampaignFigures) -> CampaignChange {
+    let count = |c: i64, p: i64| change(c as f64, p as f64);
+    CampaignChange {
+        cost: count(current.cost.cents(), previous.cost.cents()),
+        impressions: count(current.impressions, previous.impressions),
+        clicks: count(current.clicks, previous.clicks),
+        members: count(current.members, previous.members),
+        leads: count(current.leads, previous.leads),
+        converted_leads: count(current.converted_leads, previous.converted_leads),
+        lead_conversion_rate: change_opt(current.lead_conversion_rate, previous.lead_conversion_rate),
+        won_opportunities: count(current.won_opportunities, previous.won_opportunities),
+        revenue: count(current.revenue.cents(), previous.revenue.cents()),
+        roi: change_opt(current.roi, previous.roi),
+    }
+}
+
+/// The comparison of a campaign request: the campaigns of the earlier
+/// window, summed.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct CampaignComparison {
+    /// The comparison window, with `compare`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_window: Option<Window>,
+    /// The comparison window's campaigns summed, with `compare`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<CampaignFigures>,
+    /// The relative change of the totals, with `compare`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<CampaignChange>,
+}
+
+async fn comparison(
+    db: &impl ConnectionTrait,
+    window: &Window,
+    query: &CampaignQuery,
+    total: &CampaignFigures,
+) -> AppResult<CampaignComparison> {
+    let Some(compare) = query.compare else { return Ok(CampaignComparison::default()) };
+    let previous_window = window.previous(compare);
+    let previous = sum(rows(db, &previous_window, &query.selection()).await?.iter().map(|r| &r.figures));
+    Ok(CampaignComparison {
+        previous_window: Some(previous_window),
+        change: Some(figure_change(total, &previous)),
+        previous: Some(previous),
+    })
+}
+
+pub async fn campaigns(
+    db: &impl ConnectionTrait,
+    _caller: &AuthUser,
+    query: &CampaignQuery,
+) -> AppResult<CampaignStats> {
+    let window = query.window()?;
+    let rows = rows(db, &window, &query.selection()).await?;
+    let total = sum(rows.iter().map(|r| &r.figures));
+    let comparison = comparison(db, &window, query, &total).await?;
+    Ok(CampaignStats { window, rows, total, comparison })
 }
 
 /// One channel's campaigns, summed.
@@ -215,6 +320,10 @@ pub struct ChannelStats {
     pub window: Window,
     /// By revenue, largest first.
     pub rows: Vec<ChannelRow>,
+    /// All channels summed.
+    pub total: CampaignFigures,
+    #[serde(flatten)]
+    pub comparison: CampaignComparison,
 }
 
 /// Recomputes the ratios of summed counts.
@@ -235,32 +344,17 @@ fn with_ratios(sum: CampaignFigures) -> CampaignFigures {
 /// the database already aggregated; this adds up one row per campaign).
 pub async fn channels(db: &impl ConnectionTrait, caller: &AuthUser, query: &CampaignQuery) -> AppResult<ChannelStats> {
     let stats = campaigns(db, caller, query).await?;
-    let mut by_channel: Vec<(Option<String>, i64, CampaignFigures)> = vec![];
+    let mut by_channel: Vec<(Option<String>, Vec<CampaignFigures>)> = vec![];
     for row in stats.rows {
-        let index = match by_channel.iter().position(|(channel, _, _)| *channel == row.channel) {
-            Some(index) => index,
-            None => {
-                by_channel.push((row.channel.clone(), 0, CampaignFigures::default()));
-                by_channel.len() - 1
-            }
-        };
-        let (_, count, sum) = &mut by_channel[index];
-        let f = row.figures;
-        *count += 1;
-        sum.cost = Money(sum.cost.cents() + f.cost.cents());
-        sum.impressions += f.impressions;
-        sum.clicks += f.clicks;
-        sum.members += f.members;
-        sum.participated += f.participated;
-        sum.leads += f.leads;
-        sum.converted_leads += f.converted_leads;
-        sum.won_opportunities += f.won_opportunities;
-        sum.revenue = Money(sum.revenue.cents() + f.revenue.cents());
+        match by_channel.iter_mut().find(|(channel, _)| *channel == row.channel) {
+            Some((_, figures)) => figures.push(row.figures),
+            None => by_channel.push((row.channel, vec![row.figures])),
+        }
     }
     let mut rows: Vec<ChannelRow> = by_channel
         .into_iter()
-        .map(|(channel, campaigns, sum)| ChannelRow { channel, campaigns, figures: with_ratios(sum) })
+        .map(|(channel, figures)| ChannelRow { channel, campaigns: figures.len() as i64, figures: sum(&figures) })
         .collect();
     rows.sort_by(|a, b| b.figures.revenue.cmp(&a.figures.revenue).then_with(|| a.channel.cmp(&b.channel)));
-    Ok(ChannelStats { window: stats.window, rows })
+    Ok(ChannelStats { window: stats.window, rows, total: stats.total, comparison: stats.comparison })
 }

@@ -111,4 +111,26 @@ async fn campaign_figures_over_their_life_up_to_to() {
         (rows[1]["channel"].clone(), rows[1]["campaigns"].clone(), rows[1]["cost"].clone(), rows[1]["roi"].clone()),
         (json!(null), json!(2), json!("500.00"), json!(-1.0))
     );
+
+    // The totals, and the comparison with the 31 days before March, whose
+    // campaigns are Winter and Always on: cost 500.00, no revenue yet.
+    let compared = app
+        .get("/api/v1/stats/marketing/campaigns?from=2025-03-01&to=2025-04-01&compare=previous_period", Some(&admin))
+        .await
+        .body;
+    assert_eq!(
+        (&compared["total"]["cost"], &compared["total"]["revenue"], &compared["total"]["roi"]),
+        (&json!("1000.00"), &json!("3000.00"), &json!(2.0))
+    );
+    assert_eq!(compared["previous_window"], json!({"from": "2025-01-29T00:00:00Z", "to": "2025-03-01T00:00:00Z"}));
+    assert_eq!(
+        (&compared["previous"]["cost"], &compared["previous"]["revenue"], &compared["previous"]["roi"]),
+        (&json!("500.00"), &json!("0.00"), &json!(-1.0))
+    );
+    assert_eq!((&compared["change"]["cost"], &compared["change"]["revenue"]), (&json!(1.0), &json!(null)));
+    let channels = app
+        .get("/api/v1/stats/marketing/channels?from=2025-03-01&to=2025-04-01&compare=previous_year", Some(&admin))
+        .await
+        .body;
+    assert_eq!((&channels["total"]["cost"], &channels["previous"]["cost"]), (&json!("1000.00"), &json!("0.00")));
 }
