@@ -245,11 +245,9 @@ crate::stats_query! {
     }
 }
 
-/// One value of the dimension.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DistributionRow {
-    /// The value; `null` for customers without one.
-    pub key: Option<String>,
+/// The figures of one value of the dimension.
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct DistributionFigures {
     /// Customers existing at `to` with this value.
     pub customers: i64,
     /// Their share of all customers existing at `to`.
@@ -258,15 +256,43 @@ pub struct DistributionRow {
     pub revenue: Money,
 }
 
+/// The relative change of a value's figures.
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct DistributionChange {
+    pub customers: Option<f64>,
+    pub share: Option<f64>,
+    pub revenue: Option<f64>,
+}
+
+/// One value of the dimension.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DistributionRow {
+    /// The value; `null` for customers without one.
+    pub key: Option<String>,
+    #[serde(flatten)]
+    pub figures: DistributionFigures,
+    /// The value's figures in the comparison window, with `compare`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<DistributionFigures>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<DistributionChange>,
+}
+
 /// Customers per value of a dimension, most customers first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Distribution {
     pub window: Window,
     pub filters: CustomerFilters,
     pub by: CustomerDimension,
+    /// Every value held at `to` (or, with `compare`, at the comparison window's end).
     pub rows: Vec<DistributionRow>,
     /// Customers existing at `to`.
     pub total: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_window: Option<Window>,
+    /// Customers existing at the comparison window's end, with `compare`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_total: Option<i64>,
 }
 
 /// The SQL of the group key for a dimension; ages are taken at `to`.
@@ -306,7 +332,6 @@ pub async fn distribution(
     caller: &AuthUser,
     query: &DistributionQuery,
 ) -> AppResult<Distribution> {
-    super::query::refuse_compare(query.compare)?;
     let by = query.by.ok_or_else(|| crate::error::AppError::validation("by", "required", "is required"))?;
     let window = query.window()?;
     let filters = CustomerFilters {
@@ -315,8 +340,45 @@ pub async fn distribution(
         region: query.region.clone(),
         customer_segment: query.customer_segment.clone(),
     };
+    let (mut current, total) = distribution_groups(db, caller, by, &window, &filters).await?;
+    let (previous_window, mut previous, previous_total) = match query.compare {
+        Some(compare) => {
+            let previous_window = window.previous(compare);
+            let (groups, total) = distribution_groups(db, caller, by, &previous_window, &filters).await?;
+            (Some(previous_window), Some(groups), Some(total))
+        }
+        None => (None, None, None),
+    };
+    let keys: std::collections::BTreeSet<Option<String>> =
+        current.keys().chain(previous.iter().flat_map(|p| p.keys())).cloned().collect();
+    let mut rows: Vec<DistributionRow> = keys
+        .into_iter()
+        .map(|key| {
+            let figures = current.remove(&key).unwrap_or_default();
+            let before = previous.as_mut().map(|p| p.remove(&key).unwrap_or_default());
+            let change = before.as_ref().map(|before| DistributionChange {
+                customers: change(figures.customers as f64, before.customers as f64),
+                share: super::query::change_opt(figures.share, before.share),
+                revenue: change(figures.revenue.cents() as f64, before.revenue.cents() as f64),
+            });
+            DistributionRow { key, figures, previous: before, change }
+        })
+        .collect();
+    rows.sort_by(|a, b| b.figures.customers.cmp(&a.figures.customers).then_with(|| a.key.cmp(&b.key)));
+    Ok(Distribution { window, filters, by, rows, total, previous_window, previous_total })
+}
+
+/// The customers existing at the window's end per value, with their
+/// revenue in the window; and their number.
+async fn distribution_groups(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    by: CustomerDimension,
+    window: &Window,
+    filters: &CustomerFilters,
+) -> AppResult<(std::collections::HashMap<Option<String>, DistributionFigures>, i64)> {
     let mut sql = Sql::new(db.get_database_backend());
-    let key = dimension_sql(&mut sql, by, &window);
+    let key = dimension_sql(&mut sql, by, window);
     // Customers existing at `to`, each with the revenue of its counted
     // orders in the window, then grouped by the dimension.
     sql.push(&format!("SELECT {key} AS group_key, CAST(COUNT(*) AS BIGINT) AS customers, CAST(COALESCE(SUM(r.revenue), 0) AS BIGINT) AS revenue FROM customers c LEFT JOIN (SELECT o.customer_id, SUM(oi.line_amount) AS revenue FROM orders o JOIN order_items oi ON oi.order_id = o.id WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed') AND o.ordered_at >= "))
@@ -328,25 +390,20 @@ pub async fn distribution(
         .push(" AND (c.deleted_at IS NULL OR c.deleted_at >= ")
         .bind(window.to)
         .push(")");
-    push_customer_conditions(&mut sql, caller, &filters);
+    push_customer_conditions(&mut sql, caller, filters);
     sql.push(" GROUP BY 1");
-    let mut rows = vec![];
+    let mut groups = std::collections::HashMap::new();
     let mut total = 0;
     for row in db.query_all_raw(sql.statement()).await? {
         let customers: i64 = row.try_get("", "customers")?;
         total += customers;
-        rows.push(DistributionRow {
-            key: row.try_get("", "group_key")?,
-            customers,
-            share: None,
-            revenue: Money(row.try_get("", "revenue")?),
-        });
+        let figures = DistributionFigures { customers, share: None, revenue: Money(row.try_get("", "revenue")?) };
+        groups.insert(row.try_get("", "group_key")?, figures);
     }
-    for row in &mut rows {
-        row.share = ratio(row.customers, total);
+    for figures in groups.values_mut() {
+        figures.share = ratio(figures.customers, total);
     }
-    rows.sort_by(|a, b| b.customers.cmp(&a.customers).then_with(|| a.key.cmp(&b.key)));
-    Ok(Distribution { window, filters, by, rows, total })
+    Ok((groups, total))
 }
 
 /// Customer retention between the previous window and this one.
@@ -443,11 +500,9 @@ pub struct TopCustomer {
     pub orders: i64,
 }
 
-/// Customer lifetime value, as the source documents compute it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Clv {
-    pub window: Window,
-    pub filters: CustomerFilters,
+/// The lifetime value figures of a window.
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct ClvFigures {
     /// Revenue / counted orders in the window.
     pub average_order_value: Option<Money>,
     /// Counted orders per active customer per month of the window (a month is 30.4375 days).
@@ -455,15 +510,37 @@ pub struct Clv {
     pub lifespan_months: i64,
     /// average_order_value × purchase_frequency × lifespan_months, rounded half-up to the cent.
     pub clv: Option<Money>,
+}
+
+/// The relative change of the lifetime value figures.
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct ClvChange {
+    pub average_order_value: Option<f64>,
+    pub purchase_frequency: Option<f64>,
+    pub clv: Option<f64>,
+}
+
+/// Customer lifetime value, as the source documents compute it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Clv {
+    pub window: Window,
+    pub filters: CustomerFilters,
+    #[serde(flatten)]
+    pub figures: ClvFigures,
     /// The customers with the most revenue to date (counted orders before `to`).
     pub top_customers: Vec<TopCustomer>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_window: Option<Window>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<ClvFigures>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<ClvChange>,
 }
 
 /// Days in an average month.
 const MONTH_DAYS: f64 = 30.4375;
 
 pub async fn clv(db: &impl ConnectionTrait, caller: &AuthUser, query: &ClvQuery) -> AppResult<Clv> {
-    super::query::refuse_compare(query.compare)?;
     let window = query.window()?;
     let filters = CustomerFilters {
         owner_id: query.owner_id,
@@ -472,6 +549,35 @@ pub async fn clv(db: &impl ConnectionTrait, caller: &AuthUser, query: &ClvQuery)
         customer_segment: query.customer_segment.clone(),
     };
     let lifespan_months = query.lifespan_months.unwrap_or(36);
+    let figures = clv_figures(db, caller, &window, &filters, lifespan_months).await?;
+    let (previous_window, previous, change_figures) = match query.compare {
+        Some(compare) => {
+            let previous_window = window.previous(compare);
+            let previous = clv_figures(db, caller, &previous_window, &filters, lifespan_months).await?;
+            let money = |m: Option<Money>| m.map(|m| m.cents() as f64);
+            let change_figures = ClvChange {
+                average_order_value: super::query::change_opt(
+                    money(figures.average_order_value),
+                    money(previous.average_order_value),
+                ),
+                purchase_frequency: super::query::change_opt(figures.purchase_frequency, previous.purchase_frequency),
+                clv: super::query::change_opt(money(figures.clv), money(previous.clv)),
+            };
+            (Some(previous_window), Some(previous), Some(change_figures))
+        }
+        None => (None, None, None),
+    };
+    let top_customers = top_customers(db, caller, &window, &filters, query.top.unwrap_or(10)).await?;
+    Ok(Clv { window, filters, figures, top_customers, previous_window, previous, change: change_figures })
+}
+
+async fn clv_figures(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    window: &Window,
+    filters: &CustomerFilters,
+    lifespan_months: i64,
+) -> AppResult<ClvFigures> {
     let backend = db.get_database_backend();
 
     let mut sql = Sql::new(backend);
@@ -481,7 +587,7 @@ pub async fn clv(db: &impl ConnectionTrait, caller: &AuthUser, query: &ClvQuery)
         super::query::count_distinct("t.customer_id")
     ));
     sql.push(" FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN customers c ON c.id = o.customer_id WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed')");
-    push_customer_conditions(&mut sql, caller, &filters);
+    push_customer_conditions(&mut sql, caller, filters);
     sql.push(" AND o.ordered_at >= ")
         .bind(window.from)
         .push(" AND o.ordered_at < ")
@@ -497,18 +603,28 @@ pub async fn clv(db: &impl ConnectionTrait, caller: &AuthUser, query: &ClvQuery)
         let cents = aov as f64 * frequency * lifespan_months as f64;
         Money((cents + 0.5).floor() as i64)
     });
+    Ok(ClvFigures { average_order_value: average_order_value.map(Money), purchase_frequency, lifespan_months, clv })
+}
 
-    let mut sql = Sql::new(backend);
+/// The customers with the most revenue from counted orders before `to`.
+async fn top_customers(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    window: &Window,
+    filters: &CustomerFilters,
+    top: u64,
+) -> AppResult<Vec<TopCustomer>> {
+    let mut sql = Sql::new(db.get_database_backend());
     sql.push(
         "SELECT c.id AS id, MAX(c.name) AS name, CAST(SUM(oi.line_amount) AS BIGINT) AS revenue, CAST(COUNT(DISTINCT o.id) AS BIGINT) AS orders \
          FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN customers c ON c.id = o.customer_id \
          WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed')",
     );
-    push_customer_conditions(&mut sql, caller, &filters);
+    push_customer_conditions(&mut sql, caller, filters);
     sql.push(" AND o.ordered_at < ")
         .bind(window.to)
         .push(" GROUP BY c.id ORDER BY revenue DESC, c.id LIMIT ")
-        .bind(query.top.unwrap_or(10) as i64);
+        .bind(top as i64);
     let mut top_customers = vec![];
     for row in db.query_all_raw(sql.statement()).await? {
         top_customers.push(TopCustomer {
@@ -518,13 +634,5 @@ pub async fn clv(db: &impl ConnectionTrait, caller: &AuthUser, query: &ClvQuery)
             orders: row.try_get("", "orders")?,
         });
     }
-    Ok(Clv {
-        window,
-        filters,
-        average_order_value: average_order_value.map(Money),
-        purchase_frequency,
-        lifespan_months,
-        clv,
-        top_customers,
-    })
+    Ok(top_customers)
 }

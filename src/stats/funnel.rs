@@ -49,11 +49,9 @@ pub struct FunnelStage {
     pub conversion: Option<f64>,
 }
 
-/// The funnel.
+/// The funnel figures of a window.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Funnel {
-    pub window: Window,
-    pub filters: FunnelFilters,
+pub struct FunnelFigures {
     /// `qualification` … `negotiation`, then `won`.
     pub stages: Vec<FunnelStage>,
     /// Won before `to`.
@@ -68,6 +66,34 @@ pub struct Funnel {
     pub avg_sales_cycle_days: Option<f64>,
 }
 
+/// The relative change of the overall figures.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FunnelChange {
+    /// Of the opportunities created in the window (won + lost + open).
+    pub opportunities: Option<f64>,
+    pub won: Option<f64>,
+    pub lost: Option<f64>,
+    pub open: Option<f64>,
+    pub win_rate: Option<f64>,
+    pub avg_sales_cycle_days: Option<f64>,
+}
+
+/// The funnel.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Funnel {
+    pub window: Window,
+    pub filters: FunnelFilters,
+    #[serde(flatten)]
+    pub figures: FunnelFigures,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_window: Option<Window>,
+    /// The funnel of the opportunities created in the comparison window, as of its end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<FunnelFigures>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<FunnelChange>,
+}
+
 /// The funnel stages in order, with their rank in SQL.
 const RANKED: [(Stage, i32); 5] = [
     (Stage::Qualification, 1),
@@ -78,9 +104,42 @@ const RANKED: [(Stage, i32); 5] = [
 ];
 
 pub async fn funnel(db: &impl ConnectionTrait, caller: &AuthUser, query: &FunnelQuery) -> AppResult<Funnel> {
-    super::query::refuse_compare(query.compare)?;
     let window = query.window()?;
     let filters = FunnelFilters { owner_id: query.owner_id, team_id: query.team_id, campaign_id: query.campaign_id };
+    let current = figures(db, caller, &window, &filters).await?;
+    let (previous_window, previous, change) = match query.compare {
+        Some(compare) => {
+            let previous_window = window.previous(compare);
+            let previous = figures(db, caller, &previous_window, &filters).await?;
+            let count = |c: i64, p: i64| super::query::change(c as f64, p as f64);
+            let change = FunnelChange {
+                opportunities: count(
+                    current.won + current.lost + current.open,
+                    previous.won + previous.lost + previous.open,
+                ),
+                won: count(current.won, previous.won),
+                lost: count(current.lost, previous.lost),
+                open: count(current.open, previous.open),
+                win_rate: super::query::change_opt(current.win_rate, previous.win_rate),
+                avg_sales_cycle_days: super::query::change_opt(
+                    current.avg_sales_cycle_days,
+                    previous.avg_sales_cycle_days,
+                ),
+            };
+            (Some(previous_window), Some(previous), Some(change))
+        }
+        None => (None, None, None),
+    };
+    Ok(Funnel { window, filters, figures: current, previous_window, previous, change })
+}
+
+/// The funnel of the opportunities created in `window`, as of its end.
+pub async fn figures(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    window: &Window,
+    filters: &FunnelFilters,
+) -> AppResult<FunnelFigures> {
     let backend = db.get_database_backend();
     let rank = "CASE sh.stage WHEN 'qualification' THEN 1 WHEN 'needs_analysis' THEN 2 WHEN 'proposal' THEN 3 \
                 WHEN 'negotiation' THEN 4 WHEN 'won' THEN 5 ELSE 0 END";
@@ -134,9 +193,7 @@ pub async fn funnel(db: &impl ConnectionTrait, caller: &AuthUser, query: &Funnel
     }
     let (won, lost, open) = (get("won")?, get("lost")?, get("still_open")?);
     let won_minutes: Option<f64> = row.try_get("", "won_minutes")?;
-    Ok(Funnel {
-        window,
-        filters,
+    Ok(FunnelFigures {
         stages,
         won,
         lost,

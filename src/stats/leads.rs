@@ -62,6 +62,22 @@ pub struct LeadConversion {
     pub filters: LeadFilters,
     pub rows: Vec<SourceConversion>,
     pub total: ConversionFigures,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_window: Option<Window>,
+    /// The total of the comparison window, with `compare`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<ConversionFigures>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<ConversionChange>,
+}
+
+/// The relative change of the totals.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConversionChange {
+    pub leads: Option<f64>,
+    pub converted: Option<f64>,
+    pub conversion_rate: Option<f64>,
+    pub avg_days_to_convert: Option<f64>,
 }
 
 fn read(row: &QueryResult) -> AppResult<ConversionFigures> {
@@ -113,7 +129,6 @@ async fn query_figures(
 }
 
 pub async fn conversion(db: &impl ConnectionTrait, caller: &AuthUser, query: &LeadQuery) -> AppResult<LeadConversion> {
-    super::query::refuse_compare(query.compare)?;
     let window = query.window()?;
     let filters = LeadFilters { owner_id: query.owner_id, team_id: query.team_id, campaign_id: query.campaign_id };
     let mut rows: Vec<SourceConversion> = query_figures(db, caller, &window, &filters, true)
@@ -122,10 +137,33 @@ pub async fn conversion(db: &impl ConnectionTrait, caller: &AuthUser, query: &Le
         .map(|(source, figures)| SourceConversion { source, figures })
         .collect();
     rows.sort_by(|a, b| b.figures.leads.cmp(&a.figures.leads).then_with(|| a.source.cmp(&b.source)));
-    let total = query_figures(db, caller, &window, &filters, false)
+    let total = totals(db, caller, &window, &filters).await?;
+    let (previous_window, previous, change) = match query.compare {
+        Some(compare) => {
+            let previous_window = window.previous(compare);
+            let previous = totals(db, caller, &previous_window, &filters).await?;
+            let change = ConversionChange {
+                leads: super::query::change(total.leads as f64, previous.leads as f64),
+                converted: super::query::change(total.converted as f64, previous.converted as f64),
+                conversion_rate: super::query::change_opt(total.conversion_rate, previous.conversion_rate),
+                avg_days_to_convert: super::query::change_opt(total.avg_days_to_convert, previous.avg_days_to_convert),
+            };
+            (Some(previous_window), Some(previous), Some(change))
+        }
+        None => (None, None, None),
+    };
+    Ok(LeadConversion { window, filters, rows, total, previous_window, previous, change })
+}
+
+async fn totals(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    window: &Window,
+    filters: &LeadFilters,
+) -> AppResult<ConversionFigures> {
+    query_figures(db, caller, window, filters, false)
         .await?
         .pop()
         .map(|(_, figures)| figures)
-        .ok_or_else(|| AppError::internal("aggregate returned no row"))?;
-    Ok(LeadConversion { window, filters, rows, total })
+        .ok_or_else(|| AppError::internal("aggregate returned no row"))
 }

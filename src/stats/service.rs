@@ -10,8 +10,8 @@ use uuid::Uuid;
 use std::collections::HashMap;
 
 use super::query::{
-    Distribution, Granularity, Sql, Window, bucket_windows, change, group_key, midnight, minutes_between, one_row,
-    push_grouped_distribution, push_windows_join, ratio, series_buckets,
+    Distribution, Granularity, Sql, Window, bucket_windows, change, change_opt, group_key, midnight, minutes_between,
+    one_row, push_grouped_distribution, push_windows_join, ratio, series_buckets,
 };
 use crate::auth::AuthUser;
 use crate::config::SlaPolicy;
@@ -672,12 +672,9 @@ crate::stats_query! {
     }
 }
 
-/// How one priority meets its targets.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SlaRow {
-    pub priority: Priority,
-    pub first_response_target_minutes: i64,
-    pub resolution_target_minutes: i64,
+/// How a set of tickets met their targets.
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct SlaFigures {
     /// The window's tickets whose first-response target is decided by `to`: answered, or past the target unanswered.
     pub first_response_counted: i64,
     /// Share of those answered within the target.
@@ -688,6 +685,28 @@ pub struct SlaRow {
     pub resolution_met_rate: Option<f64>,
 }
 
+/// The relative change of the met rates.
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct SlaChange {
+    pub first_response_met_rate: Option<f64>,
+    pub resolution_met_rate: Option<f64>,
+}
+
+/// How one priority meets its targets.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlaRow {
+    pub priority: Priority,
+    pub first_response_target_minutes: i64,
+    pub resolution_target_minutes: i64,
+    #[serde(flatten)]
+    pub figures: SlaFigures,
+    /// The same for the comparison window, with `compare`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<SlaFigures>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<SlaChange>,
+}
+
 /// SLA attainment per priority.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SlaStats {
@@ -695,6 +714,46 @@ pub struct SlaStats {
     pub filters: ServiceFilters,
     /// Every priority, most urgent first.
     pub rows: Vec<SlaRow>,
+    /// Every priority together, each ticket against its own priority's targets.
+    pub total: SlaFigures,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_window: Option<Window>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_total: Option<SlaFigures>,
+}
+
+/// Met and counted tickets per target.
+#[derive(Clone, Copy, Debug, Default)]
+struct SlaCounts {
+    first_met: i64,
+    first_counted: i64,
+    resolution_met: i64,
+    resolution_counted: i64,
+}
+
+impl SlaCounts {
+    fn add(&mut self, other: SlaCounts) {
+        self.first_met += other.first_met;
+        self.first_counted += other.first_counted;
+        self.resolution_met += other.resolution_met;
+        self.resolution_counted += other.resolution_counted;
+    }
+
+    fn figures(self) -> SlaFigures {
+        SlaFigures {
+            first_response_counted: self.first_counted,
+            first_response_met_rate: ratio(self.first_met, self.first_counted),
+            resolution_counted: self.resolution_counted,
+            resolution_met_rate: ratio(self.resolution_met, self.resolution_counted),
+        }
+    }
+}
+
+fn sla_change(current: &SlaFigures, previous: &SlaFigures) -> SlaChange {
+    SlaChange {
+        first_response_met_rate: change_opt(current.first_response_met_rate, previous.first_response_met_rate),
+        resolution_met_rate: change_opt(current.resolution_met_rate, previous.resolution_met_rate),
+    }
 }
 
 /// `met` and `counted` SQL for one event against the per-priority targets:
@@ -733,7 +792,6 @@ pub async fn sla(
     policy: &SlaPolicy,
     query: &SlaQuery,
 ) -> AppResult<SlaStats> {
-    super::query::refuse_compare(query.compare)?;
     let window = query.window()?;
     let filters = ServiceFilters {
         assignee_id: query.assignee_id,
@@ -742,40 +800,71 @@ pub async fn sla(
         category: query.category.clone(),
         ..Default::default()
     };
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push("SELECT t.priority AS priority, ");
-    push_sla_columns(&mut sql, &window, policy, "t.first_response_at", "first_response", |t| t.0);
-    sql.push(", ");
-    push_sla_columns(&mut sql, &window, policy, "t.resolved_at", "resolution", |t| t.1);
-    push_tickets(&mut sql, caller, &filters, false, |_| {});
-    sql.push(" AND t.created_at >= ").bind(window.from).push(" AND t.created_at < ").bind(window.to);
-    sql.push(" GROUP BY t.priority");
-    let mut found = std::collections::HashMap::new();
-    for row in db.query_all_raw(sql.statement()).await? {
-        let get = |name: &str| row.try_get::<i64>("", name).map_err(AppError::from);
-        let counts = (
-            get("first_response_met")?,
-            get("first_response_counted")?,
-            get("resolution_met")?,
-            get("resolution_counted")?,
-        );
-        found.insert(row.try_get::<String>("", "priority")?, counts);
-    }
+    let current = sla_counts(db, caller, policy, &window, &filters).await?;
+    let previous_window = query.compare.map(|compare| window.previous(compare));
+    let previous = match previous_window {
+        Some(previous_window) => Some(sla_counts(db, caller, policy, &previous_window, &filters).await?),
+        None => None,
+    };
+    let (mut total, mut previous_total) = (SlaCounts::default(), SlaCounts::default());
     let rows = Priority::ALL
         .iter()
         .zip(policy.targets)
         .map(|(priority, (first, resolution))| {
-            let (fr_met, fr_counted, res_met, res_counted) = found.get(priority.as_str()).copied().unwrap_or_default();
+            let counts = current.get(priority.as_str()).copied().unwrap_or_default();
+            total.add(counts);
+            let figures = counts.figures();
+            let before = previous.as_ref().map(|previous| {
+                let counts = previous.get(priority.as_str()).copied().unwrap_or_default();
+                previous_total.add(counts);
+                counts.figures()
+            });
             SlaRow {
                 priority: *priority,
                 first_response_target_minutes: first,
                 resolution_target_minutes: resolution,
-                first_response_counted: fr_counted,
-                first_response_met_rate: ratio(fr_met, fr_counted),
-                resolution_counted: res_counted,
-                resolution_met_rate: ratio(res_met, res_counted),
+                change: before.as_ref().map(|before| sla_change(&figures, before)),
+                figures,
+                previous: before,
             }
         })
         .collect();
-    Ok(SlaStats { window, filters, rows })
+    Ok(SlaStats {
+        window,
+        filters,
+        rows,
+        total: total.figures(),
+        previous_total: previous_window.map(|_| previous_total.figures()),
+        previous_window,
+    })
+}
+
+/// Met and counted tickets per priority.
+async fn sla_counts(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    policy: &SlaPolicy,
+    window: &Window,
+    filters: &ServiceFilters,
+) -> AppResult<HashMap<String, SlaCounts>> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT t.priority AS priority, ");
+    push_sla_columns(&mut sql, window, policy, "t.first_response_at", "first_response", |t| t.0);
+    sql.push(", ");
+    push_sla_columns(&mut sql, window, policy, "t.resolved_at", "resolution", |t| t.1);
+    push_tickets(&mut sql, caller, filters, false, |_| {});
+    sql.push(" AND t.created_at >= ").bind(window.from).push(" AND t.created_at < ").bind(window.to);
+    sql.push(" GROUP BY t.priority");
+    let mut found = HashMap::new();
+    for row in db.query_all_raw(sql.statement()).await? {
+        let get = |name: &str| row.try_get::<i64>("", name).map_err(AppError::from);
+        let counts = SlaCounts {
+            first_met: get("first_response_met")?,
+            first_counted: get("first_response_counted")?,
+            resolution_met: get("resolution_met")?,
+            resolution_counted: get("resolution_counted")?,
+        };
+        found.insert(row.try_get::<String>("", "priority")?, counts);
+    }
+    Ok(found)
 }

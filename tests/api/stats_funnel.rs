@@ -101,6 +101,19 @@ async fn funnel_counts_reached_stages_as_of_to() {
     // A later `to` sees F5 won.
     let later = app.get("/api/v1/stats/sales/funnel?from=2025-03-01&to=2025-05-01", Some(&admin)).await.body;
     assert_eq!((later["won"].as_i64(), later["open"].as_i64()), (Some(3), Some(1)));
+    // The 31 days before March hold F6: won in 5 days.
+    let compared = app
+        .get("/api/v1/stats/sales/funnel?from=2025-03-01&to=2025-04-01&compare=previous_period", Some(&admin))
+        .await
+        .body;
+    let previous = &compared["previous"];
+    assert_eq!(
+        (previous["won"].as_i64(), previous["lost"].as_i64(), previous["open"].as_i64()),
+        (Some(1), Some(0), Some(0))
+    );
+    assert_eq!((&previous["win_rate"], &previous["avg_sales_cycle_days"]), (&json!(1.0), &json!(5.0)));
+    assert_eq!((&compared["change"]["opportunities"], &compared["change"]["won"]), (&json!(4.0), &json!(1.0)));
+    assert!((compared["change"]["win_rate"].as_f64().unwrap() + 1.0 / 3.0).abs() < 1e-12);
     // An empty window: zeros and nulls.
     let empty = app.get("/api/v1/stats/sales/funnel?from=2024-03-01&to=2024-04-01", Some(&admin)).await.body;
     assert_eq!(

@@ -53,4 +53,17 @@ async fn lead_conversion_by_source() {
     // A later `to` sees L4's conversion.
     let later = app.get("/api/v1/stats/leads/conversion?from=2025-03-01&to=2025-05-01", Some(&admin)).await;
     assert_eq!(later.body["total"]["converted"], 3);
+    // The 31 days before March hold L5, not yet converted at March 1st 00:00.
+    let compared = app
+        .get("/api/v1/stats/leads/conversion?from=2025-03-01&to=2025-04-01&compare=previous_period", Some(&admin))
+        .await
+        .body;
+    assert_eq!(
+        compared["previous"],
+        json!({"leads": 1, "converted": 0, "conversion_rate": 0.0, "avg_days_to_convert": null})
+    );
+    assert_eq!(
+        compared["change"],
+        json!({"leads": 4.0, "converted": null, "conversion_rate": null, "avg_days_to_convert": null})
+    );
 }

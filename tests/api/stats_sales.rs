@@ -460,6 +460,22 @@ async fn customer_distribution_by_segment_and_age() {
     );
     let mine = app.get(&format!("/api/v1/stats/customers/distribution?{MARCH}&by=lifecycle_stage"), Some(&f.r1)).await;
     assert_eq!(mine.body["rows"], json!([{"key": "customer", "customers": 1, "share": 1.0, "revenue": "34.00"}]));
+    // Against the 31 days before: only C1 (smb) existed at March 1st, with
+    // O7's 30.00.
+    let compared = app
+        .get(
+            &format!("/api/v1/stats/customers/distribution?{MARCH}&by=segment&compare=previous_period"),
+            Some(&f.admin),
+        )
+        .await
+        .body;
+    assert_eq!(compared["previous_total"], 1);
+    let smb = compared["rows"].as_array().unwrap().iter().find(|r| r["key"] == "smb").unwrap();
+    assert_eq!(smb["previous"], json!({"customers": 1, "share": 1.0, "revenue": "30.00"}));
+    assert_eq!((&smb["change"]["customers"], &smb["change"]["share"]), (&json!(0.0), &json!(-0.75)));
+    assert!((smb["change"]["revenue"].as_f64().unwrap() - 4.0 / 30.0).abs() < 1e-12);
+    let unset = compared["rows"].as_array().unwrap().iter().find(|r| r["key"].is_null()).unwrap();
+    assert_eq!(unset["change"]["customers"], json!(null), "nothing before: no relative change");
     let reply = app.get(&format!("/api/v1/stats/customers/distribution?{MARCH}"), Some(&f.admin)).await;
     reply.assert_problem(422);
     assert_eq!(reply.error_fields(), vec!["by"]);
@@ -517,6 +533,15 @@ async fn customer_lifetime_value_and_top_customers() {
         app.get(&format!("/api/v1/stats/customers/clv?{MARCH}&top=2&lifespan_months=12"), Some(&f.admin)).await.body;
     assert_eq!(two["top_customers"].as_array().unwrap().len(), 2);
     assert_eq!(two["clv"], "251.35", "75,406.45 / 3 = 25,135.48… cents");
+    // The 31 days before: O7 alone, 30.00 in one order by one customer:
+    // 3000 cents × (1 / (31 / 30.4375)) × 36 = 106,040.32… cents.
+    let compared =
+        app.get(&format!("/api/v1/stats/customers/clv?{MARCH}&compare=previous_period"), Some(&f.admin)).await.body;
+    assert_eq!(
+        (&compared["previous"]["average_order_value"], &compared["previous"]["clv"]),
+        (&json!("30.00"), &json!("1060.40"))
+    );
+    assert!((compared["change"]["average_order_value"].as_f64().unwrap() - (1280.0 - 3000.0) / 3000.0).abs() < 1e-12);
     let empty = app.get("/api/v1/stats/customers/clv?from=2020-01-01&to=2020-02-01", Some(&f.admin)).await.body;
     assert_eq!((empty["average_order_value"].clone(), empty["clv"].clone()), (json!(null), json!(null)));
     let reply = app.get(&format!("/api/v1/stats/customers/clv?{MARCH}&lifespan_months=0"), Some(&f.admin)).await;

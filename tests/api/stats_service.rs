@@ -190,6 +190,22 @@ async fn sla_attainment_per_priority() {
              "first_response_counted": 0, "first_response_met_rate": null, "resolution_counted": 0, "resolution_met_rate": null}
         ])
     );
+    // Every priority together: responses 3 of 5 met, resolutions 2 of 5.
+    assert_eq!(
+        reply.body["total"],
+        json!({"first_response_counted": 5, "first_response_met_rate": 0.6, "resolution_counted": 5, "resolution_met_rate": 0.4})
+    );
+    // February (the 31 days before): T7 answered (by its resolution) after
+    // 24 h, late; T6 never answered nor resolved, both past due.
+    let compared =
+        app.get("/api/v1/stats/service/sla?from=2025-03-01&to=2025-04-01&compare=previous_period", Some(&admin)).await;
+    let normal = &compared.body["rows"][2];
+    assert_eq!(
+        normal["previous"],
+        json!({"first_response_counted": 2, "first_response_met_rate": 0.0, "resolution_counted": 2, "resolution_met_rate": 0.5})
+    );
+    assert_eq!(normal["change"], json!({"first_response_met_rate": null, "resolution_met_rate": 0.0}));
+    assert_eq!(compared.body["previous_total"]["resolution_met_rate"], 0.5);
     // Before T5's deadlines pass it is left out, not counted as breached.
     let early = app.get("/api/v1/stats/service/sla?from=2025-03-28&to=2025-03-28T12:00:00Z", Some(&admin)).await;
     assert_eq!(early.body["rows"][2]["first_response_counted"], 0);
