@@ -433,15 +433,9 @@ fn push_active_customers(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFil
 }
 
 pub async fn retention(db: &impl ConnectionTrait, caller: &AuthUser, query: &CustomerQuery) -> AppResult<Retention> {
-    if query.compare.is_some() {
-        return Err(crate::error::AppError::validation(
-            "compare",
-            "unsupported",
-            "retention already compares with the previous window",
-        ));
-    }
     let window = query.window()?;
-    let previous_window = window.previous(super::query::Compare::PreviousPeriod);
+    // Retention is a comparison itself: `compare` picks the base window.
+    let previous_window = window.previous(query.compare.unwrap_or(super::query::Compare::PreviousPeriod));
     let filters = query.filters();
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("SELECT CAST(COUNT(*) AS BIGINT) AS previously_active, CAST(COUNT(cur.customer_id) AS BIGINT) AS retained FROM (");

@@ -374,17 +374,6 @@ pub fn change_opt(current: Option<f64>, previous: Option<f64>) -> Option<f64> {
     current.zip(previous).and_then(|(current, previous)| change(current, previous))
 }
 
-/// Refuses `compare` on a statistic that does not offer a comparison yet,
-/// rather than silently ignoring it.
-pub fn refuse_compare(compare: Option<Compare>) -> AppResult<()> {
-    match compare {
-        Some(_) => {
-            Err(AppError::validation("compare", "unsupported", "this statistic does not offer a comparison yet"))
-        }
-        None => Ok(()),
-    }
-}
-
 /// `(current - previous) / previous`, `null` when previous is 0.
 pub fn change(current: f64, previous: f64) -> Option<f64> {
     (previous != 0.0).then(|| (current - previous) / previous)

@@ -266,6 +266,16 @@ pub struct SalesSummary {
     pub change: Option<SalesChange>,
 }
 
+/// The sales figures of a window.
+pub async fn figures(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    window: &Window,
+    filters: &Filters,
+) -> AppResult<SalesFigures> {
+    Ok(totals(db, caller, window, filters).await?.figures())
+}
+
 pub async fn summary(db: &impl ConnectionTrait, caller: &AuthUser, query: &SummaryQuery) -> AppResult<SalesSummary> {
     let window = query.window()?;
     let filters = query.filters();
@@ -300,6 +310,18 @@ pub struct SalesTimeseries {
     pub rows: Vec<SalesPeriod>,
     /// The figures of the whole window.
     pub total: SalesFigures,
+    /// The comparison window, with `compare`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_window: Option<Window>,
+    /// The comparison window's buckets, with `compare`: aligned with `rows` by position, for overlays.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_rows: Option<Vec<SalesPeriod>>,
+    /// The figures of the whole comparison window, with `compare`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_total: Option<SalesFigures>,
+    /// The relative change of the totals, with `compare`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<SalesChange>,
 }
 
 pub async fn timeseries(
@@ -310,26 +332,58 @@ pub async fn timeseries(
     let window = query.window()?;
     let filters = query.filters();
     let (granularity, buckets) = super::query::series_buckets(&window, query.granularity)?;
+    let rows = series(db, caller, &window, granularity, buckets, &filters).await?;
+    let total = totals(db, caller, &window, &filters).await?.figures();
+    let mut out = SalesTimeseries {
+        window,
+        filters,
+        granularity,
+        rows,
+        total,
+        previous_window: None,
+        previous_rows: None,
+        previous_total: None,
+        change: None,
+    };
+    if let Some(compare) = query.compare {
+        let previous_window = window.previous(compare);
+        let buckets = granularity.buckets(&previous_window);
+        out.previous_rows = Some(series(db, caller, &previous_window, granularity, buckets, &out.filters).await?);
+        let previous_total = totals(db, caller, &previous_window, &out.filters).await?.figures();
+        out.change = Some(figure_change(&out.total, &previous_total));
+        out.previous_total = Some(previous_total);
+        out.previous_window = Some(previous_window);
+    }
+    Ok(out)
+}
+
+/// The sales figures per bucket starting at `buckets`, every one present.
+pub async fn series(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    window: &Window,
+    granularity: Granularity,
+    buckets: Vec<NaiveDate>,
+    filters: &Filters,
+) -> AppResult<Vec<SalesPeriod>> {
     let backend = db.get_database_backend();
     let bucket = granularity.bucket_sql(backend, "o.ordered_at");
     let mut sql = Sql::new(backend);
     sql.push(&format!("SELECT {bucket} AS bucket, ")).push(&Sums::select_list());
-    push_counted_lines(&mut sql, caller, &window, &filters, Joins::default());
+    push_counted_lines(&mut sql, caller, window, filters, Joins::default());
     sql.push(" GROUP BY 1");
     let mut by_bucket: HashMap<String, Sums> = HashMap::new();
     for row in db.query_all_raw(sql.statement()).await? {
         let key: String = row.try_get("", "bucket")?;
         by_bucket.insert(key, Sums::read(&row)?);
     }
-    let rows = buckets
+    Ok(buckets
         .into_iter()
         .map(|start: NaiveDate| SalesPeriod {
             period_start: midnight(start),
             figures: by_bucket.remove(&start.format("%Y-%m-%d").to_string()).unwrap_or_default().figures(),
         })
-        .collect();
-    let total = totals(db, caller, &window, &filters).await?.figures();
-    Ok(SalesTimeseries { window, filters, granularity, rows, total })
+        .collect())
 }
 
 /// One group of a breakdown.
@@ -348,6 +402,12 @@ pub struct SalesGroup {
     /// buying customers who bought it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub penetration: Option<f64>,
+    /// The group's figures in the comparison window, with `compare`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<SalesFigures>,
+    /// Their relative change, with `compare`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<SalesChange>,
 }
 
 /// Sales per value of a dimension, by revenue, largest first.
@@ -356,8 +416,13 @@ pub struct SalesBreakdown {
     pub window: Window,
     pub filters: Filters,
     pub by: SalesDimension,
+    /// Every value with counted sales in the window (or, with `compare`, in either window).
     pub rows: Vec<SalesGroup>,
     pub total: SalesFigures,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_window: Option<Window>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_total: Option<SalesFigures>,
 }
 
 pub async fn breakdown(
@@ -383,25 +448,69 @@ pub async fn breakdown(
         }
         SalesDimension::CustomerSegment => ("c.segment", None, Joins { customers: true, ..Default::default() }, false),
     };
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push(&format!("SELECT {key} AS group_key, {} AS group_label, ", label.unwrap_or("NULL")))
-        .push(&Sums::select_list());
-    push_counted_lines(&mut sql, caller, &window, &filters, joins);
-    sql.push(&format!(" GROUP BY {key}"));
+    let dimension = Dimension { key, label, joins, key_is_id };
+    let groups = |window: Window| grouped(db, caller, window, &filters, &dimension);
+    let mut current = groups(window).await?;
     let total = totals(db, caller, &window, &filters).await?;
+    let previous_window = query.compare.map(|compare| window.previous(compare));
+    let (mut previous, previous_total) = match previous_window {
+        Some(previous_window) => (
+            Some(groups(previous_window).await?),
+            Some(totals(db, caller, &previous_window, &filters).await?.figures()),
+        ),
+        None => (None, None),
+    };
     let penetration = matches!(by, SalesDimension::Product | SalesDimension::ProductCategory);
+    let keys: std::collections::BTreeSet<Option<String>> =
+        current.keys().chain(previous.iter().flat_map(|p| p.keys())).cloned().collect();
     let mut rows = vec![];
-    for row in db.query_all_raw(sql.statement()).await? {
-        let key = super::query::group_key(&row, "group_key", key_is_id)?;
-        let sums = Sums::read(&row)?;
+    for key in keys {
+        let (label, sums) = current.remove(&key).unwrap_or_default();
+        let before = previous.as_mut().map(|p| p.remove(&key).unwrap_or_default());
+        let figures = sums.figures();
+        let previous_figures = before.as_ref().map(|(_, sums)| sums.figures());
         rows.push(SalesGroup {
-            key,
-            label: if label.is_some() { row.try_get::<Option<String>>("", "group_label")? } else { None },
+            label: label.or_else(|| before.and_then(|(label, _)| label)),
             share: ratio(sums.revenue, total.revenue),
             penetration: if penetration { ratio(sums.customers, total.customers) } else { None },
-            figures: sums.figures(),
+            change: previous_figures.as_ref().map(|p| figure_change(&figures, p)),
+            previous: previous_figures,
+            figures,
+            key,
         });
     }
     rows.sort_by(|a, b| b.figures.revenue.cmp(&a.figures.revenue).then_with(|| a.key.cmp(&b.key)));
-    Ok(SalesBreakdown { window, filters, by, rows, total: total.figures() })
+    Ok(SalesBreakdown { window, filters, by, rows, total: total.figures(), previous_window, previous_total })
+}
+
+/// How a breakdown groups: the key expression, an optional label
+/// aggregate, the tables it needs, and whether the key is an id.
+struct Dimension {
+    key: &'static str,
+    label: Option<&'static str>,
+    joins: Joins,
+    key_is_id: bool,
+}
+
+/// The sums per value of a dimension (with its label) in a window.
+async fn grouped(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    window: Window,
+    filters: &Filters,
+    dimension: &Dimension,
+) -> AppResult<HashMap<Option<String>, (Option<String>, Sums)>> {
+    let Dimension { key, label, joins, key_is_id } = dimension;
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(&format!("SELECT {key} AS group_key, {} AS group_label, ", label.unwrap_or("NULL")))
+        .push(&Sums::select_list());
+    push_counted_lines(&mut sql, caller, &window, filters, *joins);
+    sql.push(&format!(" GROUP BY {key}"));
+    let mut out = HashMap::new();
+    for row in db.query_all_raw(sql.statement()).await? {
+        let key = super::query::group_key(&row, "group_key", *key_is_id)?;
+        let label = if label.is_some() { row.try_get::<Option<String>>("", "group_label")? } else { None };
+        out.insert(key, (label, Sums::read(&row)?));
+    }
+    Ok(out)
 }

@@ -478,6 +478,16 @@ pub struct ServiceTimeseries {
     pub rows: Vec<ServicePeriod>,
     /// The figures of the whole window.
     pub total: ServiceFigures,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_window: Option<Window>,
+    /// The comparison window's buckets, with `compare`: aligned with `rows` by position.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_rows: Option<Vec<ServicePeriod>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_total: Option<ServiceFigures>,
+    /// The relative change of the totals, with `compare`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<ServiceChange>,
 }
 
 pub async fn timeseries(
@@ -485,22 +495,53 @@ pub async fn timeseries(
     caller: &AuthUser,
     query: &ServiceTimeseriesQuery,
 ) -> AppResult<ServiceTimeseries> {
-    super::query::refuse_compare(query.compare)?;
     let window = query.window()?;
     let filters = query.filters();
     let (granularity, starts) = series_buckets(&window, query.granularity)?;
-    let windows = bucket_windows(granularity, &starts, &window);
-    let (mut groups, _) = grouped_figures(db, caller, &windows, None, &filters).await?;
-    let rows = starts
+    let rows = periods(db, caller, &window, granularity, &starts, &filters).await?;
+    let total = figures(db, caller, &window, &filters).await?;
+    let mut out = ServiceTimeseries {
+        window,
+        filters,
+        granularity,
+        rows,
+        total,
+        previous_window: None,
+        previous_rows: None,
+        previous_total: None,
+        change: None,
+    };
+    if let Some(compare) = query.compare {
+        let previous_window = window.previous(compare);
+        let starts = granularity.buckets(&previous_window);
+        out.previous_rows = Some(periods(db, caller, &previous_window, granularity, &starts, &out.filters).await?);
+        let previous_total = figures(db, caller, &previous_window, &out.filters).await?;
+        out.change = Some(figure_change(&out.total, &previous_total));
+        out.previous_total = Some(previous_total);
+        out.previous_window = Some(previous_window);
+    }
+    Ok(out)
+}
+
+/// The figures of each bucket of `window`, each as of its own end.
+async fn periods(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    window: &Window,
+    granularity: Granularity,
+    starts: &[chrono::NaiveDate],
+    filters: &ServiceFilters,
+) -> AppResult<Vec<ServicePeriod>> {
+    let windows = bucket_windows(granularity, starts, window);
+    let (mut groups, _) = grouped_figures(db, caller, &windows, None, filters).await?;
+    Ok(starts
         .iter()
         .enumerate()
         .map(|(index, start)| ServicePeriod {
             period_start: midnight(*start),
             figures: groups.remove(&(index, None)).unwrap_or_default(),
         })
-        .collect();
-    let total = figures(db, caller, &window, &filters).await?;
-    Ok(ServiceTimeseries { window, filters, granularity, rows, total })
+        .collect())
 }
 
 /// One value of a service breakdown.
@@ -515,6 +556,11 @@ pub struct ServiceGroup {
     pub figures: ServiceFigures,
     /// The value's share of the tickets created in the window.
     pub share: Option<f64>,
+    /// The value's figures in the comparison window, with `compare`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<ServiceFigures>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<ServiceChange>,
 }
 
 /// The service figures per value of a dimension, most tickets first.
@@ -523,9 +569,13 @@ pub struct ServiceBreakdown {
     pub window: Window,
     pub filters: ServiceFilters,
     pub by: ServiceDimension,
-    /// Every value with tickets created in the window or in the backlog at `to`.
+    /// Every value with tickets created in the window or in the backlog at `to` (with `compare`, in either window).
     pub rows: Vec<ServiceGroup>,
     pub total: ServiceFigures,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_window: Option<Window>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_total: Option<ServiceFigures>,
 }
 
 pub async fn breakdown(
@@ -533,19 +583,37 @@ pub async fn breakdown(
     caller: &AuthUser,
     query: &ServiceBreakdownQuery,
 ) -> AppResult<ServiceBreakdown> {
-    super::query::refuse_compare(query.compare)?;
     let window = query.window()?;
     let filters = query.filters();
     let by = query.by.ok_or_else(|| AppError::validation("by", "required", "is required"))?;
-    let (groups, labels) = grouped_figures(db, caller, std::slice::from_ref(&window), Some(by), &filters).await?;
+    let (mut current, mut labels) =
+        grouped_figures(db, caller, std::slice::from_ref(&window), Some(by), &filters).await?;
     let total = figures(db, caller, &window, &filters).await?;
-    let mut rows: Vec<ServiceGroup> = groups
+    let previous_window = query.compare.map(|compare| window.previous(compare));
+    let (mut previous, previous_total) = match &previous_window {
+        Some(previous_window) => {
+            let (groups, more) =
+                grouped_figures(db, caller, std::slice::from_ref(previous_window), Some(by), &filters).await?;
+            labels.extend(more);
+            (Some(groups), Some(figures(db, caller, previous_window, &filters).await?))
+        }
+        None => (None, None),
+    };
+    let keys: std::collections::BTreeSet<Option<String>> =
+        current.keys().chain(previous.iter().flat_map(|p| p.keys())).map(|(_, key)| key.clone()).collect();
+    let mut rows: Vec<ServiceGroup> = keys
         .into_iter()
-        .map(|((_, key), figures)| ServiceGroup {
-            label: key.as_ref().and_then(|key| labels.get(key).cloned()),
-            share: ratio(figures.created, total.created),
-            key,
-            figures,
+        .map(|key| {
+            let figures = current.remove(&(0, key.clone())).unwrap_or_default();
+            let before = previous.as_mut().map(|p| p.remove(&(0, key.clone())).unwrap_or_default());
+            ServiceGroup {
+                label: key.as_ref().and_then(|key| labels.get(key).cloned()),
+                share: ratio(figures.created, total.created),
+                change: before.as_ref().map(|before| figure_change(&figures, before)),
+                previous: before,
+                key,
+                figures,
+            }
         })
         .collect();
     rows.sort_by(|a, b| {
@@ -553,7 +621,7 @@ pub async fn breakdown(
             .cmp(&(a.figures.created, a.figures.backlog))
             .then_with(|| a.key.cmp(&b.key))
     });
-    Ok(ServiceBreakdown { window, filters, by, rows, total })
+    Ok(ServiceBreakdown { window, filters, by, rows, total, previous_window, previous_total })
 }
 
 crate::stats_query! {

@@ -282,6 +282,25 @@ async fn sales_timeseries_fills_every_bucket() {
         quarterly.body["rows"].as_array().unwrap().iter().map(|r| r["revenue"].as_str().unwrap()).collect();
     assert_eq!(got, vec!["94.00", "10.00"]);
 
+    // Compared with the 31 days before (January 29th to March 1st): its
+    // month buckets, January and February (O7), for an overlay.
+    let compared = app
+        .get(
+            "/api/v1/stats/sales/timeseries?from=2025-03-01&to=2025-04-01&granularity=month&compare=previous_period",
+            Some(&f.admin),
+        )
+        .await
+        .body;
+    let previous: Vec<(&str, &str)> = compared["previous_rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["period_start"].as_str().unwrap(), r["revenue"].as_str().unwrap()))
+        .collect();
+    assert_eq!(previous, vec![("2025-01-01T00:00:00Z", "0.00"), ("2025-02-01T00:00:00Z", "30.00")]);
+    assert_eq!(compared["previous_total"]["revenue"], "30.00");
+    assert!((compared["change"]["revenue"].as_f64().unwrap() - 34.0 / 30.0).abs() < 1e-12);
+
     let reply =
         app.get("/api/v1/stats/sales/timeseries?from=2016-01-01&to=2025-01-01&granularity=day", Some(&f.admin)).await;
     reply.assert_problem(422);
@@ -327,6 +346,15 @@ async fn sales_breakdown_groups_shares_and_penetration() {
         ]
     );
     assert!(owners.body["rows"][0].get("penetration").is_none());
+    let compared = app
+        .get(&format!("/api/v1/stats/sales/breakdown?{MARCH}&by=owner&compare=previous_period"), Some(&f.admin))
+        .await;
+    let rui = &compared.body["rows"][0];
+    assert_eq!((&rui["label"], &rui["previous"]["revenue"]), (&json!("Rui"), &json!("30.00")));
+    assert!((rui["change"]["revenue"].as_f64().unwrap() - 4.0 / 30.0).abs() < 1e-12);
+    let wen = &compared.body["rows"][1];
+    assert_eq!((&wen["previous"]["revenue"], &wen["change"]["revenue"]), (&json!("0.00"), &json!(null)));
+    assert_eq!(compared.body["previous_total"]["revenue"], "30.00");
 
     let teams = app.get(&format!("/api/v1/stats/sales/breakdown?{MARCH}&by=team"), Some(&f.admin)).await;
     let got: Vec<(&str, &str)> = teams.body["rows"]
@@ -503,6 +531,13 @@ async fn customer_retention_against_the_previous_window() {
         (r2["previously_active"].as_i64(), r2["churned"].as_i64(), r2["churn_rate"].as_f64()),
         (Some(1), Some(0), Some(0.0))
     );
+    // Year over year: nobody bought in April 2024.
+    let yearly = app
+        .get("/api/v1/stats/customers/retention?from=2025-04-01&to=2025-05-01&compare=previous_year", Some(&f.admin))
+        .await
+        .body;
+    assert_eq!(yearly["previous_window"], json!({"from": "2024-04-01T00:00:00Z", "to": "2024-05-01T00:00:00Z"}));
+    assert_eq!((&yearly["previously_active"], &yearly["churn_rate"]), (&json!(0), &json!(null)));
     let none = app.get("/api/v1/stats/customers/retention?from=2020-04-01&to=2020-05-01", Some(&f.admin)).await.body;
     assert_eq!((none["churn_rate"].clone(), none["retention_rate"].clone()), (json!(null), json!(null)));
 }

@@ -18,7 +18,7 @@
 //! [4, 24] h → avg 14, p50 14, p90 22; CSAT [5, 3] → avg 4, 2 responses,
 //! satisfied 0.5.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, create, spawn_app};
 
@@ -281,6 +281,26 @@ async fn service_timeseries_buckets_are_windows_of_their_own() {
     assert_eq!((weeks["rows"][0]["created"].as_i64(), weeks["rows"][0]["backlog"].as_i64()), (Some(1), Some(1)));
     assert_eq!((weeks["rows"][1]["created"].as_i64(), weeks["rows"][1]["backlog"].as_i64()), (Some(1), Some(2)));
 
+    // Compared with the 31 days before: January's last days and February.
+    let compared = app
+        .get(
+            "/api/v1/stats/service/timeseries?from=2025-03-01&to=2025-04-01&granularity=month&compare=previous_period",
+            Some(&admin),
+        )
+        .await
+        .body;
+    let previous: Vec<_> = compared["previous_rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["period_start"].clone(), r["created"].clone(), r["backlog"].clone()))
+        .collect();
+    assert_eq!(
+        previous,
+        [(json!("2025-01-01T00:00:00Z"), json!(0), json!(0)), (json!("2025-02-01T00:00:00Z"), json!(2), json!(1))]
+    );
+    assert_eq!((&compared["previous_total"]["resolved"], &compared["change"]["created"]), (&json!(1), &json!(1.5)));
+
     app.get("/api/v1/stats/service/timeseries?from=2015-01-01&to=2025-01-01&granularity=day", Some(&admin))
         .await
         .assert_problem(422);
@@ -328,6 +348,23 @@ async fn service_breakdown_per_agent_and_priority() {
         "resolution_hours": {"avg": null, "p50": null, "p90": null},
         "csat": {"avg": null, "responses": 0, "satisfied_rate": null}, "share": null}])
     );
+
+    // Against February: S1 had T7 (resolved), S2 T6 (open), nobody else.
+    let compared = app
+        .get(
+            "/api/v1/stats/service/breakdown?from=2025-03-01&to=2025-04-01&by=agent&compare=previous_period",
+            Some(&admin),
+        )
+        .await
+        .body;
+    let row = |key: &Value| compared["rows"].as_array().unwrap().iter().find(|r| &r["key"] == key).unwrap().clone();
+    let first = row(&json!(s1));
+    assert_eq!((&first["previous"]["created"], &first["previous"]["resolved"]), (&json!(1), &json!(1)));
+    assert_eq!(first["change"]["created"], 1.0);
+    let second = row(&json!(s2));
+    assert_eq!((&second["previous"]["created"], &second["previous"]["backlog"]), (&json!(1), &json!(1)));
+    assert_eq!(row(&json!(null))["change"]["created"], json!(null));
+    assert_eq!(compared["previous_total"]["created"], 2);
 
     let priorities =
         app.get("/api/v1/stats/service/breakdown?from=2025-03-01&to=2025-04-01&by=priority", Some(&admin)).await.body;
