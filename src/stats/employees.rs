@@ -502,7 +502,18 @@ pub async fn performance(
 ) -> AppResult<EmployeePerformance> {
     let window = query.window()?;
     let filters = PeopleFilters { team_id: query.team_id, role: query.role, user_id: None };
-    let (windows, previous_window) = windows_of(window, query.compare);
+    ranking(db, caller, window, query.compare, filters).await
+}
+
+/// The employees in scope ranked by revenue in `window`.
+pub async fn ranking(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    window: Window,
+    compare: Option<Compare>,
+    filters: PeopleFilters,
+) -> AppResult<EmployeePerformance> {
+    let (windows, previous_window) = windows_of(window, compare);
     let people = people(db, caller, &filters).await?;
     let mut grid = grid(db, caller, &windows, &filters).await?;
     let mut total = Sums::default();

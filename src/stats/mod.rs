@@ -4,6 +4,7 @@
 //! `docs/metrics.md`.
 
 pub mod customers;
+pub mod dashboard;
 pub mod employees;
 pub mod funnel;
 pub mod leads;
@@ -440,6 +441,29 @@ pub async fn teams_performance(
     Ok(web::Json(employees::teams(&state.db, &auth, &query.0).await?))
 }
 
+/// Dashboard
+///
+/// The headline figures of the window in one call, with the previous
+/// period and the change: sales (revenue, profit, orders, AOV, new and
+/// active customers, win rate, weighted pipeline), service (tickets, median
+/// first response, CSAT) and marketing (campaign ROI), each family present
+/// for the roles that may read it and within the caller's scope; the top
+/// five employees and a revenue series for a sparkline.
+#[utoipa::path(
+    tag = "statistics",
+    params(dashboard::DashboardQuery),
+    responses((status = 200, description = "The headline figures.", body = dashboard::Dashboard)),
+    security(("bearer" = []))
+)]
+#[get("/stats/dashboard")]
+pub async fn stats_dashboard(
+    auth: Authorized<AnyUser>,
+    state: web::Data<AppState>,
+    query: Query<dashboard::DashboardQuery>,
+) -> AppResult<web::Json<dashboard::Dashboard>> {
+    Ok(web::Json(dashboard::dashboard(&state.db, &auth, &query.0).await?))
+}
+
 /// Registers the statistics endpoints.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(sales_summary)
@@ -462,5 +486,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(customers_clv)
         .service(employees_performance)
         .service(employee_scorecard)
-        .service(teams_performance);
+        .service(teams_performance)
+        .service(stats_dashboard);
 }

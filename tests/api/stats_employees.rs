@@ -24,11 +24,11 @@ use crate::stats_sales::{fixture, person};
 
 const MARCH: &str = "from=2025-03-01&to=2025-04-01";
 
-struct Extra {
-    sam: String,
+pub struct Extra {
+    pub sam: String,
 }
 
-async fn more(app: &TestApp, admin: &str, ids: &std::collections::HashMap<&'static str, String>) -> Extra {
+pub async fn more(app: &TestApp, admin: &str, ids: &std::collections::HashMap<&'static str, String>) -> Extra {
     let (r1, r2) = (&ids["r1"], &ids["r2"]);
     let (sam, _) = person(app, admin, "Sam", "service", Some(&ids["east"])).await;
     let customer =
