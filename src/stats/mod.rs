@@ -3,6 +3,7 @@
 //! request into SQL; one file per family of metrics. Definitions:
 //! `docs/metrics.md`.
 
+pub mod catalog;
 pub mod customers;
 pub mod dashboard;
 pub mod employees;
@@ -464,6 +465,22 @@ pub async fn stats_dashboard(
     Ok(web::Json(dashboard::dashboard(&state.db, &auth, &query.0).await?))
 }
 
+/// Statistics catalog
+///
+/// Every statistics endpoint described: its path, who may ask, its figures
+/// with unit and definition, the `by=` dimensions and filters it accepts,
+/// and whether it takes a window, `granularity` and `compare` — so that a
+/// frontend can build its charts and filters without hard-coding them.
+#[utoipa::path(
+    tag = "statistics",
+    responses((status = 200, description = "The statistics endpoints.", body = catalog::Catalog)),
+    security(("bearer" = []))
+)]
+#[get("/stats/metrics")]
+pub async fn stats_metrics(_auth: Authorized<AnyUser>) -> web::Json<catalog::Catalog> {
+    web::Json(catalog::catalog())
+}
+
 /// Registers the statistics endpoints.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(sales_summary)
@@ -487,5 +504,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(employees_performance)
         .service(employee_scorecard)
         .service(teams_performance)
-        .service(stats_dashboard);
+        .service(stats_dashboard)
+        .service(stats_metrics);
 }

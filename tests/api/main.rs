@@ -18,6 +18,7 @@ mod pipeline;
 mod planning;
 mod products;
 mod service;
+mod stats_catalog;
 mod stats_dashboard;
 mod stats_employees;
 mod stats_funnel;
