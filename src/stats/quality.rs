@@ -142,8 +142,9 @@ pub async fn data_quality(
     })
 }
 
-/// The connected components of the "same person" graph, in SQL: a
-/// recursive query spreads each linked customer to everyone it reaches,
+/// The connected components of the "same person" graph, in SQL: the
+/// links are three equality joins (hash or index joins, never a
+/// comparison of every pair), then a recursive query spreads each linked customer to everyone it reaches,
 /// and the smallest reachable id names the group. Only linked customers
 /// come back, one row each.
 async fn duplicate_groups(
@@ -165,8 +166,9 @@ async fn duplicate_groups(
     push_customers(&mut sql, caller, filters);
     let root = if backend == DbBackend::Postgres { "MIN(CAST(root AS TEXT))" } else { "MIN(root)" };
     sql.push(&format!(
-        "), edges AS (SELECT a.id AS a, b.id AS b FROM base a JOIN base b ON a.id <> b.id \
-         AND (a.email = b.email OR a.phone = b.phone OR a.name_city = b.name_city)), \
+        "), edges AS (SELECT a.id AS a, b.id AS b FROM base a JOIN base b ON a.email = b.email AND a.id <> b.id \
+         UNION SELECT a.id, b.id FROM base a JOIN base b ON a.phone = b.phone AND a.id <> b.id \
+         UNION SELECT a.id, b.id FROM base a JOIN base b ON a.name_city = b.name_city AND a.id <> b.id), \
          reach(id, root) AS (SELECT DISTINCT a, a FROM edges UNION SELECT r.id, e.b FROM reach r JOIN edges e ON e.a = r.root) \
          SELECT id, {root} AS component FROM reach GROUP BY id"
     ));
