@@ -8,6 +8,7 @@ mod common;
 mod m20260101_000001_platform;
 mod m20260102_000001_crm_core;
 mod m20260103_000001_pipeline_service;
+mod m20260104_000001_stats_indexes;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000001_platform::Migration),
             Box::new(m20260102_000001_crm_core::Migration),
             Box::new(m20260103_000001_pipeline_service::Migration),
+            Box::new(m20260104_000001_stats_indexes::Migration),
         ]
     }
 }

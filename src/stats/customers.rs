@@ -165,16 +165,22 @@ pub async fn figures(
     let row = one_row(db, sql).await?;
     let (active, repeaters): (i64, i64) = (row.try_get("", "active")?, row.try_get("", "repeaters")?);
 
-    // Customers whose first counted order falls in the window.
+    // Customers whose first counted order falls in the window: a buyer of
+    // the window with no counted order before it (read through the
+    // customer's own orders, not the whole history).
     let mut sql = Sql::new(backend);
-    sql.push(
-        "SELECT CAST(COUNT(*) AS BIGINT) AS first_time FROM (SELECT o.customer_id, MIN(o.ordered_at) AS first_order",
-    );
+    sql.push(&format!("SELECT {} AS first_time", super::query::count_distinct("o.customer_id")));
     push_counted_orders(&mut sql, caller, filters);
-    sql.push(" GROUP BY o.customer_id) AS f WHERE f.first_order >= ")
+    sql.push(" AND o.ordered_at >= ")
         .bind(window.from)
-        .push(" AND f.first_order < ")
-        .bind(window.to);
+        .push(" AND o.ordered_at < ")
+        .bind(window.to)
+        .push(
+            " AND NOT EXISTS (SELECT 1 FROM orders p WHERE p.customer_id = o.customer_id AND p.deleted_at IS NULL \
+             AND p.status IN ('paid', 'completed') AND p.ordered_at < ",
+        )
+        .bind(window.from)
+        .push(")");
     let first_time_buyers: i64 = one_row(db, sql).await?.try_get("", "first_time")?;
 
     Ok(CustomerFigures {

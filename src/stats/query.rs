@@ -339,18 +339,25 @@ pub fn push_scope(sql: &mut Sql, caller: &AuthUser, owner_column: &str) {
         Role::Admin | Role::Analyst => {}
         Role::Manager => {
             sql.push(&format!(" AND ({owner_column} = ")).bind(caller.id);
-            sql.push(&format!(
-                " OR {owner_column} IN (SELECT id FROM users WHERE team_id IN (SELECT id FROM teams WHERE manager_id = "
-            ))
-            .bind(caller.id)
-            .push(") OR team_id IN (SELECT team_id FROM users WHERE id = ")
-            .bind(caller.id)
-            .push(")))");
+            sql.push(&format!(" OR {owner_column} IN "));
+            push_team_members(sql, caller);
+            sql.push(")");
         }
         Role::Sales | Role::Marketing | Role::Service => {
             sql.push(&format!(" AND {owner_column} = ")).bind(caller.id);
         }
     }
+}
+
+/// `(SELECT id FROM users …)`: the members of the teams the caller manages
+/// or belongs to — one `IN` over a union, which an index on `users.team_id`
+/// serves.
+pub fn push_team_members(sql: &mut Sql, caller: &AuthUser) {
+    sql.push("(SELECT id FROM users WHERE team_id IN (SELECT id FROM teams WHERE manager_id = ")
+        .bind(caller.id)
+        .push(" UNION SELECT team_id FROM users WHERE id = ")
+        .bind(caller.id)
+        .push("))");
 }
 
 /// A ratio, `null` when the denominator is 0.

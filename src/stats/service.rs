@@ -178,15 +178,9 @@ pub struct ServiceSummary {
 /// admins see every ticket, a manager the team's and the unassigned ones.
 fn push_ticket_scope(sql: &mut Sql, caller: &AuthUser) {
     if caller.role == Role::Manager {
-        sql.push(" AND (t.assignee_id IS NULL OR t.assignee_id = ")
-            .bind(caller.id)
-            .push(
-                " OR t.assignee_id IN (SELECT id FROM users WHERE team_id IN (SELECT id FROM teams WHERE manager_id = ",
-            )
-            .bind(caller.id)
-            .push(") OR team_id IN (SELECT team_id FROM users WHERE id = ")
-            .bind(caller.id)
-            .push(")))");
+        sql.push(" AND (t.assignee_id IS NULL OR t.assignee_id = ").bind(caller.id).push(" OR t.assignee_id IN ");
+        super::query::push_team_members(sql, caller);
+        sql.push(")");
     }
 }
 

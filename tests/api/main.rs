@@ -10,6 +10,7 @@ mod concurrency;
 mod contacts;
 mod customers;
 mod errors;
+mod explain;
 mod health;
 mod matrix;
 mod openapi;
