@@ -33,6 +33,7 @@ pub struct Figure {
     /// The field name; a dotted path for nested fields (`csat.avg`).
     pub name: &'static str,
     pub unit: Unit,
+    /// A one-line definition.
     pub definition: &'static str,
 }
 
@@ -41,10 +42,13 @@ pub struct Figure {
 pub struct Endpoint {
     /// The path, under the API root.
     pub path: &'static str,
+    /// A short name.
     pub title: &'static str,
+    /// What the statistic answers.
     pub description: &'static str,
     /// The roles that may ask (each within their scope).
     pub roles: &'static [Role],
+    /// The figures it returns.
     pub figures: &'static [Figure],
     /// The values `by=` accepts (required when not empty).
     pub dimensions: &'static [&'static str],
@@ -52,13 +56,16 @@ pub struct Endpoint {
     pub filters: &'static [&'static str],
     /// Whether `from`/`to`/`range` apply.
     pub window: bool,
+    /// Whether it takes `granularity`.
     pub granularity: bool,
+    /// Whether it takes `compare`.
     pub compare: bool,
 }
 
 /// Every statistics endpoint.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Catalog {
+    /// Every statistics endpoint.
     pub endpoints: Vec<Endpoint>,
 }
 

@@ -28,12 +28,16 @@ crate::stats_query! {
 /// The filters applied to a customer statistic.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct CustomerFilters {
+    /// The `owner_id` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<Uuid>,
+    /// The `team_id` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub team_id: Option<Uuid>,
+    /// The `region` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// The `customer_segment` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_segment: Option<String>,
 }
@@ -42,6 +46,7 @@ pub struct CustomerFilters {
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct StageCount {
     pub lifecycle_stage: LifecycleStage,
+    /// Customers existing at `to` in the stage.
     pub customers: i64,
 }
 
@@ -65,10 +70,15 @@ pub struct CustomerFigures {
 /// The relative change of the counts.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct CustomerChange {
+    /// Relative change of `total`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub total: Option<f64>,
+    /// Relative change of `new`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub new: Option<f64>,
+    /// Relative change of `active`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub active: Option<f64>,
+    /// Relative change of `first_time_buyers`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub first_time_buyers: Option<f64>,
+    /// Relative change of `repeat_rate`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub repeat_rate: Option<f64>,
 }
 
@@ -265,8 +275,11 @@ pub struct DistributionFigures {
 /// The relative change of a value's figures.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct DistributionChange {
+    /// Relative change of `customers`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub customers: Option<f64>,
+    /// Relative change of `share`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub share: Option<f64>,
+    /// Relative change of `revenue`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub revenue: Option<f64>,
 }
 
@@ -491,6 +504,7 @@ crate::stats_query! {
 /// A customer by revenue to date.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TopCustomer {
+    /// The customer.
     pub customer_id: Uuid,
     /// The customer's name.
     pub label: String,
@@ -507,6 +521,7 @@ pub struct ClvFigures {
     pub average_order_value: Option<Money>,
     /// Counted orders per active customer per month of the window (a month is 30.4375 days).
     pub purchase_frequency: Option<f64>,
+    /// The expected lifespan used, in months.
     pub lifespan_months: i64,
     /// average_order_value × purchase_frequency × lifespan_months, rounded half-up to the cent.
     pub clv: Option<Money>,
@@ -515,8 +530,11 @@ pub struct ClvFigures {
 /// The relative change of the lifetime value figures.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct ClvChange {
+    /// Relative change of `average_order_value`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub average_order_value: Option<f64>,
+    /// Relative change of `purchase_frequency`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub purchase_frequency: Option<f64>,
+    /// Relative change of `clv`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub clv: Option<f64>,
 }
 

@@ -84,27 +84,43 @@ pub struct Kpis {
 /// The relative change of each headline figure (`null` where either side is missing or previous is 0).
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct KpiChange {
+    /// Relative change of `revenue`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub revenue: Option<f64>,
+    /// Relative change of `profit`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub profit: Option<f64>,
+    /// Relative change of `orders`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub orders: Option<f64>,
+    /// Relative change of `aov`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub aov: Option<f64>,
+    /// Relative change of `new_customers`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub new_customers: Option<f64>,
+    /// Relative change of `active_customers`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub active_customers: Option<f64>,
+    /// Relative change of `win_rate`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub win_rate: Option<f64>,
+    /// Relative change of `tickets_created`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub tickets_created: Option<f64>,
+    /// Relative change of `first_response_minutes_p50`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub first_response_minutes_p50: Option<f64>,
+    /// Relative change of `csat`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub csat: Option<f64>,
+    /// Relative change of `campaign_roi`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub campaign_roi: Option<f64>,
 }
 
 /// An employee among the top five by revenue.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TopEmployee {
+    /// 1 for the highest revenue.
     pub rank: usize,
+    /// The employee.
     pub user_id: Uuid,
+    /// The employee's name.
     pub name: String,
     pub revenue: Money,
+    /// Opportunities won in the window.
     pub deals_won: i64,
+    /// Won / (won + lost), closed in the window.
     pub win_rate: Option<f64>,
     /// revenue / revenue target; `null` without a target.
     pub attainment: Option<f64>,
@@ -113,6 +129,7 @@ pub struct TopEmployee {
 /// Revenue per bucket, for a sparkline.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RevenuePoint {
+    /// The first instant of the bucket.
     pub period_start: chrono::DateTime<chrono::Utc>,
     pub revenue: Money,
 }

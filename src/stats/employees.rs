@@ -42,8 +42,10 @@ crate::stats_query! {
 /// The filters applied to a performance statistic.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct PeopleFilters {
+    /// The `team_id` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub team_id: Option<Uuid>,
+    /// The `role` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
     /// The one employee of a scorecard.
@@ -54,11 +56,17 @@ pub struct PeopleFilters {
 /// Activities per type.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
 pub struct ActivityCounts {
+    /// Activities of type `call`.
     pub call: i64,
+    /// Activities of type `email`.
     pub email: i64,
+    /// Activities of type `meeting`.
     pub meeting: i64,
+    /// Activities of type `visit`.
     pub visit: i64,
+    /// Activities of type `social`.
     pub social: i64,
+    /// Activities of type `note`.
     pub note: i64,
     /// All types.
     pub total: i64,
@@ -106,13 +114,21 @@ pub struct PerformanceFigures {
 /// The relative change of the headline figures.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct PerformanceChange {
+    /// Relative change of `revenue`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub revenue: Option<f64>,
+    /// Relative change of `orders`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub orders: Option<f64>,
+    /// Relative change of `deals_won`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub deals_won: Option<f64>,
+    /// Relative change of `win_rate`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub win_rate: Option<f64>,
+    /// Relative change of `new_customers`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub new_customers: Option<f64>,
+    /// Relative change of `tickets_resolved`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub tickets_resolved: Option<f64>,
+    /// Relative change of `task_completion_rate`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub task_completion_rate: Option<f64>,
+    /// Relative change of `attainment`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub attainment: Option<f64>,
 }
 
@@ -463,8 +479,11 @@ async fn grid(
 /// One employee's performance.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EmployeeRow {
+    /// The employee.
     pub user_id: Uuid,
+    /// The employee's name.
     pub name: String,
+    /// The employee's team now.
     pub team_id: Option<Uuid>,
     /// 1 for the highest revenue.
     pub rank: usize,
@@ -545,6 +564,7 @@ pub async fn ranking(
 /// One bucket of a scorecard.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ScorecardPeriod {
+    /// The first instant of the bucket.
     pub period_start: DateTime<Utc>,
     #[serde(flatten)]
     pub figures: PerformanceFigures,
@@ -554,8 +574,11 @@ pub struct ScorecardPeriod {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Scorecard {
     pub window: Window,
+    /// The employee.
     pub user_id: Uuid,
+    /// The employee's name.
     pub name: String,
+    /// The employee's team now.
     pub team_id: Option<Uuid>,
     #[serde(flatten)]
     pub figures: PerformanceFigures,
@@ -605,7 +628,9 @@ pub async fn scorecard(
 /// One team's performance: its members' figures summed.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TeamRow {
+    /// The team.
     pub team_id: Uuid,
+    /// The team's name.
     pub name: String,
     /// Active members now.
     pub members: i64,

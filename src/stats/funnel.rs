@@ -27,10 +27,13 @@ crate::stats_query! {
 /// The filters applied.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct FunnelFilters {
+    /// The `owner_id` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<Uuid>,
+    /// The `team_id` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub team_id: Option<Uuid>,
+    /// The `campaign_id` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<Uuid>,
 }
@@ -71,10 +74,15 @@ pub struct FunnelFigures {
 pub struct FunnelChange {
     /// Of the opportunities created in the window (won + lost + open).
     pub opportunities: Option<f64>,
+    /// Relative change of `won`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub won: Option<f64>,
+    /// Relative change of `lost`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub lost: Option<f64>,
+    /// Relative change of `open`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub open: Option<f64>,
+    /// Relative change of `win_rate`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub win_rate: Option<f64>,
+    /// Relative change of `avg_sales_cycle_days`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub avg_sales_cycle_days: Option<f64>,
 }
 

@@ -25,10 +25,13 @@ crate::stats_query! {
 /// The filters applied.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct LeadFilters {
+    /// The `owner_id` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<Uuid>,
+    /// The `team_id` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub team_id: Option<Uuid>,
+    /// The `campaign_id` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<Uuid>,
 }
@@ -60,6 +63,7 @@ pub struct SourceConversion {
 pub struct LeadConversion {
     pub window: Window,
     pub filters: LeadFilters,
+    /// Per source, most leads first.
     pub rows: Vec<SourceConversion>,
     pub total: ConversionFigures,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -74,9 +78,13 @@ pub struct LeadConversion {
 /// The relative change of the totals.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConversionChange {
+    /// Relative change of `leads`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub leads: Option<f64>,
+    /// Relative change of `converted`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub converted: Option<f64>,
+    /// Relative change of `conversion_rate`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub conversion_rate: Option<f64>,
+    /// Relative change of `avg_days_to_convert`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub avg_days_to_convert: Option<f64>,
 }
 

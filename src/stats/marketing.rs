@@ -28,7 +28,9 @@ crate::stats_query! {
 pub struct CampaignFigures {
     /// The campaign's actual cost.
     pub cost: Money,
+    /// Impressions recorded on the campaign.
     pub impressions: i64,
+    /// Clicks recorded on the campaign.
     pub clicks: i64,
     /// clicks / impressions.
     pub ctr: Option<f64>,
@@ -59,11 +61,15 @@ pub struct CampaignFigures {
 /// One campaign's figures.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CampaignRow {
+    /// The campaign.
     pub campaign_id: Uuid,
     /// The campaign's name.
     pub label: String,
+    /// The campaign's channel.
     pub channel: Option<String>,
+    /// First day of the campaign.
     pub start_date: NaiveDate,
+    /// Last day of the campaign (inclusive); `null` while open-ended.
     pub end_date: Option<NaiveDate>,
     #[serde(flatten)]
     pub figures: CampaignFigures,
@@ -232,15 +238,25 @@ pub fn sum<'a>(figures: impl IntoIterator<Item = &'a CampaignFigures>) -> Campai
 /// The relative change of the summed figures.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct CampaignChange {
+    /// Relative change of `cost`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub cost: Option<f64>,
+    /// Relative change of `impressions`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub impressions: Option<f64>,
+    /// Relative change of `clicks`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub clicks: Option<f64>,
+    /// Relative change of `members`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub members: Option<f64>,
+    /// Relative change of `leads`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub leads: Option<f64>,
+    /// Relative change of `converted_leads`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub converted_leads: Option<f64>,
+    /// Relative change of `lead_conversion_rate`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub lead_conversion_rate: Option<f64>,
+    /// Relative change of `won_opportunities`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub won_opportunities: Option<f64>,
+    /// Relative change of `revenue`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub revenue: Option<f64>,
+    /// Relative change of `roi`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub roi: Option<f64>,
 }
 

@@ -35,6 +35,7 @@ pub struct PipelineQuery {
 /// probability.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
 pub struct PipelineFigures {
+    /// Open opportunities.
     pub count: i64,
     pub amount: Money,
     /// Σ amount × probability, rounded half-up to the cent.

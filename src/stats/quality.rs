@@ -34,12 +34,17 @@ pub struct QualityQuery {
 /// The share of customers with each key field filled (not null, not blank).
 #[derive(Debug, Default, PartialEq, Serialize, ToSchema)]
 pub struct Completeness {
+    /// Share of customers with `phone` filled.
     pub phone: Option<f64>,
+    /// Share of customers with `email` filled.
     pub email: Option<f64>,
+    /// Share of customers with `address` filled.
     pub address: Option<f64>,
+    /// Share of customers with `region` filled.
     pub region: Option<f64>,
     /// Industry or occupation.
     pub industry_or_occupation: Option<f64>,
+    /// Share of customers with `source` filled.
     pub source: Option<f64>,
     /// Every one of the above.
     pub all: Option<f64>,
@@ -48,6 +53,7 @@ pub struct Completeness {
 /// Customers linked as duplicates of each other.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DuplicateGroup {
+    /// The linked customers, ordered by id.
     pub customer_ids: Vec<Uuid>,
 }
 

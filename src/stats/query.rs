@@ -270,7 +270,9 @@ pub enum Compare {
 /// A half-open time window: `from` inclusive, `to` exclusive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Window {
+    /// Start, inclusive.
     pub from: DateTime<Utc>,
+    /// End, exclusive.
     pub to: DateTime<Utc>,
 }
 
@@ -318,16 +320,22 @@ pub fn resolve_window(from: Option<&str>, to: Option<&str>, range: Option<RangeP
 /// The common filters of sales-type statistics, as the request gave them.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct Filters {
+    /// The `owner_id` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<Uuid>,
+    /// The `team_id` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub team_id: Option<Uuid>,
+    /// The `region` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// The `channel` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
+    /// The `product_category` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_category: Option<String>,
+    /// The `customer_segment` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_segment: Option<String>,
 }

@@ -117,14 +117,23 @@ pub struct SalesFigures {
 /// `null` when previous is 0 (or absent).
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct SalesChange {
+    /// Relative change of `revenue`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub revenue: Option<f64>,
+    /// Relative change of `cost`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub cost: Option<f64>,
+    /// Relative change of `profit`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub profit: Option<f64>,
+    /// Relative change of `margin`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub margin: Option<f64>,
+    /// Relative change of `orders`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub orders: Option<f64>,
+    /// Relative change of `units`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub units: Option<f64>,
+    /// Relative change of `customers`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub customers: Option<f64>,
+    /// Relative change of `aov`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub aov: Option<f64>,
+    /// Relative change of `revenue_per_customer`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub revenue_per_customer: Option<f64>,
 }
 
@@ -307,6 +316,7 @@ pub struct SalesTimeseries {
     pub window: Window,
     pub filters: Filters,
     pub granularity: Granularity,
+    /// Every bucket of the window, in order.
     pub rows: Vec<SalesPeriod>,
     /// The figures of the whole window.
     pub total: SalesFigures,

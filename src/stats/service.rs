@@ -103,16 +103,22 @@ service_query! {
 /// The filters applied to a service statistic.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct ServiceFilters {
+    /// The `assignee_id` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assignee_id: Option<Uuid>,
+    /// The `team_id` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub team_id: Option<Uuid>,
+    /// The `channel` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
+    /// The `category` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
+    /// The `priority` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
+    /// The `customer_segment` filter, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_segment: Option<String>,
 }
@@ -150,12 +156,19 @@ pub struct ServiceFigures {
 /// The relative change of the headline figures.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct ServiceChange {
+    /// Relative change of `created`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub created: Option<f64>,
+    /// Relative change of `resolved`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub resolved: Option<f64>,
+    /// Relative change of `resolution_rate`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub resolution_rate: Option<f64>,
+    /// Relative change of `backlog`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub backlog: Option<f64>,
+    /// Relative change of `first_response_minutes_avg`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub first_response_minutes_avg: Option<f64>,
+    /// Relative change of `resolution_hours_avg`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub resolution_hours_avg: Option<f64>,
+    /// Relative change of `csat_avg`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub csat_avg: Option<f64>,
 }
 
@@ -469,6 +482,7 @@ pub struct ServiceTimeseries {
     pub window: Window,
     pub filters: ServiceFilters,
     pub granularity: Granularity,
+    /// Every bucket of the window, in order.
     pub rows: Vec<ServicePeriod>,
     /// The figures of the whole window.
     pub total: ServiceFigures,
@@ -639,6 +653,7 @@ pub struct Nps {
     pub passives: i64,
     /// Answers of 0 to 6.
     pub detractors: i64,
+    /// All answers.
     pub responses: i64,
 }
 
@@ -750,7 +765,9 @@ pub struct SlaFigures {
 /// The relative change of the met rates.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct SlaChange {
+    /// Relative change of `first_response_met_rate`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub first_response_met_rate: Option<f64>,
+    /// Relative change of `resolution_met_rate`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub resolution_met_rate: Option<f64>,
 }
 
@@ -758,7 +775,9 @@ pub struct SlaChange {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SlaRow {
     pub priority: Priority,
+    /// The policy's first-response target.
     pub first_response_target_minutes: i64,
+    /// The policy's resolution target.
     pub resolution_target_minutes: i64,
     #[serde(flatten)]
     pub figures: SlaFigures,
