@@ -147,7 +147,28 @@ pub fn document() -> OpenApiDoc {
     let (_, mut doc) =
         App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(crate::api::configure).split_for_parts();
     document_errors(&mut doc);
+    document_examples(&mut doc);
     doc
+}
+
+/// Puts the recorded example of each statistic (and a slice of the
+/// catalog) on its `200` response.
+fn document_examples(doc: &mut OpenApiDoc) {
+    let catalog = crate::stats::catalog::Catalog {
+        endpoints: crate::stats::catalog::catalog().endpoints.into_iter().take(2).collect(),
+    };
+    let examples = crate::stats::examples::EXAMPLES
+        .iter()
+        .filter_map(|(path, text)| Some((*path, serde_json::from_str::<serde_json::Value>(text).ok()?)))
+        .chain(serde_json::to_value(catalog).ok().map(|catalog| ("/api/v1/stats/metrics", catalog)));
+    for (path, example) in examples {
+        let Some(operation) = doc.paths.paths.get_mut(path).and_then(|item| item.get.as_mut()) else { continue };
+        if let Some(RefOr::T(response)) = operation.responses.responses.get_mut("200")
+            && let Some(RefOr::T(content)) = response.content.get_mut("application/json")
+        {
+            content.example = Some(example);
+        }
+    }
 }
 
 /// The document as the committed `openapi/openapi.json` holds it.

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod customers;
 pub mod dashboard;
 pub mod employees;
+pub mod examples;
 pub mod funnel;
 pub mod leads;
 pub mod marketing;

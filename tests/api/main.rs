@@ -22,6 +22,7 @@ mod service;
 mod stats_catalog;
 mod stats_dashboard;
 mod stats_employees;
+mod stats_examples;
 mod stats_funnel;
 mod stats_leads;
 mod stats_marketing;
