@@ -33,6 +33,23 @@ enum Command {
     /// Exit 0 when the local server answers `GET /healthz` with 200 (for
     /// container health checks; needs no curl in the image).
     Healthcheck,
+    /// Generate a realistic company (deterministic from --seed) and load it
+    /// into an empty database: --demo, or --scale N (1 = the demo, about
+    /// 10,000 orders; 100 = about a million).
+    Seed {
+        /// The demo company (the same as --scale 1).
+        #[arg(long, conflicts_with = "scale", required_unless_present = "scale")]
+        demo: bool,
+        /// The volume, from 0.01 to 1000.
+        #[arg(long)]
+        scale: Option<f64>,
+        /// The same seed gives the same company.
+        #[arg(long, default_value_t = crate::seed::DEFAULT_SEED)]
+        seed: u64,
+        /// The last day of history (exclusive), YYYY-MM-DD; default today (UTC).
+        #[arg(long)]
+        until: Option<chrono::NaiveDate>,
+    },
     /// Create an administrator. The password comes from CRM_ADMIN_PASSWORD,
     /// or from standard input with --password-stdin.
     CreateAdmin {
@@ -131,6 +148,19 @@ pub async fn run() -> ExitCode {
                 Err(e) => fail(e),
             }
         }
+        Command::Seed { demo, scale, seed, until } => {
+            let settings = match settings() {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            let options = crate::seed::Options {
+                scale: if demo { 1.0 } else { scale.unwrap_or(1.0) },
+                seed,
+                until: until.unwrap_or_else(|| crate::domain::time::now().date_naive()),
+                progress: true,
+            };
+            run_seed(settings, options).await
+        }
         Command::Serve => {
             let settings = match settings() {
                 Ok(s) => s,
@@ -138,6 +168,50 @@ pub async fn run() -> ExitCode {
             };
             serve(settings).await
         }
+    }
+}
+
+async fn run_seed(settings: Settings, options: crate::seed::Options) -> ExitCode {
+    let result = async {
+        let db = db::connect(&settings).await?;
+        db::migrate(&db).await?;
+        let admin = bootstrap::ensure_admin(&db, &settings).await?;
+        let report = crate::seed::run(&db, options).await?;
+        anyhow::Ok((admin, report))
+    }
+    .await;
+    match result {
+        Ok((admin, report)) => {
+            let seconds = report.elapsed.as_secs_f64();
+            println!(
+                "Loaded {} rows in {seconds:.1} s ({:.0} rows/s): scale {}, seed {}, history until {}.",
+                report.total,
+                report.total as f64 / seconds.max(0.001),
+                options.scale,
+                options.seed,
+                options.until
+            );
+            for (table, rows) in &report.rows {
+                println!("  {table:<26} {rows:>10}");
+            }
+            print_logins(admin.as_ref(), &report.password);
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(format!("seed failed: {e}")),
+    }
+}
+
+/// The logins to try the demo with (on standard output, never the log).
+fn print_logins(admin: Option<&bootstrap::CreatedAdmin>, demo_password: &str) {
+    if let Some(admin) = admin {
+        match &admin.generated_password {
+            Some(password) => println!("  Admin login (created now, shown once): {} / {password}", admin.email),
+            None => println!("  Admin login: {} (password from CRM_ADMIN_PASSWORD)", admin.email),
+        }
+    }
+    println!("  Demo logins (password {demo_password}):");
+    for (role, email) in crate::seed::DEMO_LOGINS {
+        println!("    {role:<14} {email}");
     }
 }
 
@@ -156,14 +230,28 @@ async fn serve(settings: Settings) -> ExitCode {
     tracing::info!(address = %base, database = %database, "CRM API listening");
     // The banner goes to standard output (not the log) so that a generated
     // password is never written to log storage.
-    if log_format == LogFormat::Text || app.created_admin().is_some() {
+    if log_format == LogFormat::Text || app.created_admin().is_some() || app.demo().is_some() {
         println!("CRM API listening on {base}");
         println!("  Swagger UI: {base}/swagger-ui/");
         println!("  OpenAPI:    {base}/api-docs/openapi.json");
-        if let Some(admin) = app.created_admin() {
-            match &admin.generated_password {
-                Some(password) => println!("  Admin login (created now, shown once): {} / {password}", admin.email),
-                None => println!("  Admin login: {} (password from CRM_ADMIN_PASSWORD)", admin.email),
+        match app.demo() {
+            Some(report) => {
+                println!(
+                    "  Demo data loaded: {} rows in {:.1} s (crm seed --demo; CRM_DEMO_DATA=false to start empty)",
+                    report.total,
+                    report.elapsed.as_secs_f64()
+                );
+                print_logins(app.created_admin(), &report.password);
+            }
+            None => {
+                if let Some(admin) = app.created_admin() {
+                    match &admin.generated_password {
+                        Some(password) => {
+                            println!("  Admin login (created now, shown once): {} / {password}", admin.email)
+                        }
+                        None => println!("  Admin login: {} (password from CRM_ADMIN_PASSWORD)", admin.email),
+                    }
+                }
             }
         }
     }

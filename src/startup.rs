@@ -26,6 +26,7 @@ pub struct Application {
     server: Server,
     state: AppState,
     created_admin: Option<CreatedAdmin>,
+    demo: Option<crate::seed::Report>,
 }
 
 fn cors(origins: &[String]) -> Cors {
@@ -68,6 +69,20 @@ impl Application {
         let db = db::connect(&settings).await?;
         db::migrate(&db).await?;
         let created_admin = bootstrap::ensure_admin(&db, &settings).await?;
+        // A development start on an empty database shows real statistics.
+        let demo = if settings.demo_data && crate::seed::is_empty(&db).await? {
+            let options = crate::seed::Options {
+                scale: 1.0,
+                seed: crate::seed::DEFAULT_SEED,
+                until: crate::domain::time::now().date_naive(),
+                progress: false,
+            };
+            let report = crate::seed::run(&db, options).await?;
+            tracing::info!(rows = report.total, seconds = report.elapsed.as_secs_f64(), "demo data loaded");
+            Some(report)
+        } else {
+            None
+        };
 
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
@@ -111,7 +126,7 @@ impl Application {
         .workers(workers)
         .shutdown_timeout(30)
         .run();
-        Ok(Application { port, server, state, created_admin })
+        Ok(Application { port, server, state, created_admin, demo })
     }
 
     pub fn port(&self) -> u16 {
@@ -120,6 +135,11 @@ impl Application {
 
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// The demo data loaded on this start, if any.
+    pub fn demo(&self) -> Option<&crate::seed::Report> {
+        self.demo.as_ref()
     }
 
     /// The administrator created on this start, if any.

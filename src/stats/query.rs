@@ -213,9 +213,13 @@ pub enum RangePreset {
     LastQuarter,
     ThisYear,
     LastYear,
+    #[serde(rename = "last_7_days")]
     Last7Days,
+    #[serde(rename = "last_30_days")]
     Last30Days,
+    #[serde(rename = "last_90_days")]
     Last90Days,
+    #[serde(rename = "last_12_months")]
     Last12Months,
     YearToDate,
 }
@@ -436,6 +440,31 @@ mod tests {
         assert_eq!(ratio(1, 0), None);
         assert_eq!(change(5.0, 0.0), None);
         assert_eq!(change(54.0, 30.0), Some(0.8));
+    }
+
+    #[test]
+    fn presets_have_the_documented_names() {
+        let names = [
+            "today",
+            "yesterday",
+            "this_week",
+            "last_week",
+            "this_month",
+            "last_month",
+            "this_quarter",
+            "last_quarter",
+            "this_year",
+            "last_year",
+            "last_7_days",
+            "last_30_days",
+            "last_90_days",
+            "last_12_months",
+            "year_to_date",
+        ];
+        for name in names {
+            let preset: Result<RangePreset, _> = serde_json::from_value(serde_json::json!(name));
+            assert!(preset.is_ok(), "{name}");
+        }
     }
 
     #[test]

@@ -59,3 +59,25 @@ fn migrate_and_create_admin_work_on_a_fresh_sqlite_file() {
     assert!(!again.status.success(), "a second admin with the same email is refused");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn seed_loads_a_company_once_and_prints_the_logins() {
+    let dir = std::env::temp_dir().join(format!("crm-cli-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}/seed.db?mode=rwc", dir.display());
+    let seed = || crm().env("DATABASE_URL", &url).args(["seed", "--scale", "0.05", "--until", "2025-01-01"]).output();
+    let output = seed().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("Loaded ") && stdout.contains("orders"), "{stdout}");
+    assert!(stdout.contains("Admin login (created now, shown once): admin@example.com / "), "{stdout}");
+    for email in ["manager@example.com", "sales@example.com", "service@example.com"] {
+        assert!(stdout.contains(email), "{stdout}");
+    }
+    let again = seed().unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds"));
+    let neither = crm().env("DATABASE_URL", &url).arg("seed").output().unwrap();
+    assert!(!neither.status.success(), "--demo or --scale is required");
+    let _ = std::fs::remove_dir_all(&dir);
+}

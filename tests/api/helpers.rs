@@ -176,6 +176,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub state: AppState,
+    /// The demo users' password, when the start loaded the demo data.
+    pub demo_password: Option<String>,
     handle: actix_web::dev::ServerHandle,
     // Dropped last: the server must let go of the database first.
     _database: Arc<TestDatabase>,
@@ -213,16 +215,34 @@ pub async fn spawn_app_with<F>(extra_routes: F) -> TestApp
 where
     F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
 {
+    spawn(&[], extra_routes).await
+}
+
+/// Starts the app with settings of its own (overriding the test defaults).
+pub async fn spawn_app_with_settings(overrides: &[(&'static str, &str)]) -> TestApp {
+    spawn(overrides, |_| {}).await
+}
+
+async fn spawn<F>(overrides: &[(&'static str, &str)], extra_routes: F) -> TestApp
+where
+    F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
+{
     crm::telemetry::init(crm::config::LogFormat::Text);
     let (database, url) = TestDatabase::create().await;
-    let settings = Settings::from_source(&base_settings(&url)).expect("settings");
+    let mut source = base_settings(&url);
+    for (name, value) in overrides {
+        source.retain(|(n, _)| n != name);
+        source.push((name, value.to_string()));
+    }
+    let settings = Settings::from_source(&source).expect("settings");
     let app = Application::build_with(settings, extra_routes).await.expect("build app");
+    let demo_password = app.demo().map(|report| report.password.clone());
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    TestApp { address, client, state, handle, _database: Arc::new(database) }
+    TestApp { address, client, state, demo_password, handle, _database: Arc::new(database) }
 }
 
 /// A response read to the end: status, headers and JSON body.
