@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement, Value};
 
 const MAX_VALUES: usize = 30_000;
 
@@ -38,7 +38,7 @@ impl Batch {
 }
 
 pub struct Loader<'a> {
-    db: &'a DatabaseConnection,
+    db: &'a DatabaseTransaction,
     bar: Option<ProgressBar>,
     started: Instant,
     logged: Instant,
@@ -47,7 +47,7 @@ pub struct Loader<'a> {
 }
 
 impl<'a> Loader<'a> {
-    pub fn new(db: &'a DatabaseConnection, progress: bool) -> Self {
+    pub fn new(db: &'a DatabaseTransaction, progress: bool) -> Self {
         let bar = (progress && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::new_spinner();
             bar.set_style(
@@ -156,4 +156,56 @@ impl<'a> Loader<'a> {
             bar.finish_and_clear();
         }
     }
+}
+
+/// The tables the generator fills in bulk.
+const BULK_TABLES: &[&str] = &[
+    "customers",
+    "leads",
+    "orders",
+    "order_items",
+    "opportunities",
+    "opportunity_stage_history",
+    "activities",
+    "campaign_members",
+    "tickets",
+    "feedback",
+    "tasks",
+    "targets",
+];
+
+/// The secondary indexes of the bulk tables, as (name, definition): they
+/// are dropped for the load and built once at the end, a sort each instead
+/// of millions of scattered index updates. (In the same transaction: a
+/// failed load leaves the schema as it was.)
+pub async fn drop_indexes(db: &DatabaseTransaction) -> Result<Vec<(String, String)>, DbErr> {
+    let backend = db.get_database_backend();
+    let tables = BULK_TABLES.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", ");
+    let sql = if backend == DbBackend::Postgres {
+        format!(
+            "SELECT i.indexname AS name, i.indexdef AS definition FROM pg_indexes i \
+             WHERE i.schemaname = current_schema() AND i.tablename IN ({tables}) \
+             AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) ORDER BY i.indexname"
+        )
+    } else {
+        format!(
+            "SELECT name AS name, sql AS definition FROM sqlite_master \
+             WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({tables}) ORDER BY name"
+        )
+    };
+    let mut indexes = vec![];
+    for row in db.query_all_raw(Statement::from_string(backend, sql)).await? {
+        indexes.push((row.try_get::<String>("", "name")?, row.try_get::<String>("", "definition")?));
+    }
+    for (name, _) in &indexes {
+        db.execute_unprepared(&format!("DROP INDEX \"{name}\"")).await?;
+    }
+    Ok(indexes)
+}
+
+pub async fn create_indexes(db: &DatabaseTransaction, indexes: &[(String, String)]) -> Result<(), DbErr> {
+    for (_, definition) in indexes {
+        db.execute_unprepared(definition).await?;
+    }
+    Ok(())
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait};
 
 pub use company::DEMO_LOGINS;
 
@@ -69,9 +69,31 @@ pub async fn run(db: &DatabaseConnection, options: Options) -> Result<Report, Se
     let started = Instant::now();
     let password = company::demo_password();
     let hash = crate::auth::password::hash(password.clone()).await.map_err(|e| SeedError::Other(e.to_string()))?;
-    let mut loader = load::Loader::new(db, options.progress);
+    // One transaction: the company appears whole or not at all.
+    let transaction = crate::db::begin_write(db).await?;
+    let sqlite = db.get_database_backend() == DbBackend::Sqlite;
+    if sqlite {
+        // A page cache that holds the indexes being built (default 2 MB).
+        transaction.execute_unprepared("PRAGMA cache_size = -262144").await?;
+    } else {
+        transaction.execute_unprepared("SET LOCAL maintenance_work_mem = '256MB'").await?;
+    }
+    let indexes = load::drop_indexes(&transaction).await?;
+    let mut loader = load::Loader::new(&transaction, options.progress);
     let result = company::generate(&mut loader, options, &hash).await;
     loader.finish();
     result?;
-    Ok(Report { total: loader.total(), rows: loader.rows, elapsed: started.elapsed(), password })
+    let (total, rows) = (loader.total(), loader.rows);
+    tracing::info!(indexes = indexes.len(), "building the indexes");
+    load::create_indexes(&transaction, &indexes).await?;
+    transaction.execute_unprepared("ANALYZE").await?;
+    if sqlite {
+        transaction.execute_unprepared("PRAGMA cache_size = -2000").await?;
+    }
+    transaction.commit().await?;
+    if sqlite {
+        // Fold the load back into the database file and shrink the WAL.
+        db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await?;
+    }
+    Ok(Report { total, rows, elapsed: started.elapsed(), password })
 }
