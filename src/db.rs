@@ -62,3 +62,54 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     })
     .await
 }
+
+/// A connection that records every query it runs, for the tools that
+/// replay or explain what a statistic asks of the database (the index
+/// test, the benchmarks).
+pub struct Recording {
+    inner: DatabaseConnection,
+    statements: std::sync::Mutex<Vec<sea_orm::Statement>>,
+}
+
+impl Recording {
+    pub fn new(inner: DatabaseConnection) -> Self {
+        Recording { inner, statements: std::sync::Mutex::new(vec![]) }
+    }
+
+    /// The statements run since the last call.
+    pub fn take(&self) -> Vec<sea_orm::Statement> {
+        self.statements.lock().map(|mut s| std::mem::take(&mut *s)).unwrap_or_default()
+    }
+
+    fn record(&self, statement: &sea_orm::Statement) {
+        if let Ok(mut statements) = self.statements.lock() {
+            statements.push(statement.clone());
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Recording {
+    fn get_database_backend(&self) -> DbBackend {
+        self.inner.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: sea_orm::Statement) -> Result<sea_orm::ExecResult, DbErr> {
+        self.record(&stmt);
+        self.inner.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<sea_orm::ExecResult, DbErr> {
+        self.inner.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: sea_orm::Statement) -> Result<Option<sea_orm::QueryResult>, DbErr> {
+        self.record(&stmt);
+        self.inner.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: sea_orm::Statement) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+        self.record(&stmt);
+        self.inner.query_all_raw(stmt).await
+    }
+}

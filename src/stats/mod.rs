@@ -482,6 +482,55 @@ pub async fn stats_metrics(_auth: Authorized<AnyUser>) -> web::Json<catalog::Cat
     web::Json(catalog::catalog())
 }
 
+/// Answers a statistics request without HTTP: `path` under
+/// `/api/v1/stats/` and its query string, for the caller. The benchmarks
+/// use it to record the statements a request runs; the routes above are
+/// the API.
+pub async fn answer(
+    db: &impl sea_orm::ConnectionTrait,
+    caller: &crate::auth::AuthUser,
+    sla: &crate::config::SlaPolicy,
+    path: &str,
+    query: &str,
+) -> AppResult<serde_json::Value> {
+    fn parse<T: serde::de::DeserializeOwned>(query: &str) -> AppResult<T> {
+        serde_urlencoded::from_str(query)
+            .map_err(|e| crate::error::AppError::validation("query", "invalid", e.to_string()))
+    }
+    fn json(value: impl serde::Serialize) -> AppResult<serde_json::Value> {
+        serde_json::to_value(value).map_err(|e| crate::error::AppError::internal(e.to_string()))
+    }
+    match path {
+        "sales/summary" => json(sales::summary(db, caller, &parse(query)?).await?),
+        "sales/timeseries" => json(sales::timeseries(db, caller, &parse(query)?).await?),
+        "sales/breakdown" => json(sales::breakdown(db, caller, &parse(query)?).await?),
+        "sales/funnel" => json(funnel::funnel(db, caller, &parse(query)?).await?),
+        "sales/pipeline" => json(pipeline::pipeline(db, caller, &parse(query)?).await?),
+        "customers/overview" => json(customers::overview(db, caller, &parse(query)?).await?),
+        "customers/distribution" => json(customers::distribution(db, caller, &parse(query)?).await?),
+        "customers/retention" => json(customers::retention(db, caller, &parse(query)?).await?),
+        "customers/clv" => json(customers::clv(db, caller, &parse(query)?).await?),
+        "leads/conversion" => json(leads::conversion(db, caller, &parse(query)?).await?),
+        "marketing/campaigns" => json(marketing::campaigns(db, caller, &parse(query)?).await?),
+        "marketing/channels" => json(marketing::channels(db, caller, &parse(query)?).await?),
+        "service/summary" => json(service::summary(db, caller, &parse(query)?).await?),
+        "service/timeseries" => json(service::timeseries(db, caller, &parse(query)?).await?),
+        "service/breakdown" => json(service::breakdown(db, caller, &parse(query)?).await?),
+        "service/sla" => json(service::sla(db, caller, sla, &parse(query)?).await?),
+        "satisfaction" => json(service::satisfaction(db, caller, &parse(query)?).await?),
+        "employees/performance" => json(employees::performance(db, caller, &parse(query)?).await?),
+        "teams/performance" => json(employees::teams(db, caller, &parse(query)?).await?),
+        "data-quality" => json(quality::data_quality(db, caller, &parse(query)?).await?),
+        "dashboard" => json(dashboard::dashboard(db, caller, &parse(query)?).await?),
+        _ if path.starts_with("employees/") && path.ends_with("/scorecard") => {
+            let id = path.trim_start_matches("employees/").trim_end_matches("/scorecard");
+            let id = id.parse().map_err(|_| crate::error::AppError::not_found("user"))?;
+            json(employees::scorecard(db, caller, id, &parse(query)?).await?)
+        }
+        _ => Err(crate::error::AppError::NotFound(format!("no statistic {path}"))),
+    }
+}
+
 /// Registers the statistics endpoints.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(sales_summary)

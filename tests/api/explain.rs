@@ -3,19 +3,14 @@
 //! discouraged (`enable_seqscan = off`, so the planner falls back to one
 //! only when no index serves the query), no windowed statistic reads a
 //! whole large table, by a sequential scan or by walking an index whose
-//! leading column it does not bound. Every query the statistics run is explained, by
-//! running the real statistics functions over a connection that explains
-//! each statement before executing it. (SQLite plans are measured in the
-//! benchmarks.)
-
-use std::sync::Mutex;
+//! leading column it does not bound. Every statement the statistics run is
+//! recorded (`crm::db::Recording`) and explained. (SQLite plans are
+//! measured in the benchmarks.)
 
 use crm::auth::AuthUser;
+use crm::db::Recording;
 use crm::domain::Role;
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, Statement, TransactionTrait,
-};
-use serde_json::json;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
 
 use crate::helpers::spawn_app;
 
@@ -35,42 +30,29 @@ const LARGE: &[&str] = &[
     "campaign_members",
 ];
 
-struct Explaining {
-    inner: DatabaseConnection,
-    indexes: Indexes,
-    /// Large tables the statistic being explained reads whole by its
-    /// definition (the customer statistics count the customer base at `to`).
-    allowed: Mutex<&'static [&'static str]>,
-    /// Each statement with the large tables its plan reads whole.
-    scans: Mutex<Vec<(String, Vec<String>)>>,
-}
-
-impl Explaining {
-    async fn explain(&self, statement: &Statement) -> Result<(), DbErr> {
-        let transaction = self.inner.begin().await?;
-        // Only index paths: no sequential scans, and joins as nested loops
-        // over parameterized index lookups.
-        transaction
-            .execute_unprepared(
-                "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off",
-            )
-            .await?;
-        let explain = Statement {
-            sql: format!("EXPLAIN (FORMAT JSON) {}", statement.sql),
-            values: statement.values.clone(),
-            db_backend: statement.db_backend,
-        };
-        let mut scanned = vec![];
-        for row in transaction.query_all_raw(explain).await? {
-            let plan: serde_json::Value = row.try_get("", "QUERY PLAN")?;
-            full_scans(&plan, &self.indexes, &mut scanned);
-        }
-        transaction.rollback().await?;
-        let allowed = *self.allowed.lock().unwrap();
-        let scanned = scanned.into_iter().filter(|(table, _)| !allowed.contains(&table.as_str())).map(|(_, scan)| scan);
-        self.scans.lock().unwrap().push((statement.sql.clone(), scanned.collect()));
-        Ok(())
+/// The large tables the plan of `statement` reads whole, with only index
+/// paths allowed: no sequential scans, and joins as nested loops over
+/// parameterized index lookups.
+async fn full_reads(db: &DatabaseConnection, indexes: &Indexes, statement: &Statement) -> Vec<(String, String)> {
+    let transaction = db.begin().await.unwrap();
+    transaction
+        .execute_unprepared(
+            "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off",
+        )
+        .await
+        .unwrap();
+    let explain = Statement {
+        sql: format!("EXPLAIN (FORMAT JSON) {}", statement.sql),
+        values: statement.values.clone(),
+        db_backend: statement.db_backend,
+    };
+    let mut scanned = vec![];
+    for row in transaction.query_all_raw(explain).await.unwrap() {
+        let plan: serde_json::Value = row.try_get("", "QUERY PLAN").unwrap();
+        full_scans(&plan, indexes, &mut scanned);
     }
+    transaction.rollback().await.unwrap();
+    scanned
 }
 
 /// Each index's table and leading column.
@@ -118,35 +100,6 @@ fn full_scans(plan: &serde_json::Value, indexes: &Indexes, out: &mut Vec<(String
     }
 }
 
-#[async_trait::async_trait]
-impl ConnectionTrait for Explaining {
-    fn get_database_backend(&self) -> DbBackend {
-        self.inner.get_database_backend()
-    }
-
-    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.inner.execute_raw(stmt).await
-    }
-
-    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.inner.execute_unprepared(sql).await
-    }
-
-    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.explain(&stmt).await?;
-        self.inner.query_one_raw(stmt).await
-    }
-
-    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.explain(&stmt).await?;
-        self.inner.query_all_raw(stmt).await
-    }
-}
-
-fn query<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {
-    serde_json::from_value(value).expect("a valid query")
-}
-
 #[tokio::test]
 async fn windowed_statistics_read_large_tables_through_indexes() {
     let app = spawn_app().await;
@@ -154,56 +107,69 @@ async fn windowed_statistics_read_large_tables_through_indexes() {
         return;
     }
     app.state.db.execute_unprepared(include_str!("sql/explain_volume.sql")).await.expect("load the volume");
-    let db = Explaining {
-        inner: app.state.db.clone(),
-        indexes: indexes(&app.state.db).await,
-        allowed: Mutex::new(&[]),
-        scans: Mutex::new(vec![]),
-    };
-    let window = json!({"from": "2025-03-01", "to": "2025-04-01", "compare": "previous_period"});
-    let with = |extra: serde_json::Value| {
-        let mut value = window.clone();
-        value.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
-        value
-    };
+    let db = Recording::new(app.state.db.clone());
+    let indexes = indexes(&app.state.db).await;
     let admin = AuthUser { id: uuid::Uuid::now_v7(), role: Role::Admin, team_id: None };
-    // User 3 manages every team of the volume.
+    // User 3 manages every team of the volume; user 1 is a rep.
     let manager_id = uuid::Uuid::parse_str("532a7b8e-0328-a8d0-5a8e-6258b28b9a36").unwrap();
     let manager = AuthUser { id: manager_id, role: Role::Manager, team_id: None };
-    use crm::stats::*;
-    for caller in [&admin, &manager] {
-        sales::summary(&db, caller, &query(window.clone())).await.unwrap();
-        sales::timeseries(&db, caller, &query(with(json!({"granularity": "week"})))).await.unwrap();
-        for by in ["product", "product_category", "channel", "region", "owner", "team", "customer_segment"] {
-            sales::breakdown(&db, caller, &query(with(json!({"by": by})))).await.unwrap();
-        }
-        funnel::funnel(&db, caller, &query(window.clone())).await.unwrap();
-        pipeline::pipeline(&db, caller, &query(json!({}))).await.unwrap();
-        *db.allowed.lock().unwrap() = &["customers"];
-        customers::overview(&db, caller, &query(window.clone())).await.unwrap();
-        customers::distribution(&db, caller, &query(with(json!({"by": "region"})))).await.unwrap();
-        customers::retention(&db, caller, &query(json!({"from": "2025-03-01", "to": "2025-04-01"}))).await.unwrap();
-        customers::clv(&db, caller, &query(window.clone())).await.unwrap();
-        *db.allowed.lock().unwrap() = &[];
-        leads::conversion(&db, caller, &query(window.clone())).await.unwrap();
-        marketing::campaigns(&db, caller, &query(window.clone())).await.unwrap();
-        service::summary(&db, caller, &query(window.clone())).await.unwrap();
-        service::timeseries(&db, caller, &query(with(json!({"granularity": "week"})))).await.unwrap();
-        for by in ["category", "priority", "channel", "agent"] {
-            service::breakdown(&db, caller, &query(with(json!({"by": by})))).await.unwrap();
-        }
-        service::sla(&db, caller, &app.state.settings.sla, &query(window.clone())).await.unwrap();
-        service::satisfaction(&db, caller, &query(window.clone())).await.unwrap();
-        employees::performance(&db, caller, &query(window.clone())).await.unwrap();
-        employees::teams(&db, caller, &query(window.clone())).await.unwrap();
-        let rep = uuid::Uuid::parse_str("e4774cdd-a079-3f86-414e-8b9140bb6db4").unwrap();
-        employees::scorecard(&db, caller, rep, &query(with(json!({"granularity": "week"})))).await.unwrap();
-        // The dashboard shows the customer overview's counts.
-        *db.allowed.lock().unwrap() = &["customers"];
-        dashboard::dashboard(&db, caller, &query(window.clone())).await.unwrap();
-        *db.allowed.lock().unwrap() = &[];
+    let scorecard = "employees/e4774cdd-a079-3f86-414e-8b9140bb6db4/scorecard";
+    // (statistic, parameters beyond the window, large tables it reads whole
+    // by definition: the customer statistics count the customer base at `to`)
+    let mut requests: Vec<(&str, &str, &[&str])> = vec![
+        ("sales/summary", "", &[]),
+        ("sales/timeseries", "&granularity=week", &[]),
+        ("sales/funnel", "", &[]),
+        ("customers/overview", "", &["customers"]),
+        ("customers/distribution", "&by=region", &["customers"]),
+        ("customers/clv", "", &["customers"]),
+        ("leads/conversion", "", &[]),
+        ("marketing/campaigns", "", &[]),
+        ("service/summary", "", &[]),
+        ("service/timeseries", "&granularity=week", &[]),
+        ("service/sla", "", &[]),
+        ("satisfaction", "", &[]),
+        ("employees/performance", "", &[]),
+        ("teams/performance", "", &[]),
+        (scorecard, "&granularity=week", &[]),
+        ("dashboard", "", &["customers"]),
+    ];
+    for by in [
+        "&by=product",
+        "&by=product_category",
+        "&by=channel",
+        "&by=region",
+        "&by=owner",
+        "&by=team",
+        "&by=customer_segment",
+    ] {
+        requests.push(("sales/breakdown", by, &[]));
     }
-    let scans = db.scans.into_inner().unwrap();
+    for by in ["&by=category", "&by=priority", "&by=channel", "&by=agent"] {
+        requests.push(("service/breakdown", by, &[]));
+    }
+    let mut scans = vec![];
+    for caller in [&admin, &manager] {
+        for (path, extra, allowed) in &requests {
+            let query = format!("from=2025-03-01&to=2025-04-01&compare=previous_period{extra}");
+            crm::stats::answer(&db, caller, &app.state.settings.sla, path, &query).await.unwrap();
+            for statement in db.take() {
+                let reads = full_reads(&app.state.db, &indexes, &statement).await;
+                let reads =
+                    reads.into_iter().filter(|(table, _)| !allowed.contains(&table.as_str())).map(|(_, scan)| scan);
+                scans.push((statement.sql.clone(), reads.collect::<Vec<_>>()));
+            }
+        }
+        for (path, query) in [("sales/pipeline", ""), ("customers/retention", "from=2025-03-01&to=2025-04-01")] {
+            crm::stats::answer(&db, caller, &app.state.settings.sla, path, query).await.unwrap();
+            for statement in db.take() {
+                let reads = full_reads(&app.state.db, &indexes, &statement).await;
+                let allowed = if path.starts_with("customers") { "customers" } else { "" };
+                let reads = reads.into_iter().filter(|(table, _)| table != allowed).map(|(_, scan)| scan);
+                scans.push((statement.sql.clone(), reads.collect::<Vec<_>>()));
+            }
+        }
+    }
     assert!(scans.len() > 100, "every statement is explained ({})", scans.len());
     let mut full: Vec<String> = scans
         .iter()
