@@ -1,0 +1,191 @@
+//! `crm-bench`: the API measured against the database's own speed, on a
+//! loaded database (`crm seed --scale N`). See BENCHMARKS.md.
+//!
+//! `crm-bench stats` starts the real server in-process on the database,
+//! and for every statistic and a month, a quarter and a three-year window
+//! measures the HTTP latency (p50, p95 over repeated calls) and, in the
+//! same run, the time of the very statements that request runs, executed
+//! directly one after another on the database — the floor a per-request
+//! query cannot beat — and prints their ratio.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::{Datelike, Months, NaiveDate};
+use clap::{Parser, Subcommand};
+use crm::auth::AuthUser;
+use crm::config::Settings;
+use crm::db::Recording;
+use crm::domain::Role;
+use crm::startup::Application;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+#[derive(Parser)]
+#[command(name = "crm-bench", about = "Benchmarks of the CRM API (see BENCHMARKS.md)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Statistics latency over HTTP against the direct SQL of the same request.
+    Stats {
+        /// The loaded database.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        /// The seed's last day of history (the windows end there).
+        #[arg(long)]
+        until: NaiveDate,
+        /// Calls per measurement (fewer when a call takes long).
+        #[arg(long, default_value_t = 20)]
+        iterations: usize,
+        /// Only statistics whose path contains this.
+        #[arg(long)]
+        only: Option<String>,
+    },
+}
+
+/// The statistics measured, with their parameters beyond the window.
+const STATISTICS: &[(&str, &str)] = &[
+    ("sales/summary", ""),
+    ("sales/timeseries", ""),
+    ("sales/breakdown", "&by=product_category"),
+    ("sales/funnel", ""),
+    ("customers/overview", ""),
+    ("customers/distribution", "&by=region"),
+    ("customers/retention", ""),
+    ("customers/clv", ""),
+    ("leads/conversion", ""),
+    ("marketing/campaigns", ""),
+    ("service/summary", ""),
+    ("service/timeseries", ""),
+    ("service/breakdown", "&by=priority"),
+    ("service/sla", ""),
+    ("satisfaction", ""),
+    ("employees/performance", ""),
+    ("teams/performance", ""),
+    ("dashboard", ""),
+];
+
+/// Statistics of the present (no window).
+const CURRENT: &[&str] = &["sales/pipeline", "data-quality"];
+
+/// Longest time spent on one measurement; at least three calls are made.
+const BUDGET: Duration = Duration::from_secs(4);
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    let position = p * (samples.len().saturating_sub(1)) as f64;
+    let (low, high) = (position.floor() as usize, position.ceil() as usize);
+    let fraction = position - low as f64;
+    samples[low].mul_f64(1.0 - fraction) + samples[high].mul_f64(fraction)
+}
+
+async fn measure<F, Fut>(iterations: usize, mut call: F) -> anyhow::Result<Vec<Duration>>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    call().await?; // warm-up
+    let started = Instant::now();
+    let mut samples = vec![];
+    while samples.len() < iterations && (samples.len() < 3 || started.elapsed() < BUDGET) {
+        let at = Instant::now();
+        call().await?;
+        samples.push(at.elapsed());
+    }
+    Ok(samples)
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1000.0)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let Cli { command: Command::Stats { database_url, until, iterations, only } } = Cli::parse();
+    let secret: String = uuid::Uuid::now_v7().simple().to_string().repeat(2);
+    let source: Vec<(&str, String)> = vec![
+        ("DATABASE_URL", database_url),
+        ("CRM_BIND", "127.0.0.1:0".into()),
+        ("CRM_JWT_SECRET", secret),
+        ("CRM_DEMO_DATA", "false".into()),
+    ];
+    let settings = Settings::from_source(&source).context("settings")?;
+    let app = Application::build(settings).await.context("start the server")?;
+    let state = app.state().clone();
+    let base = format!("http://127.0.0.1:{}/api/v1/stats", app.port());
+    tokio::spawn(app.run_until_stopped());
+
+    let admin = entity::user::Entity::find()
+        .filter(entity::user::Column::Role.eq("admin"))
+        .filter(entity::user::Column::Active.eq(true))
+        .one(&state.db)
+        .await?
+        .context("the database has no active admin (seed it with crm seed)")?;
+    let caller = AuthUser { id: admin.id, role: Role::Admin, team_id: None };
+    let token = state.jwt.issue(admin.id, Role::Admin, None)?;
+    let client = reqwest::Client::new();
+
+    let end = until;
+    let month_start = NaiveDate::from_ymd_opt(end.year(), end.month(), 1).context("date")?;
+    let quarter_start = NaiveDate::from_ymd_opt(end.year(), (end.month0() / 3) * 3 + 1, 1).context("date")?;
+    let windows = [
+        ("month", month_start - Months::new(1), month_start),
+        ("quarter", quarter_start - Months::new(3), quarter_start),
+        ("3 years", end - Months::new(36), end),
+    ];
+    let mut requests: Vec<(String, &str, String)> = vec![];
+    for (path, extra) in STATISTICS {
+        for (name, from, to) in &windows {
+            requests.push((path.to_string(), name, format!("from={from}&to={to}{extra}")));
+        }
+    }
+    for path in CURRENT {
+        requests.push((path.to_string(), "now", String::new()));
+    }
+    let recording = Recording::new(state.db.clone());
+    println!("| statistic | window | HTTP p50 ms | HTTP p95 ms | SQL p50 ms | statements | HTTP / SQL |");
+    println!("|---|---|---:|---:|---:|---:|---:|");
+    for (path, window, query) in requests {
+        if only.as_deref().is_some_and(|only| !path.contains(only)) {
+            continue;
+        }
+        let url = format!("{base}/{path}?{query}");
+        let mut http = measure(iterations, || {
+            let request = client.get(&url).bearer_auth(&token).send();
+            let url = &url;
+            async move {
+                let response = request.await?;
+                anyhow::ensure!(response.status().is_success(), "{url} answered {}", response.status());
+                response.bytes().await?;
+                Ok(())
+            }
+        })
+        .await?;
+        crm::stats::answer(&recording, &caller, &state.settings.sla, &path, &query).await?;
+        let statements = recording.take();
+        let mut sql = measure(iterations, || {
+            let (db, statements) = (&state.db, &statements);
+            async move {
+                for statement in statements {
+                    db.query_all_raw(statement.clone()).await?;
+                }
+                Ok(())
+            }
+        })
+        .await?;
+        let (http50, http95, sql50) =
+            (percentile(&mut http, 0.5), percentile(&mut http, 0.95), percentile(&mut sql, 0.5));
+        println!(
+            "| {path} | {window} | {} | {} | {} | {} | {:.2} |",
+            ms(http50),
+            ms(http95),
+            ms(sql50),
+            statements.len(),
+            http50.as_secs_f64() / sql50.as_secs_f64().max(1e-9)
+        );
+    }
+    Ok(())
+}
