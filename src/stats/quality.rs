@@ -150,7 +150,9 @@ pub async fn data_quality(
 
 /// The connected components of the "same person" graph, in SQL: the
 /// links are three equality joins (hash or index joins, never a
-/// comparison of every pair), then a recursive query spreads each linked customer to everyone it reaches,
+/// comparison of every pair) over materialized candidates (without the
+/// hint, SQLite 3.5x re-evaluates the candidates inside the join and the
+/// query turns quadratic), then a recursive query spreads each linked customer to everyone it reaches,
 /// and the smallest reachable id names the group. Only linked customers
 /// come back, one row each.
 async fn duplicate_groups(
@@ -166,13 +168,13 @@ async fn duplicate_groups(
     }
     let mut sql = Sql::new(backend);
     sql.push(&format!(
-        "WITH RECURSIVE base AS (SELECT c.id, NULLIF(LOWER(TRIM(c.email)), '') AS email, c.phone_digits AS phone, \
+        "WITH RECURSIVE base AS MATERIALIZED (SELECT c.id, NULLIF(LOWER(TRIM(c.email)), '') AS email, c.phone_digits AS phone, \
          CASE WHEN NULLIF(TRIM(c.city), '') IS NOT NULL THEN LOWER(TRIM({name})) || '|' || LOWER(TRIM(c.city)) END AS name_city"
     ));
     push_customers(&mut sql, caller, filters);
     let root = if backend == DbBackend::Postgres { "MIN(CAST(root AS TEXT))" } else { "MIN(root)" };
     sql.push(&format!(
-        "), edges AS (SELECT a.id AS a, b.id AS b FROM base a JOIN base b ON a.email = b.email AND a.id <> b.id \
+        "), edges AS MATERIALIZED (SELECT a.id AS a, b.id AS b FROM base a JOIN base b ON a.email = b.email AND a.id <> b.id \
          UNION SELECT a.id, b.id FROM base a JOIN base b ON a.phone = b.phone AND a.id <> b.id \
          UNION SELECT a.id, b.id FROM base a JOIN base b ON a.name_city = b.name_city AND a.id <> b.id), \
          reach(id, root) AS (SELECT DISTINCT a, a FROM edges UNION SELECT r.id, e.b FROM reach r JOIN edges e ON e.a = r.root) \
