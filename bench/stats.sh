@@ -39,7 +39,8 @@ for scale in $SCALES; do
     fi
     if [ "$fresh" = yes ]; then
       echo "== loading --scale $scale into $backend"
-      DATABASE_URL="$url" CRM_DEMO_DATA=false "$CRM" seed --scale "$scale" --until "$UNTIL" | head -1
+      DATABASE_URL="$url" CRM_DEMO_DATA=false "$CRM" seed --scale "$scale" --until "$UNTIL" > "$DATA/seed-$backend-$scale.log"
+      grep '^Loaded' "$DATA/seed-$backend-$scale.log"
     fi
     echo
     echo "== $backend, --scale $scale ($(nproc) cores, $(date -u +%F))"
