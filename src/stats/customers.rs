@@ -359,8 +359,8 @@ pub async fn distribution(
         region: query.region.clone(),
         customer_segment: query.customer_segment.clone(),
     };
-    let (mut current, total) = distribution_groups(db, caller, by, &window, &filters).await?;
-    let (previous_window, mut previous, previous_total) = match query.compare {
+    let (current, total) = distribution_groups(db, caller, by, &window, &filters).await?;
+    let (previous_window, previous, previous_total) = match query.compare {
         Some(compare) => {
             let previous_window = window.previous(compare);
             let (groups, total) = distribution_groups(db, caller, by, &previous_window, &filters).await?;
@@ -368,13 +368,9 @@ pub async fn distribution(
         }
         None => (None, None, None),
     };
-    let keys: std::collections::BTreeSet<Option<String>> =
-        current.keys().chain(previous.iter().flat_map(|p| p.keys())).cloned().collect();
-    let mut rows: Vec<DistributionRow> = keys
+    let mut rows: Vec<DistributionRow> = super::query::paired(current, previous)
         .into_iter()
-        .map(|key| {
-            let figures = current.remove(&key).unwrap_or_default();
-            let before = previous.as_mut().map(|p| p.remove(&key).unwrap_or_default());
+        .map(|(key, figures, before)| {
             let change = before.as_ref().map(|before| DistributionChange {
                 customers: change(figures.customers as f64, before.customers as f64),
                 share: super::query::change_opt(figures.share, before.share),

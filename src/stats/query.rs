@@ -582,6 +582,24 @@ pub fn push_values_join(
     sql.push(&format!(") AS {alias}_values) AS {alias} ON {condition}"));
 }
 
+/// Pairs the groups of a window with those of its comparison window: every
+/// key of either, in key order, with its current value (default when
+/// absent) and, with a comparison, its previous one.
+pub fn paired<K: Ord + std::hash::Hash + Clone, V: Default>(
+    mut current: std::collections::HashMap<K, V>,
+    mut previous: Option<std::collections::HashMap<K, V>>,
+) -> Vec<(K, V, Option<V>)> {
+    let keys: std::collections::BTreeSet<K> =
+        current.keys().chain(previous.iter().flat_map(|p| p.keys())).cloned().collect();
+    keys.into_iter()
+        .map(|key| {
+            let now = current.remove(&key).unwrap_or_default();
+            let before = previous.as_mut().map(|p| p.remove(&key).unwrap_or_default());
+            (key, now, before)
+        })
+        .collect()
+}
+
 /// A group's key: ids as their text form, `null` when unset.
 pub fn group_key(row: &sea_orm::QueryResult, column: &str, is_id: bool) -> AppResult<Option<String>> {
     Ok(if is_id {

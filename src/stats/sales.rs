@@ -460,10 +460,10 @@ pub async fn breakdown(
     };
     let dimension = Dimension { key, label, joins, key_is_id };
     let groups = |window: Window| grouped(db, caller, window, &filters, &dimension);
-    let mut current = groups(window).await?;
+    let current = groups(window).await?;
     let total = totals(db, caller, &window, &filters).await?;
     let previous_window = query.compare.map(|compare| window.previous(compare));
-    let (mut previous, previous_total) = match previous_window {
+    let (previous, previous_total) = match previous_window {
         Some(previous_window) => (
             Some(groups(previous_window).await?),
             Some(totals(db, caller, &previous_window, &filters).await?.figures()),
@@ -471,12 +471,8 @@ pub async fn breakdown(
         None => (None, None),
     };
     let penetration = matches!(by, SalesDimension::Product | SalesDimension::ProductCategory);
-    let keys: std::collections::BTreeSet<Option<String>> =
-        current.keys().chain(previous.iter().flat_map(|p| p.keys())).cloned().collect();
     let mut rows = vec![];
-    for key in keys {
-        let (label, sums) = current.remove(&key).unwrap_or_default();
-        let before = previous.as_mut().map(|p| p.remove(&key).unwrap_or_default());
+    for (key, (label, sums), before) in super::query::paired(current, previous) {
         let figures = sums.figures();
         let previous_figures = before.as_ref().map(|(_, sums)| sums.figures());
         rows.push(SalesGroup {

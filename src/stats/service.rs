@@ -594,11 +594,10 @@ pub async fn breakdown(
     let window = query.window()?;
     let filters = query.filters();
     let by = query.by.ok_or_else(|| AppError::validation("by", "required", "is required"))?;
-    let (mut current, mut labels) =
-        grouped_figures(db, caller, std::slice::from_ref(&window), Some(by), &filters).await?;
+    let (current, mut labels) = grouped_figures(db, caller, std::slice::from_ref(&window), Some(by), &filters).await?;
     let total = figures(db, caller, &window, &filters).await?;
     let previous_window = query.compare.map(|compare| window.previous(compare));
-    let (mut previous, previous_total) = match &previous_window {
+    let (previous, previous_total) = match &previous_window {
         Some(previous_window) => {
             let (groups, more) =
                 grouped_figures(db, caller, std::slice::from_ref(previous_window), Some(by), &filters).await?;
@@ -607,21 +606,19 @@ pub async fn breakdown(
         }
         None => (None, None),
     };
-    let keys: std::collections::BTreeSet<Option<String>> =
-        current.keys().chain(previous.iter().flat_map(|p| p.keys())).map(|(_, key)| key.clone()).collect();
-    let mut rows: Vec<ServiceGroup> = keys
+    // One window each: drop the window index from the keys.
+    let strip = |groups: HashMap<GroupKey, ServiceFigures>| -> HashMap<Option<String>, ServiceFigures> {
+        groups.into_iter().map(|((_, key), figures)| (key, figures)).collect()
+    };
+    let mut rows: Vec<ServiceGroup> = super::query::paired(strip(current), previous.map(strip))
         .into_iter()
-        .map(|key| {
-            let figures = current.remove(&(0, key.clone())).unwrap_or_default();
-            let before = previous.as_mut().map(|p| p.remove(&(0, key.clone())).unwrap_or_default());
-            ServiceGroup {
-                label: key.as_ref().and_then(|key| labels.get(key).cloned()),
-                share: ratio(figures.created, total.created),
-                change: before.as_ref().map(|before| figure_change(&figures, before)),
-                previous: before,
-                key,
-                figures,
-            }
+        .map(|(key, figures, before)| ServiceGroup {
+            label: key.as_ref().and_then(|key| labels.get(key).cloned()),
+            share: ratio(figures.created, total.created),
+            change: before.as_ref().map(|before| figure_change(&figures, before)),
+            previous: before,
+            key,
+            figures,
         })
         .collect();
     rows.sort_by(|a, b| {
