@@ -7,7 +7,7 @@
 //! - everyone else sees the records they own (resources may widen this:
 //!   service agents see every ticket, marketing every lead).
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, UnionType};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -19,22 +19,26 @@ use entity::{team, user};
 /// `SELECT id FROM users WHERE team_id IN (teams the caller manages or
 /// belongs to)`.
 pub fn team_members(caller: &AuthUser) -> SelectStatement {
-    let managed = Query::select()
-        .column(team::Column::Id)
-        .from(team::Entity)
-        .and_where(Expr::col(team::Column::ManagerId).eq(caller.id))
-        .to_owned();
+    Query::select()
+        .column(user::Column::Id)
+        .from(user::Entity)
+        .cond_where(user::Column::TeamId.in_subquery(teams_of(caller)))
+        .to_owned()
+}
+
+/// The teams the caller manages or belongs to, as one union (so that an
+/// index on the team column serves the `IN`).
+fn teams_of(caller: &AuthUser) -> SelectStatement {
     let own = Query::select()
         .column(user::Column::TeamId)
         .from(user::Entity)
         .and_where(Expr::col(user::Column::Id).eq(caller.id))
         .to_owned();
     Query::select()
-        .column(user::Column::Id)
-        .from(user::Entity)
-        .cond_where(
-            Condition::any().add(user::Column::TeamId.in_subquery(managed)).add(user::Column::TeamId.in_subquery(own)),
-        )
+        .column(team::Column::Id)
+        .from(team::Entity)
+        .and_where(Expr::col(team::Column::ManagerId).eq(caller.id))
+        .union(UnionType::Distinct, own)
         .to_owned()
 }
 
@@ -101,15 +105,5 @@ pub async fn ensure_active_user(db: &impl ConnectionTrait, user_id: Uuid, field:
 /// Rows whose team column is a team of the caller's (one they manage or
 /// belong to).
 pub fn my_teams<C: ColumnTrait>(caller: &AuthUser, team: C) -> Condition {
-    let managed = Query::select()
-        .column(team::Column::Id)
-        .from(team::Entity)
-        .and_where(Expr::col(team::Column::ManagerId).eq(caller.id))
-        .to_owned();
-    let own = Query::select()
-        .column(user::Column::TeamId)
-        .from(user::Entity)
-        .and_where(Expr::col(user::Column::Id).eq(caller.id))
-        .to_owned();
-    Condition::any().add(team.in_subquery(managed)).add(team.in_subquery(own))
+    Condition::all().add(team.in_subquery(teams_of(caller)))
 }

@@ -697,11 +697,8 @@ pub async fn teams(
     sql.push("SELECT t.id AS id, t.name AS name FROM teams t WHERE t.deleted_at IS NULL");
     sql.and_id("t.id", query.team_id);
     if caller.role == Role::Manager {
-        sql.push(" AND (t.manager_id = ")
-            .bind(caller.id)
-            .push(" OR t.id IN (SELECT team_id FROM users WHERE id = ")
-            .bind(caller.id)
-            .push("))");
+        sql.push(" AND t.id IN ");
+        super::query::push_my_teams(&mut sql, caller);
     }
     let mut teams = vec![];
     for row in db.query_all_raw(sql.statement()).await? {

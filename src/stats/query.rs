@@ -365,11 +365,18 @@ pub fn push_scope(sql: &mut Sql, caller: &AuthUser, owner_column: &str) {
 /// or belongs to — one `IN` over a union, which an index on `users.team_id`
 /// serves.
 pub fn push_team_members(sql: &mut Sql, caller: &AuthUser) {
-    sql.push("(SELECT id FROM users WHERE team_id IN (SELECT id FROM teams WHERE manager_id = ")
+    sql.push("(SELECT id FROM users WHERE team_id IN ");
+    push_my_teams(sql, caller);
+    sql.push(")");
+}
+
+/// `(SELECT id FROM teams …)`: the teams the caller manages or belongs to.
+pub fn push_my_teams(sql: &mut Sql, caller: &AuthUser) {
+    sql.push("(SELECT id FROM teams WHERE manager_id = ")
         .bind(caller.id)
         .push(" UNION SELECT team_id FROM users WHERE id = ")
         .bind(caller.id)
-        .push("))");
+        .push(")");
 }
 
 /// A ratio, `null` when the denominator is 0.
