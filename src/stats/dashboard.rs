@@ -176,12 +176,8 @@ async fn kpis(db: &impl ConnectionTrait, caller: &AuthUser, window: &Window, now
     let sales = if may::<SalesStats>(caller) {
         let figures = super::sales::figures(db, caller, window, &Filters::default()).await?;
         let customers = super::customers::figures(db, caller, window, &CustomerFilters::default()).await?;
-        let weighted_pipeline = if now {
-            let pipeline = super::pipeline::pipeline(db, caller, &Default::default()).await?;
-            Some(pipeline.total.weighted)
-        } else {
-            None
-        };
+        let weighted_pipeline =
+            if now { Some(super::pipeline::total(db, caller, &Default::default()).await?.weighted) } else { None };
         Some(SalesKpis {
             revenue: figures.revenue,
             profit: figures.profit,

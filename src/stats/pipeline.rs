@@ -137,9 +137,14 @@ pub async fn pipeline(db: &impl ConnectionTrait, caller: &AuthUser, query: &Pipe
     }
     // Months in order, undated last.
     by_month.sort_by(|a, b| (a.month.is_none(), &a.month).cmp(&(b.month.is_none(), &b.month)));
-    let total = match grouped(db, caller, query, None).await?.first() {
-        Some(row) => read(row)?,
-        None => PipelineFigures::default(),
-    };
+    let total = total(db, caller, query).await?;
     Ok(Pipeline { as_of, by_stage, by_month, total })
+}
+
+/// The whole open pipeline now, in one query.
+pub async fn total(db: &impl ConnectionTrait, caller: &AuthUser, query: &PipelineQuery) -> AppResult<PipelineFigures> {
+    match grouped(db, caller, query, None).await?.first() {
+        Some(row) => read(row),
+        None => Ok(PipelineFigures::default()),
+    }
 }
