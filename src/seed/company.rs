@@ -244,7 +244,6 @@ struct Company {
     sales: Vec<User>,
     managers: Vec<User>,
     agents: Vec<User>,
-    marketers: Vec<User>,
     team_regions: Vec<&'static str>,
     products: Vec<Product>,
     customers: Vec<Customer>,
@@ -284,7 +283,6 @@ pub async fn generate(loader: &mut Loader<'_>, options: Options, password_hash: 
         sales: vec![],
         managers: vec![],
         agents: vec![],
-        marketers: vec![],
         team_regions: vec![],
         products: vec![],
         customers: vec![],
@@ -401,7 +399,6 @@ async fn people(
             }
             "sales" => company.sales.push(user),
             "service" => company.agents.push(user),
-            "marketing" => company.marketers.push(user),
             _ => {}
         }
     }

@@ -484,17 +484,12 @@ mod tests {
     }
 }
 
-/// Appends `SELECT avg, p50, p90, n` over the column `x` of the rows the
-/// `values` closure selects (`SELECT … AS x FROM … WHERE …`). Percentiles
-/// interpolate linearly between neighbours (PostgreSQL's
-/// `percentile_cont`); SQLite, which has no percentile function, ranks the
-/// values with window functions and interpolates the same way.
-pub fn push_distribution(sql: &mut Sql, values: impl FnOnce(&mut Sql)) {
-    push_grouped_distribution(sql, &[], values);
-}
-
-/// [`push_distribution`] per group: the `values` closure also selects the
-/// `groups` columns, which the result repeats, one row per group.
+/// Appends `SELECT <groups>, avg, p50, p90, n` over the column `x` of the
+/// rows the `values` closure selects (`SELECT <groups>, … AS x FROM … WHERE
+/// …`), one row per group. Percentiles interpolate linearly between
+/// neighbours (PostgreSQL's `percentile_cont`); SQLite, which has no
+/// percentile function, ranks the values with window functions and
+/// interpolates the same way.
 pub fn push_grouped_distribution(sql: &mut Sql, groups: &[&str], values: impl FnOnce(&mut Sql)) {
     let columns: String = groups.iter().map(|g| format!("{g}, ")).collect();
     let group_by = if groups.is_empty() { String::new() } else { format!(" GROUP BY {}", groups.join(", ")) };
