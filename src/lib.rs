@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod openapi;
 pub mod request_context;
+pub mod rollup;
 pub mod seed;
 pub mod startup;
 pub mod state;

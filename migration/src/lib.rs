@@ -9,6 +9,8 @@ mod m20260101_000001_platform;
 mod m20260102_000001_crm_core;
 mod m20260103_000001_pipeline_service;
 mod m20260104_000001_stats_indexes;
+mod m20260105_000001_sales_rollup;
+pub mod sales_rollup;
 
 pub struct Migrator;
 
@@ -20,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260102_000001_crm_core::Migration),
             Box::new(m20260103_000001_pipeline_service::Migration),
             Box::new(m20260104_000001_stats_indexes::Migration),
+            Box::new(m20260105_000001_sales_rollup::Migration),
         ]
     }
 }

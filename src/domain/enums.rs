@@ -79,6 +79,11 @@ string_enum! {
 }
 
 impl OrderStatus {
+    /// Whether an order of this status counts as a sale.
+    pub fn counted(self) -> bool {
+        matches!(self, OrderStatus::Paid | OrderStatus::Completed)
+    }
+
     /// The moves an order may make. Cancelled and refunded are final; a
     /// paid or completed order is refunded, not cancelled.
     pub fn can_become(self, next: OrderStatus) -> bool {

@@ -156,18 +156,30 @@ impl Granularity {
         }
     }
 
+    fn unit(self) -> &'static str {
+        match self {
+            Granularity::Day => "day",
+            Granularity::Week => "week",
+            Granularity::Month => "month",
+            Granularity::Quarter => "quarter",
+            Granularity::Year => "year",
+        }
+    }
+
+    /// The same for a `DATE` column (a rollup's UTC day).
+    pub fn bucket_sql_of_day(self, backend: DbBackend, column: &str) -> String {
+        if backend == DbBackend::Postgres {
+            return format!("to_char(date_trunc('{}', {column}::timestamp), 'YYYY-MM-DD')", self.unit());
+        }
+        // SQLite stores a date as `YYYY-MM-DD` text, which its date functions read.
+        self.bucket_sql(backend, column)
+    }
+
     /// An SQL expression giving the bucket's first day of a UTC timestamp
     /// column, as `YYYY-MM-DD` text, on either database.
     pub fn bucket_sql(self, backend: DbBackend, column: &str) -> String {
         if backend == DbBackend::Postgres {
-            let unit = match self {
-                Granularity::Day => "day",
-                Granularity::Week => "week",
-                Granularity::Month => "month",
-                Granularity::Quarter => "quarter",
-                Granularity::Year => "year",
-            };
-            return format!("to_char(date_trunc('{unit}', {column} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')");
+            return format!("to_char(date_trunc('{}', {column} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')", self.unit());
         }
         // SQLite reads the stored RFC 3339 text (with its offset) as UTC.
         match self {
@@ -281,6 +293,26 @@ pub struct Window {
 }
 
 impl Window {
+    /// The whole UTC days inside the window, `[first, end)`, and the parts
+    /// of a day left over at either end — how a rollup of days and the raw
+    /// rows together answer the window. `None` when it holds no whole day.
+    pub fn split_days(&self) -> Option<((NaiveDate, NaiveDate), Vec<Window>)> {
+        let from_day = self.from.date_naive();
+        let first = if midnight(from_day) == self.from { from_day } else { from_day + Duration::days(1) };
+        let end = self.to.date_naive();
+        if first >= end {
+            return None;
+        }
+        let mut edges = vec![];
+        if self.from < midnight(first) {
+            edges.push(Window { from: self.from, to: midnight(first) });
+        }
+        if midnight(end) < self.to {
+            edges.push(Window { from: midnight(end), to: self.to });
+        }
+        Some(((first, end), edges))
+    }
+
     pub fn previous(&self, compare: Compare) -> Window {
         match compare {
             Compare::PreviousPeriod => Window { from: self.from - (self.to - self.from), to: self.from },

@@ -18,6 +18,7 @@ mod orders;
 mod pipeline;
 mod planning;
 mod products;
+mod rollups;
 mod seed;
 mod service;
 mod stats_catalog;

@@ -162,13 +162,14 @@ impl Resource for Orders {
         let id = Uuid::now_v7();
         let priced = price_lines(db, id, &input.items).await?;
         let created = created_at(input.created_at);
+        let status = input.status.unwrap_or(OrderStatus::Pending);
         let order = order::ActiveModel {
             id: Set(id),
             customer_id: Set(customer.id),
             owner_id: Set(Some(owner_id)),
             channel: Set(clean(input.channel)),
             region: Set(clean(input.region).or(customer.region)),
-            status: Set(input.status.unwrap_or(OrderStatus::Pending).as_str().into()),
+            status: Set(status.as_str().into()),
             ordered_at: Set(input.ordered_at.map(truncate).unwrap_or_else(now)),
             total_amount: Set(priced.total_amount),
             total_cost: Set(priced.total_cost),
@@ -181,6 +182,9 @@ impl Resource for Orders {
         .insert(db)
         .await?;
         insert_lines(db, priced.lines).await?;
+        if status.counted() {
+            crate::rollup::add_order(db, id).await?;
+        }
         Ok(order)
     }
 
@@ -191,6 +195,17 @@ impl Resource for Orders {
         patch: UpdateOrder,
     ) -> AppResult<order::Model> {
         let status: OrderStatus = stored(&current.status)?;
+        // Everything a counted line is rolled up by: its order is taken out
+        // of the rollup before the change and put back after it.
+        let moves_sales = patch.status.is_some()
+            || patch.owner_id.is_some()
+            || patch.channel.is_some()
+            || patch.region.is_some()
+            || patch.ordered_at.is_some()
+            || patch.items.is_some();
+        if moves_sales {
+            crate::rollup::remove_order(db, current.id).await?;
+        }
         let mut model = <order::ActiveModel as ActiveModelTrait>::default();
         if let Some(next) = patch.status {
             if !status.can_become(next) {
@@ -230,7 +245,17 @@ impl Resource for Orders {
             model.total_amount = Set(priced.total_amount);
             model.total_cost = Set(priced.total_cost);
         }
-        update_guarded(db, model, current.id, current.version).await
+        let updated = update_guarded(db, model, current.id, current.version).await?;
+        if moves_sales {
+            crate::rollup::add_order(db, current.id).await?;
+        }
+        Ok(updated)
+    }
+
+    /// A deleted order's lines leave the rollup with it.
+    async fn before_delete(db: &impl ConnectionTrait, _caller: &AuthUser, current: &order::Model) -> AppResult<()> {
+        crate::rollup::remove_order(db, current.id).await?;
+        Ok(())
     }
 
     /// One query for the items of the whole page.

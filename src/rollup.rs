@@ -1,0 +1,88 @@
+//! Keeping the pre-aggregated rollups exact: every write that can change
+//! a counted order line takes the touched orders' lines away from the
+//! sales rollup before the change and adds them back after it, in the
+//! write's own transaction (see `migration::sales_rollup`).
+//!
+//! On PostgreSQL a category is read by a statement that sees what was
+//! committed when it started, so the products of the lines are locked
+//! (`FOR SHARE`) before an order's lines are read, and a product whose
+//! category changes is locked `FOR UPDATE` before its orders are: an order
+//! written while a product moves to another category is then counted
+//! under the category its transaction saw last, exactly once.
+
+use std::future::Future;
+
+use migration::sales_rollup::{self, Orders};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
+use uuid::Uuid;
+
+tokio::task_local! {
+    static RAW: bool;
+}
+
+/// Runs `work` with the statistics reading raw rows only — the reference
+/// the rollups are checked (and benchmarked) against.
+pub async fn without_rollups<F: Future>(work: F) -> F::Output {
+    RAW.scope(true, work).await
+}
+
+/// Whether the statistics may read the rollups in this task.
+pub fn enabled() -> bool {
+    !RAW.try_with(|raw| *raw).unwrap_or(false)
+}
+
+async fn apply(db: &impl ConnectionTrait, orders: Orders, sign: i64) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    if let (DbBackend::Postgres, Orders::One(id)) = (backend, orders) {
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT p.id FROM products p WHERE p.id IN (SELECT product_id FROM order_items WHERE order_id = $1) \
+             ORDER BY p.id FOR SHARE",
+            [id.into()],
+        ))
+        .await?;
+    }
+    db.execute_raw(sales_rollup::apply(backend, orders, sign)).await?;
+    if sign < 0 {
+        db.execute_unprepared(sales_rollup::prune()).await?;
+    }
+    Ok(())
+}
+
+/// Adds a new (or just changed) order's counted lines.
+pub async fn add_order(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
+    apply(db, Orders::One(id), 1).await
+}
+
+/// Takes an order's counted lines away before it changes or is deleted.
+pub async fn remove_order(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
+    apply(db, Orders::One(id), -1).await
+}
+
+/// Runs `change` (a product's category changing) with the product's
+/// orders taken out of the rollup before and put back after.
+pub async fn moving_product<T, E: From<DbErr>>(
+    db: &impl ConnectionTrait,
+    product_id: Uuid,
+    change: impl AsyncFnOnce() -> Result<T, E>,
+) -> Result<T, E> {
+    let backend = db.get_database_backend();
+    if backend == DbBackend::Postgres {
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT id FROM products WHERE id = $1 FOR UPDATE",
+            [product_id.into()],
+        ))
+        .await?;
+    }
+    apply(db, Orders::WithProduct(product_id), -1).await?;
+    let out = change().await?;
+    apply(db, Orders::WithProduct(product_id), 1).await?;
+    Ok(out)
+}
+
+/// Rebuilds the rollups from every order (after a bulk load).
+pub async fn rebuild(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    db.execute_unprepared(&format!("DELETE FROM {}", sales_rollup::TABLE)).await?;
+    apply(db, Orders::All, 1).await
+}
