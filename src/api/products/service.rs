@@ -100,6 +100,9 @@ impl Resource for Products {
         if let Some(name) = patch.name {
             model.name = Set(name.trim().into());
         }
+        let moves_category = patch.category.as_ref().is_some_and(|next| {
+            next.as_deref().map(str::trim).filter(|text| !text.is_empty()) != current.category.as_deref()
+        });
         patch_text(&mut model.category, patch.category);
         if let Some(price) = patch.unit_price {
             model.unit_price = Set(price.cents());
@@ -111,6 +114,13 @@ impl Resource for Products {
             model.active = Set(active);
         }
         patch_text(&mut model.external_id, patch.external_id);
+        if moves_category {
+            // The product's past lines move to the new category.
+            return crate::rollup::moving_product(db, current.id, async || {
+                update_guarded(db, model, current.id, current.version).await
+            })
+            .await;
+        }
         update_guarded(db, model, current.id, current.version).await
     }
 
