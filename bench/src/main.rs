@@ -47,6 +47,27 @@ enum Command {
         #[arg(long, value_delimiter = ',', default_value = "month,quarter,years")]
         windows: Vec<String>,
     },
+    /// Prepares the CRUD load test against a running `crm serve` on the
+    /// same database and JWT secret (`CRM_JWT_SECRET`): writes an admin
+    /// token, customer ids, the path of list page 1,000 (walked by cursor)
+    /// and the bodies of the writes into `--out`; on PostgreSQL also the
+    /// `bench_ids` table the database-floor script reads.
+    Prepare {
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        /// The running server, e.g. http://127.0.0.1:8080.
+        #[arg(long)]
+        server: String,
+        /// Where the files go.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Page size of the list pages.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// How many customer ids the reads pick from.
+        #[arg(long, default_value_t = 20_000)]
+        ids: usize,
+    },
 }
 
 /// The statistics measured, with their parameters beyond the window.
@@ -107,7 +128,95 @@ fn ms(d: Duration) -> String {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let Cli { command: Command::Stats { database_url, until, iterations, only, windows: chosen } } = Cli::parse();
+    match Cli::parse().command {
+        Command::Stats { database_url, until, iterations, only, windows } => {
+            stats(database_url, until, iterations, only, windows).await
+        }
+        Command::Prepare { database_url, server, out, limit, ids } => {
+            prepare(database_url, server, out, limit, ids).await
+        }
+    }
+}
+
+async fn prepare(
+    database_url: String,
+    server: String,
+    out: std::path::PathBuf,
+    limit: usize,
+    count: usize,
+) -> anyhow::Result<()> {
+    let secret = std::env::var("CRM_JWT_SECRET").context("CRM_JWT_SECRET (the server's) is required")?;
+    let source: Vec<(&str, String)> = vec![("DATABASE_URL", database_url), ("CRM_JWT_SECRET", secret)];
+    let settings = Settings::from_source(&source).context("settings")?;
+    let db = crm::db::connect(&settings).await?;
+    let backend = db.get_database_backend();
+    let admin = entity::user::Entity::find()
+        .filter(entity::user::Column::Role.eq("admin"))
+        .filter(entity::user::Column::Active.eq(true))
+        .one(&db)
+        .await?
+        .context("the database has no active admin")?;
+    // Long enough for the whole load test.
+    let keys = crm::auth::jwt::JwtKeys::new(settings.jwt_secret.expose().as_bytes(), 3600);
+    let token = keys.issue(admin.id, Role::Admin, None)?;
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(out.join("token"), &token)?;
+
+    let random = "random()";
+    let sample = |sql: String| sea_orm::Statement::from_string(backend, sql);
+    let rows = db
+        .query_all_raw(sample(format!(
+            "SELECT id FROM customers WHERE deleted_at IS NULL ORDER BY {random} LIMIT {count}"
+        )))
+        .await?;
+    let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.try_get("", "id")).collect::<Result<_, _>>()?;
+    let lines: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+    std::fs::write(out.join("customer_ids"), lines.join("\n") + "\n")?;
+    if backend == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared("DROP TABLE IF EXISTS bench_ids").await?;
+        db.execute_unprepared("CREATE TABLE bench_ids (n INTEGER PRIMARY KEY, id UUID NOT NULL)").await?;
+        let values: Vec<String> = ids.iter().enumerate().map(|(n, id)| format!("({}, '{id}')", n + 1)).collect();
+        for chunk in values.chunks(5_000) {
+            db.execute_unprepared(&format!("INSERT INTO bench_ids VALUES {}", chunk.join(", "))).await?;
+        }
+        db.execute_unprepared("ANALYZE bench_ids").await?;
+    }
+    let products = db
+        .query_all_raw(sample("SELECT id FROM products WHERE deleted_at IS NULL ORDER BY sku LIMIT 3".into()))
+        .await?;
+    let products: Vec<uuid::Uuid> = products.iter().map(|r| r.try_get("", "id")).collect::<Result<_, _>>()?;
+    let items: Vec<serde_json::Value> =
+        products.iter().map(|id| serde_json::json!({"product_id": id, "quantity": 2})).collect();
+    let order = serde_json::json!({"customer_id": ids[0], "status": "paid", "channel": "online", "items": items});
+    std::fs::write(out.join("order.json"), order.to_string())?;
+    let customer = serde_json::json!({
+        "name": "Load Test Customer", "email": "load.test@example.com", "phone": "+86 138 0000 0000",
+        "city": "Hangzhou", "region": "East", "segment": "retail"
+    });
+    std::fs::write(out.join("customer.json"), customer.to_string())?;
+
+    // Page 1,000 of the customer list, walked by cursor as a client would.
+    let client = reqwest::Client::new();
+    let mut path = format!("/api/v1/customers?limit={limit}");
+    for page in 1..1000 {
+        let response = client.get(format!("{server}{path}")).bearer_auth(&token).send().await?;
+        anyhow::ensure!(response.status().is_success(), "page {page} answered {}", response.status());
+        let body: serde_json::Value = response.json().await?;
+        let cursor = body["next_cursor"].as_str().with_context(|| format!("the list ends at page {page}"))?;
+        path = format!("/api/v1/customers?limit={limit}&cursor={cursor}");
+    }
+    std::fs::write(out.join("page1000"), &path)?;
+    println!("prepared {} ids, page 1,000 and the write bodies in {}", ids.len(), out.display());
+    Ok(())
+}
+
+async fn stats(
+    database_url: String,
+    until: NaiveDate,
+    iterations: usize,
+    only: Option<String>,
+    chosen: Vec<String>,
+) -> anyhow::Result<()> {
     let secret: String = uuid::Uuid::now_v7().simple().to_string().repeat(2);
     let source: Vec<(&str, String)> = vec![
         ("DATABASE_URL", database_url),
@@ -150,8 +259,10 @@ async fn main() -> anyhow::Result<()> {
         requests.push((path.to_string(), "now", String::new()));
     }
     let recording = Recording::new(state.db.clone());
-    println!("| statistic | window | HTTP p50 ms | HTTP p95 ms | SQL p50 ms | statements | HTTP / SQL |");
-    println!("|---|---|---:|---:|---:|---:|---:|");
+    println!(
+        "| statistic | window | HTTP p50 ms | HTTP p95 ms | SQL p50 ms | statements | HTTP / SQL | raw rows p50 ms | raw / rollup |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
     for (path, window, query) in requests {
         if only.as_deref().is_some_and(|only| !path.contains(only)) {
             continue;
@@ -184,8 +295,24 @@ async fn main() -> anyhow::Result<()> {
         .await?;
         let (http50, http95, sql50) =
             (percentile(&mut http, 0.5), percentile(&mut http, 0.95), percentile(&mut sql, 0.5));
+        // A request the rollups answer is also answered from the raw rows
+        // (in-process, the statements alone), the cost the rollups save.
+        let (raw, speedup) = if statements.iter().any(|s| s.sql.contains("sales_rollup")) {
+            let mut raw = measure(iterations, || {
+                let (db, caller, sla, path, query) = (&state.db, &caller, &state.settings.sla, &path, &query);
+                async move {
+                    crm::rollup::without_rollups(crm::stats::answer(db, caller, sla, path, query)).await?;
+                    Ok(())
+                }
+            })
+            .await?;
+            let raw50 = percentile(&mut raw, 0.5);
+            (ms(raw50), format!("{:.1}", raw50.as_secs_f64() / sql50.as_secs_f64().max(1e-9)))
+        } else {
+            ("—".to_string(), "—".to_string())
+        };
         println!(
-            "| {path} | {window} | {} | {} | {} | {} | {:.2} |",
+            "| {path} | {window} | {} | {} | {} | {} | {:.2} | {raw} | {speedup} |",
             ms(http50),
             ms(http95),
             ms(sql50),

@@ -13,6 +13,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_index(Index::drop().name("ix_orders_sales").table(Alias::new("orders")).to_owned()).await?;
         manager.drop_table(Table::drop().table(Alias::new(crate::sales_rollup::TABLE)).to_owned()).await
     }
 }

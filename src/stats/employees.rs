@@ -12,8 +12,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::query::{
-    Compare, Granularity, Sql, Window, average_cents, bucket_windows, change, change_opt, midnight, minutes_between,
-    push_scope, push_values_join, push_windows_join, ratio, series_buckets,
+    Compare, Granularity, Sql, Window, average_cents, bucket_windows, change, change_opt, count_distinct, midnight,
+    minutes_between, push_indexed_windows_join, push_scope, push_values_join, push_windows_join, ratio, series_buckets,
+    sum,
 };
 use crate::auth::AuthUser;
 use crate::domain::enums::ActivityType;
@@ -317,6 +318,62 @@ fn get(row: &QueryResult, name: &str) -> AppResult<i64> {
     row.try_get::<i64>("", name).map_err(AppError::from)
 }
 
+/// Revenue and orders per person and window: the whole days of each window
+/// from the daily sales rollup (when it may be read), the rest of a day at
+/// either end from the order lines.
+async fn sales(
+    db: &impl ConnectionTrait,
+    grid: &mut Grid,
+    caller: &AuthUser,
+    windows: &[Window],
+    filters: &PeopleFilters,
+) -> AppResult<()> {
+    let backend = db.get_database_backend();
+    let (mut days, mut rest) = (vec![], vec![]);
+    for (index, window) in windows.iter().enumerate() {
+        match window.split_days().filter(|_| crate::rollup::enabled()) {
+            Some(((first, end), edges)) => {
+                days.push(vec![Value::from(index as i64), first.into(), end.into()]);
+                rest.extend(edges.into_iter().map(|edge| (index, edge)));
+            }
+            None => rest.push((index, *window)),
+        }
+    }
+    let add = |s: &mut Sums, row: &QueryResult| {
+        s.revenue += get(row, "revenue")?;
+        s.orders += get(row, "orders")?;
+        Ok(())
+    };
+    if !rest.is_empty() {
+        let mut sql = Sql::new(backend);
+        sql.push(&format!(
+            "SELECT b.i AS bucket, o.owner_id AS person, {} AS revenue, {} AS orders \
+             FROM orders o JOIN order_items oi ON oi.order_id = o.id",
+            sum("oi.line_amount"),
+            count_distinct("o.id")
+        ));
+        push_indexed_windows_join(&mut sql, "b", rest, "o.ordered_at >= b.s AND o.ordered_at < b.e");
+        sql.push(" WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed')");
+        push_people(&mut sql, caller, "o.owner_id", filters);
+        sql.push(" GROUP BY b.i, o.owner_id");
+        fold(db, grid, sql, add).await?;
+    }
+    if !days.is_empty() {
+        let mut sql = Sql::new(backend);
+        sql.push(&format!(
+            "SELECT b.i AS bucket, r.owner_id AS person, {} AS revenue, {} AS orders FROM sales_rollup r",
+            sum("r.revenue"),
+            sum("r.first_orders")
+        ));
+        push_values_join(&mut sql, "b", &["i", "s", "e"], days, "r.day >= b.s AND r.day < b.e");
+        sql.push(" WHERE r.owner_id <> ").bind(migration::sales_rollup::NO_OWNER);
+        push_people(&mut sql, caller, "r.owner_id", filters);
+        sql.push(" GROUP BY b.i, r.owner_id");
+        fold(db, grid, sql, add).await?;
+    }
+    Ok(())
+}
+
 /// Every person's sums in every window, from one query per source table.
 async fn grid(
     db: &impl ConnectionTrait,
@@ -336,18 +393,7 @@ async fn grid(
         sql
     };
 
-    let sql = scoped(
-        "CAST(COALESCE(SUM(oi.line_amount), 0) AS BIGINT) AS revenue, CAST(COUNT(DISTINCT o.id) AS BIGINT) AS orders",
-        "orders o JOIN order_items oi ON oi.order_id = o.id",
-        "o.ordered_at >= b.s AND o.ordered_at < b.e",
-        "o.owner_id",
-        "o.deleted_at IS NULL AND o.status IN ('paid', 'completed')",
-    );
-    fold(db, &mut grid, sql, |s, row| {
-        (s.revenue, s.orders) = (get(row, "revenue")?, get(row, "orders")?);
-        Ok(())
-    })
-    .await?;
+    sales(db, &mut grid, caller, windows, filters).await?;
 
     let sql = scoped(
         "CAST(COUNT(CASE WHEN op.stage = 'won' THEN 1 END) AS BIGINT) AS won, \

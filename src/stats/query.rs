@@ -588,7 +588,17 @@ pub fn bucket_windows(granularity: Granularity, starts: &[NaiveDate], window: &W
 /// end) `ON <condition>`: one query computes every window's figures, each
 /// as of its own end `alias.e`.
 pub fn push_windows_join(sql: &mut Sql, alias: &str, windows: &[Window], condition: &str) {
-    let rows = windows.iter().enumerate().map(|(index, w)| vec![Value::from(index as i64), w.from.into(), w.to.into()]);
+    push_indexed_windows_join(sql, alias, windows.iter().copied().enumerate(), condition);
+}
+
+/// The same with the index of each window given (parts of windows).
+pub fn push_indexed_windows_join(
+    sql: &mut Sql,
+    alias: &str,
+    windows: impl IntoIterator<Item = (usize, Window)>,
+    condition: &str,
+) {
+    let rows = windows.into_iter().map(|(index, w)| vec![Value::from(index as i64), w.from.into(), w.to.into()]);
     push_values_join(sql, alias, &["i", "s", "e"], rows, condition);
 }
 
