@@ -42,9 +42,11 @@ async fn apply(db: &impl ConnectionTrait, orders: Orders, sign: i64) -> Result<(
         ))
         .await?;
     }
-    db.execute_raw(sales_rollup::apply(backend, orders, sign)).await?;
-    if sign < 0 {
-        db.execute_unprepared(sales_rollup::prune()).await?;
+    for rollup in sales_rollup::ALL {
+        db.execute_raw(sales_rollup::apply(backend, rollup, orders, sign)).await?;
+        if sign < 0 {
+            db.execute_unprepared(&sales_rollup::prune(rollup)).await?;
+        }
     }
     Ok(())
 }
@@ -83,6 +85,8 @@ pub async fn moving_product<T, E: From<DbErr>>(
 
 /// Rebuilds the rollups from every order (after a bulk load).
 pub async fn rebuild(db: &impl ConnectionTrait) -> Result<(), DbErr> {
-    db.execute_unprepared(&format!("DELETE FROM {}", sales_rollup::TABLE)).await?;
+    for rollup in sales_rollup::ALL {
+        db.execute_unprepared(&format!("DELETE FROM {}", rollup.table)).await?;
+    }
     apply(db, Orders::All, 1).await
 }

@@ -10,6 +10,7 @@ mod m20260102_000001_crm_core;
 mod m20260103_000001_pipeline_service;
 mod m20260104_000001_stats_indexes;
 mod m20260105_000001_sales_rollup;
+mod m20260106_000001_company_sales_rollup;
 pub mod sales_rollup;
 
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260103_000001_pipeline_service::Migration),
             Box::new(m20260104_000001_stats_indexes::Migration),
             Box::new(m20260105_000001_sales_rollup::Migration),
+            Box::new(m20260106_000001_company_sales_rollup::Migration),
         ]
     }
 }

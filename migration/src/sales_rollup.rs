@@ -19,8 +19,23 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{DbBackend, Statement, Value};
 
-/// The rollup table.
-pub const TABLE: &str = "sales_rollup";
+/// One grain of the rollup: its table and whether it keeps the owner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rollup {
+    pub table: &'static str,
+    pub by_owner: bool,
+}
+
+/// Per owner: what scoped callers, owner and team filters and the
+/// per-person statistics read.
+pub const BY_OWNER: Rollup = Rollup { table: "sales_rollup", by_owner: true };
+
+/// The whole company (no owner): what unscoped requests read, a few
+/// hundred rows a day whatever the size of the sales force.
+pub const COMPANY: Rollup = Rollup { table: "sales_rollup_company", by_owner: false };
+
+/// Every grain, each maintained alike.
+pub const ALL: [Rollup; 2] = [BY_OWNER, COMPANY];
 
 /// The sentinel of an order without owner.
 pub const NO_OWNER: uuid::Uuid = uuid::Uuid::nil();
@@ -40,63 +55,70 @@ pub enum Orders {
 /// (`sign` = −1) the counted lines of `orders`, as they are now, to the
 /// rollup. Taking an order's lines away before a change and adding them
 /// back after it keeps the rollup exact whatever the change was.
-pub fn apply(backend: DbBackend, orders: Orders, sign: i64) -> Statement {
+pub fn apply(backend: DbBackend, rollup: Rollup, orders: Orders, sign: i64) -> Statement {
     let day = match backend {
         DbBackend::Postgres => "(o.ordered_at AT TIME ZONE 'UTC')::date",
         _ => "date(o.ordered_at)",
     };
-    let mut values: Vec<Value> = vec![NO_OWNER.into()];
-    let placeholder = |values: &Vec<Value>| match backend {
-        DbBackend::Postgres => format!("${}", values.len()),
-        _ => "?".to_string(),
-    };
-    let owner = placeholder(&values);
-    let scope = match orders {
-        Orders::All => "TRUE".to_string(),
-        Orders::One(id) => {
-            values.push(id.into());
-            format!("o.id = {}", placeholder(&values))
-        }
-        Orders::WithProduct(id) => {
-            values.push(id.into());
-            format!("o.id IN (SELECT order_id FROM order_items WHERE product_id = {})", placeholder(&values))
+    let mut values: Vec<Value> = vec![];
+    let mut placeholder = |value: Value| {
+        values.push(value);
+        match backend {
+            DbBackend::Postgres => format!("${}", values.len()),
+            _ => "?".to_string(),
         }
     };
     let category = "COALESCE(p.category, '')";
+    let mut keys = vec![
+        ("day", day.to_string()),
+        ("category", category.to_string()),
+        ("channel", "COALESCE(o.channel, '')".to_string()),
+        ("region", "COALESCE(o.region, '')".to_string()),
+    ];
+    if rollup.by_owner {
+        keys.push(("owner_id", format!("COALESCE(o.owner_id, {})", placeholder(NO_OWNER.into()))));
+    }
+    let scope = match orders {
+        Orders::All => "TRUE".to_string(),
+        Orders::One(id) => format!("o.id = {}", placeholder(id.into())),
+        Orders::WithProduct(id) => {
+            format!("o.id IN (SELECT order_id FROM order_items WHERE product_id = {})", placeholder(id.into()))
+        }
+    };
+    let names = keys.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ");
+    let select = keys.iter().map(|(name, expr)| format!("{expr} AS {name}")).collect::<Vec<_>>().join(", ");
+    let group = keys.iter().map(|(_, expr)| expr.as_str()).collect::<Vec<_>>().join(", ");
     let measures = ["revenue", "cost", "units", "lines", "orders", "first_orders"];
     let sums = ["SUM(revenue)", "SUM(cost)", "SUM(units)", "SUM(lines)", "COUNT(*)", "SUM(first_order)"]
         .iter()
         .map(|sum| if sign < 0 { format!("-{sum}") } else { (*sum).to_owned() })
         .collect::<Vec<_>>()
         .join(", ");
-    let updates = measures.iter().map(|m| format!("{m} = {TABLE}.{m} + excluded.{m}")).collect::<Vec<_>>().join(", ");
+    let table = rollup.table;
+    let updates = measures.iter().map(|m| format!("{m} = {table}.{m} + excluded.{m}")).collect::<Vec<_>>().join(", ");
     let sql = format!(
-        "INSERT INTO {TABLE} (day, category, channel, region, owner_id, {measures}) \
-         SELECT day, category, channel, region, owner_id, {sums} FROM (\
-         SELECT {day} AS day, {category} AS category, COALESCE(o.channel, '') AS channel, \
-         COALESCE(o.region, '') AS region, COALESCE(o.owner_id, {owner}) AS owner_id, \
+        "INSERT INTO {table} ({names}, {measures}) \
+         SELECT {names}, {sums} FROM (\
+         SELECT {select}, \
          SUM(oi.line_amount) AS revenue, SUM(oi.line_cost) AS cost, SUM(oi.quantity) AS units, COUNT(*) AS lines, \
          CASE WHEN {category} = MIN({category}) OVER (PARTITION BY o.id) THEN 1 ELSE 0 END AS first_order \
          FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN products p ON p.id = oi.product_id \
          WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed') AND {scope} \
-         GROUP BY o.id, {day}, {category}, COALESCE(o.channel, ''), COALESCE(o.region, ''), COALESCE(o.owner_id, {owner})\
-         ) lines WHERE TRUE \
-         GROUP BY day, category, channel, region, owner_id \
-         ORDER BY day, category, channel, region, owner_id \
-         ON CONFLICT (day, category, channel, region, owner_id) DO UPDATE SET {updates}",
+         GROUP BY o.id, {group}) lines WHERE TRUE \
+         GROUP BY {names} ORDER BY {names} \
+         ON CONFLICT ({names}) DO UPDATE SET {updates}",
         measures = measures.join(", "),
     );
     Statement::from_sql_and_values(backend, sql, values)
 }
 
 /// Drops the rows a subtraction emptied (a partial index finds them).
-pub fn prune() -> &'static str {
-    "DELETE FROM sales_rollup WHERE lines = 0"
+pub fn prune(rollup: Rollup) -> String {
+    format!("DELETE FROM {} WHERE lines = 0", rollup.table)
 }
 
 #[derive(DeriveIden)]
 enum SalesRollup {
-    Table,
     Day,
     Category,
     Channel,
@@ -110,16 +132,22 @@ enum SalesRollup {
     FirstOrders,
 }
 
-/// Creates the table and its indexes and fills it from the orders there are.
-pub async fn create(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+/// Creates a grain's table and its indexes and fills it from the orders
+/// there are.
+pub async fn create(manager: &SchemaManager<'_>, rollup: Rollup) -> Result<(), DbErr> {
     let mut table = Table::create();
     table
-        .table(SalesRollup::Table)
+        .table(Alias::new(rollup.table))
         .col(ColumnDef::new(SalesRollup::Day).date().not_null())
         .col(ColumnDef::new(SalesRollup::Category).string_len(100).not_null())
         .col(ColumnDef::new(SalesRollup::Channel).string_len(100).not_null())
-        .col(ColumnDef::new(SalesRollup::Region).string_len(100).not_null())
-        .col(ColumnDef::new(SalesRollup::OwnerId).uuid().not_null());
+        .col(ColumnDef::new(SalesRollup::Region).string_len(100).not_null());
+    let mut key = Index::create();
+    key.col(SalesRollup::Day).col(SalesRollup::Category).col(SalesRollup::Channel).col(SalesRollup::Region);
+    if rollup.by_owner {
+        table.col(ColumnDef::new(SalesRollup::OwnerId).uuid().not_null());
+        key.col(SalesRollup::OwnerId);
+    }
     for measure in [
         SalesRollup::Revenue,
         SalesRollup::Cost,
@@ -130,25 +158,13 @@ pub async fn create(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     ] {
         table.col(ColumnDef::new(measure).big_integer().not_null());
     }
-    table.primary_key(
-        Index::create()
-            .col(SalesRollup::Day)
-            .col(SalesRollup::Category)
-            .col(SalesRollup::Channel)
-            .col(SalesRollup::Region)
-            .col(SalesRollup::OwnerId),
-    );
+    table.primary_key(&mut key);
     manager.create_table(table.to_owned()).await?;
-    crate::common::index(manager, TABLE, &["owner_id", "day"], false).await?;
     let db = manager.get_connection();
-    db.execute_unprepared("CREATE INDEX ix_sales_rollup_empty ON sales_rollup (day) WHERE lines = 0").await?;
-    // The distinct buyers of a window are not additive: they are counted
-    // from the counted orders, which this index holds with their customer.
-    db.execute_unprepared(
-        "CREATE INDEX ix_orders_sales ON orders (ordered_at, customer_id) \
-         WHERE deleted_at IS NULL AND status IN ('paid', 'completed')",
-    )
-    .await?;
-    db.execute_raw(apply(manager.get_database_backend(), Orders::All, 1)).await?;
+    if rollup.by_owner {
+        crate::common::index(manager, rollup.table, &["owner_id", "day"], false).await?;
+    }
+    db.execute_unprepared(&format!("CREATE INDEX ix_{0}_empty ON {0} (day) WHERE lines = 0", rollup.table)).await?;
+    db.execute_raw(apply(manager.get_database_backend(), rollup, Orders::All, 1)).await?;
     Ok(())
 }

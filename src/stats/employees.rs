@@ -361,9 +361,10 @@ async fn sales(
     if !days.is_empty() {
         let mut sql = Sql::new(backend);
         sql.push(&format!(
-            "SELECT b.i AS bucket, r.owner_id AS person, {} AS revenue, {} AS orders FROM sales_rollup r",
+            "SELECT b.i AS bucket, r.owner_id AS person, {} AS revenue, {} AS orders FROM {} r",
             sum("r.revenue"),
-            sum("r.first_orders")
+            sum("r.first_orders"),
+            migration::sales_rollup::BY_OWNER.table
         ));
         push_values_join(&mut sql, "b", &["i", "s", "e"], days, "r.day >= b.s AND r.day < b.e");
         sql.push(" WHERE r.owner_id <> ").bind(migration::sales_rollup::NO_OWNER);

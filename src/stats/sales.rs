@@ -16,7 +16,9 @@ use super::query::{
 };
 use crate::auth::AuthUser;
 use crate::domain::Money;
+use crate::domain::Role;
 use crate::error::{AppError, AppResult};
+use migration::sales_rollup::{BY_OWNER, COMPANY};
 
 /// Declares a sales statistics query: the window and comparison every
 /// statistic takes, the sales filters, then the endpoint's own parameters.
@@ -253,10 +255,13 @@ fn push_counted_orders(sql: &mut Sql, caller: &AuthUser, window: &Window, filter
 }
 
 /// `FROM … WHERE …` of the daily sales rollup over the days `[first, end)`,
-/// filtered and scoped as the raw lines would be.
+/// filtered and scoped as the raw lines would be: the company-wide grain
+/// when nothing asks for owners, else the per-owner one.
 fn push_rolled_up(sql: &mut Sql, caller: &AuthUser, days: (NaiveDate, NaiveDate), filters: &Filters, mut joins: Joins) {
     joins.owners |= filters.team_id.is_some() || joins.teams;
-    sql.push(" FROM sales_rollup r");
+    let unscoped = matches!(caller.role, Role::Admin | Role::Analyst);
+    let rollup = if unscoped && !joins.owners && filters.owner_id.is_none() { COMPANY } else { BY_OWNER };
+    sql.push(&format!(" FROM {} r", rollup.table));
     if joins.owners {
         sql.push(" LEFT JOIN users u ON u.id = r.owner_id");
     }
