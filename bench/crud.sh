@@ -18,6 +18,8 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-15s}
 CONNECTIONS=${CONNECTIONS:-64}
 PORT=${PORT:-18181}
+# Page size: page 1,000 must exist at scale 10 (about 20,000 customers).
+LIMIT=${LIMIT:-20}
 export WRK_DIR="$PWD/bench/wrk"
 
 rss_kb() { awk -v key="$2:" '$1 == key { print $2 }' "/proc/$1/status"; }
@@ -46,7 +48,7 @@ for scale in $SCALES; do
       curl -fs "http://127.0.0.1:$PORT/readyz" > /dev/null && break
       sleep 0.2
     done
-    "$BENCH" prepare --database-url "$url" --server "http://127.0.0.1:$PORT" --out "$work" > /dev/null
+    "$BENCH" prepare --database-url "$url" --server "http://127.0.0.1:$PORT" --out "$work" --limit "$LIMIT" > /dev/null
     TOKEN=$(cat "$work/token")
     export BENCH_DIR=$work
     rest=$(rss_kb $server VmRSS)
@@ -56,7 +58,7 @@ for scale in $SCALES; do
     echo "| request | requests/s | p50 ms | p99 ms | errors |"
     echo "|---|---:|---:|---:|---:|"
     wrk_run "GET /customers/{id}" get_by_id.lua
-    BENCH_PATH="/api/v1/customers?limit=50" wrk_run "GET /customers page 1" get.lua
+    BENCH_PATH="/api/v1/customers?limit=$LIMIT" wrk_run "GET /customers page 1" get.lua
     BENCH_PATH=$(cat "$work/page1000") wrk_run "GET /customers page 1,000" get.lua
     BENCH_PATH=/api/v1/customers BENCH_BODY="$work/customer.json" wrk_run "POST /customers" post.lua
     BENCH_PATH=/api/v1/orders BENCH_BODY="$work/order.json" wrk_run "POST /orders (3 items)" post.lua
