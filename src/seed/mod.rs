@@ -96,6 +96,12 @@ pub async fn run(db: &DatabaseConnection, options: Options) -> Result<Report, Se
     if sqlite {
         // Fold the load back into the database file and shrink the WAL.
         db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await?;
+    } else {
+        // Mark the loaded pages all-visible (outside the transaction, as
+        // VACUUM must be): until autovacuum gets there, no index-only scan
+        // — the distinct buyers of a quarter took 516 ms instead of 50.
+        tracing::info!("vacuuming");
+        db.execute_unprepared("VACUUM (ANALYZE)").await?;
     }
     Ok(Report { total, rows, elapsed: started.elapsed(), password })
 }

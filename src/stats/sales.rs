@@ -453,10 +453,11 @@ async fn sums(
         Grouping::Bucket(granularity) => granularity.bucket_sql(backend, "o.ordered_at"),
         Grouping::By(dimension) => dimension.key.to_string(),
     };
+    // (Distinct pairs, then counted: PostgreSQL hashes them instead of sorting.)
     let mut sql = Sql::new(backend);
-    sql.push(&format!("SELECT {key} AS group_key, {} AS customers", count_distinct("o.customer_id")));
+    sql.push(&format!("SELECT group_key, CAST(COUNT(*) AS BIGINT) AS customers FROM (SELECT DISTINCT {key} AS group_key, o.customer_id"));
     push_counted_orders(&mut sql, caller, window, filters, grouping.joins());
-    grouping.push_tail(&mut sql);
+    sql.push(") buyers GROUP BY group_key");
     for row in db.query_all_raw(sql.statement()).await? {
         let customers: i64 = row.try_get("", "customers")?;
         if let Some((_, total)) = out.get_mut(&grouping.key(&row)?) {
