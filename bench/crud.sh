@@ -10,6 +10,7 @@
 #   bench/crud.sh                                  # scales 10 and 100, both databases
 #   SCALES=10 BACKENDS=postgres DURATION=10s bench/crud.sh
 #
+# KEEP=1 keeps each run's directory (server log, prepared ids and bodies).
 # Needs wrk (Debian package `wrk`) and, for the floor, pgbench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,6 +79,6 @@ for scale in $SCALES; do
     kill $server
     wait $server 2>/dev/null || true
     trap - EXIT
-    rm -rf "$work"
+    if [ -n "${KEEP:-}" ]; then echo "(kept $work)"; else rm -rf "$work"; fi
   done
 done

@@ -190,7 +190,7 @@ async fn prepare(
     let order = serde_json::json!({"customer_id": ids[0], "status": "paid", "channel": "online", "items": items});
     std::fs::write(out.join("order.json"), order.to_string())?;
     let customer = serde_json::json!({
-        "name": "Load Test Customer", "email": "load.test@example.com", "phone": "+86 138 0000 0000",
+        "name": "Load Test Customer {n}", "email": "load.test.{n}@example.com",
         "city": "Hangzhou", "region": "East", "segment": "retail"
     });
     std::fs::write(out.join("customer.json"), customer.to_string())?;

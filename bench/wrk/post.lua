@@ -1,10 +1,22 @@
--- POST of the JSON file $BENCH_BODY to $BENCH_PATH (creates).
+-- POST of the JSON file $BENCH_BODY to $BENCH_PATH (creates). Each `{n}` in
+-- the body becomes a number unique to the request, so that the created
+-- records differ as real ones do (a thousand identical customers would
+-- be one giant duplicate group for the data-quality statistics).
 dofile(os.getenv("WRK_DIR") .. "/report.lua")
 local file = io.open(os.getenv("BENCH_BODY"))
 local body = file:read("*a")
 file:close()
 local path = os.getenv("BENCH_PATH")
+local counter = 0
+local threads = 0
+-- Each wrk thread gets its own number (`id`), and each run its own time.
+function setup(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
 wrk.headers["Content-Type"] = "application/json"
 request = function()
-  return wrk.format("POST", path, nil, body)
+  counter = counter + 1
+  local n = os.time() .. "-" .. (id or 0) .. "-" .. counter
+  return wrk.format("POST", path, nil, (body:gsub("{n}", n)))
 end
