@@ -61,8 +61,8 @@ enum Command {
         /// Where the files go.
         #[arg(long)]
         out: std::path::PathBuf,
-        /// Page size of the list pages.
-        #[arg(long, default_value_t = 50)]
+        /// Page size of the list pages (page 1,000 must exist).
+        #[arg(long, default_value_t = 20)]
         limit: usize,
         /// How many customer ids the reads pick from.
         #[arg(long, default_value_t = 20_000)]
@@ -162,11 +162,10 @@ async fn prepare(
     std::fs::create_dir_all(&out)?;
     std::fs::write(out.join("token"), &token)?;
 
-    let random = "random()";
     let sample = |sql: String| sea_orm::Statement::from_string(backend, sql);
     let rows = db
         .query_all_raw(sample(format!(
-            "SELECT id FROM customers WHERE deleted_at IS NULL ORDER BY {random} LIMIT {count}"
+            "SELECT id FROM customers WHERE deleted_at IS NULL ORDER BY random() LIMIT {count}"
         )))
         .await?;
     let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.try_get("", "id")).collect::<Result<_, _>>()?;
