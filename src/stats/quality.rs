@@ -1,10 +1,10 @@
 //! Data quality of the customer base now: completeness, duplicates and
 //! staleness.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::Duration;
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -148,47 +148,69 @@ pub async fn data_quality(
     })
 }
 
-/// The connected components of the "same person" graph, in SQL: the
-/// links are three equality joins (hash or index joins, never a
-/// comparison of every pair) over materialized candidates (without the
-/// hint, SQLite 3.5x re-evaluates the candidates inside the join and the
-/// query turns quadratic), then a recursive query spreads each linked customer to everyone it reaches,
-/// and the smallest reachable id names the group. Only linked customers
-/// come back, one row each.
+/// The connected components of the "same person" graph. The database
+/// lists, for each key (normalized email, phone digits, name + city),
+/// the customers sharing it with someone else — one row per customer and
+/// key, found by a window count, never by pairing records — and the
+/// groups are joined here with a union-find: linear in the duplicates, so
+/// a thousand records with the same email cost a thousand rows, not the
+/// million pairs (and their recursive closure) a self-join would make.
+/// The groups come ordered by their smallest id, each sorted.
 async fn duplicate_groups(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
     filters: &CustomerFilters,
 ) -> AppResult<Vec<DuplicateGroup>> {
-    let backend = db.get_database_backend();
     // Names compare trimmed, lower-case, with inner runs of spaces collapsed.
     let mut name = "c.name".to_string();
     for _ in 0..4 {
         name = format!("REPLACE({name}, '  ', ' ')");
     }
-    let mut sql = Sql::new(backend);
+    let mut sql = Sql::new(db.get_database_backend());
     sql.push(&format!(
-        "WITH RECURSIVE base AS MATERIALIZED (SELECT c.id, NULLIF(LOWER(TRIM(c.email)), '') AS email, c.phone_digits AS phone, \
+        "WITH base AS MATERIALIZED (SELECT c.id, NULLIF(LOWER(TRIM(c.email)), '') AS email, c.phone_digits AS phone, \
          CASE WHEN NULLIF(TRIM(c.city), '') IS NOT NULL THEN LOWER(TRIM({name})) || '|' || LOWER(TRIM(c.city)) END AS name_city"
     ));
     push_customers(&mut sql, caller, filters);
-    let root = if backend == DbBackend::Postgres { "MIN(CAST(root AS TEXT))" } else { "MIN(root)" };
-    sql.push(&format!(
-        "), edges AS MATERIALIZED (SELECT a.id AS a, b.id AS b FROM base a JOIN base b ON a.email = b.email AND a.id <> b.id \
-         UNION SELECT a.id, b.id FROM base a JOIN base b ON a.phone = b.phone AND a.id <> b.id \
-         UNION SELECT a.id, b.id FROM base a JOIN base b ON a.name_city = b.name_city AND a.id <> b.id), \
-         reach(id, root) AS (SELECT DISTINCT a, a FROM edges UNION SELECT r.id, e.b FROM reach r JOIN edges e ON e.a = r.root) \
-         SELECT id, {root} AS component FROM reach GROUP BY id"
-    ));
-    let mut groups: BTreeMap<String, Vec<Uuid>> = BTreeMap::new();
+    sql.push(
+        ") SELECT id, shared FROM (\
+         SELECT id, 'e:' || email AS shared, COUNT(*) OVER (PARTITION BY email) AS n FROM base WHERE email IS NOT NULL \
+         UNION ALL SELECT id, 'p:' || phone, COUNT(*) OVER (PARTITION BY phone) FROM base WHERE phone IS NOT NULL \
+         UNION ALL SELECT id, 'n:' || name_city, COUNT(*) OVER (PARTITION BY name_city) FROM base \
+         WHERE name_city IS NOT NULL) keys WHERE n > 1",
+    );
+    // Union-find: every customer of a key joins the key's first customer.
+    let mut parent: HashMap<Uuid, Uuid> = HashMap::new();
+    fn root(parent: &mut HashMap<Uuid, Uuid>, id: Uuid) -> Uuid {
+        let mut top = id;
+        while let Some(&up) = parent.get(&top).filter(|&&up| up != top) {
+            top = up;
+        }
+        let mut at = id;
+        while at != top {
+            let up = parent.insert(at, top).unwrap_or(top);
+            at = up;
+        }
+        top
+    }
+    let mut first_of_key: HashMap<String, Uuid> = HashMap::new();
     for row in db.query_all_raw(sql.statement()).await? {
         let id: Uuid = row.try_get("", "id")?;
-        let component = if backend == DbBackend::Postgres {
-            row.try_get::<String>("", "component")?
-        } else {
-            row.try_get::<Uuid>("", "component")?.to_string()
-        };
-        groups.entry(component).or_default().push(id);
+        let shared: String = row.try_get("", "shared")?;
+        parent.entry(id).or_insert(id);
+        let first = *first_of_key.entry(shared).or_insert(id);
+        let (a, b) = (root(&mut parent, id), root(&mut parent, first));
+        if a != b {
+            // The smaller id stays the root: it names the group.
+            let (low, high) = if a < b { (a, b) } else { (b, a) };
+            parent.insert(high, low);
+        }
+    }
+    let ids: Vec<Uuid> = parent.keys().copied().collect();
+    let mut groups: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
+    for id in ids {
+        let top = root(&mut parent, id);
+        groups.entry(top).or_default().push(id);
     }
     Ok(groups
         .into_values()

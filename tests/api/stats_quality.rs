@@ -70,3 +70,31 @@ async fn completeness_duplicates_and_staleness() {
     let region = app.get("/api/v1/stats/data-quality?region=North", Some(&admin)).await.body;
     assert_eq!((region["customers"].clone(), region["duplicate_records"].clone()), (json!(1), json!(0)));
 }
+
+/// Many records with one key — an import that filled a placeholder email —
+/// are one group, found in linear time: 400 identical customers are 400
+/// rows of the key listing, not 160,000 pairs and their closure (a chain
+/// through a second key joins a further customer to the same group).
+#[tokio::test]
+async fn a_large_group_of_identical_records_is_one_group() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let mut ids = vec![];
+    for _ in 0..400 {
+        ids.push(create(&app, &admin, "customers", json!({"name": "Unknown", "email": "none@x.example"})).await);
+    }
+    ids.push(
+        create(&app, &admin, "customers", json!({"name": "Other", "email": "NONE@x.example", "phone": "555 1234 567"}))
+            .await,
+    );
+    ids.push(create(&app, &admin, "customers", json!({"name": "Chained", "phone": "5551234567"})).await);
+    create(&app, &admin, "customers", json!({"name": "Alone", "email": "alone@x.example"})).await;
+    ids.sort();
+    let body = app.get("/api/v1/stats/data-quality", Some(&admin)).await.body;
+    let groups = body["duplicate_groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{body}");
+    let members: Vec<String> =
+        groups[0]["customer_ids"].as_array().unwrap().iter().map(|id| id.as_str().unwrap().to_string()).collect();
+    assert_eq!(members, ids);
+    assert_eq!(body["duplicate_records"], json!(401));
+}
