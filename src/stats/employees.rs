@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
+use chrono::{DateTime, Months, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Value};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -266,9 +266,7 @@ async fn people(db: &impl ConnectionTrait, caller: &AuthUser, filters: &PeopleFi
 /// The first and last `period_start` of the month, quarter and year
 /// periods that lie inside `window`.
 fn period_bounds(window: &Window) -> Vec<Value> {
-    let from = window.from.date_naive();
-    let first = if midnight(from) == window.from { from } else { from + Duration::days(1) };
-    let end = window.to.date_naive();
+    let (first, end) = window.whole_days();
     let mut row = vec![];
     for months in [1, 3, 12] {
         row.push(Value::from(first));

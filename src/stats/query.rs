@@ -293,13 +293,19 @@ pub struct Window {
 }
 
 impl Window {
+    /// The first whole UTC day inside the window and the day the window
+    /// ends in: `[first, end)` are its whole days (none when `first >= end`).
+    pub fn whole_days(&self) -> (NaiveDate, NaiveDate) {
+        let from = self.from.date_naive();
+        let first = if midnight(from) == self.from { from } else { from + Duration::days(1) };
+        (first, self.to.date_naive())
+    }
+
     /// The whole UTC days inside the window, `[first, end)`, and the parts
     /// of a day left over at either end — how a rollup of days and the raw
     /// rows together answer the window. `None` when it holds no whole day.
     pub fn split_days(&self) -> Option<((NaiveDate, NaiveDate), Vec<Window>)> {
-        let from_day = self.from.date_naive();
-        let first = if midnight(from_day) == self.from { from_day } else { from_day + Duration::days(1) };
-        let end = self.to.date_naive();
+        let (first, end) = self.whole_days();
         if first >= end {
             return None;
         }

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, QueryResult};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -329,15 +329,19 @@ type Grouped = HashMap<Option<String>, (Option<String>, Sums)>;
 
 impl Grouping<'_> {
     /// `SELECT <key> AS group_key, <label> AS group_label, `.
-    fn push_head(self, sql: &mut Sql, source: Source) {
-        let backend = sql.backend();
-        let key = match (self, source) {
+    /// The group key's expression over the raw rows or the rollup.
+    fn key_sql(self, backend: DbBackend, source: Source) -> String {
+        match (self, source) {
             (Grouping::Total, _) => "NULL".to_string(),
             (Grouping::Bucket(granularity), Source::Lines) => granularity.bucket_sql(backend, "o.ordered_at"),
             (Grouping::Bucket(granularity), Source::Rollup) => granularity.bucket_sql_of_day(backend, "r.day"),
             (Grouping::By(dimension), Source::Lines) => dimension.key.to_string(),
             (Grouping::By(dimension), Source::Rollup) => dimension.rolled_up.map_or("NULL".to_string(), Rolled::sql),
-        };
+        }
+    }
+
+    fn push_head(self, sql: &mut Sql, source: Source) {
+        let key = self.key_sql(sql.backend(), source);
         let label = match self {
             Grouping::By(Dimension { label: Some(label), .. }) => label,
             _ => "NULL",
@@ -448,11 +452,7 @@ async fn sums(
     }
     // Distinct buyers are not additive: one query over the orders (and,
     // for categories, their lines) of the whole window.
-    let key = match grouping {
-        Grouping::Total => "NULL".to_string(),
-        Grouping::Bucket(granularity) => granularity.bucket_sql(backend, "o.ordered_at"),
-        Grouping::By(dimension) => dimension.key.to_string(),
-    };
+    let key = grouping.key_sql(backend, Source::Lines);
     // (Distinct pairs, then counted: PostgreSQL hashes them instead of sorting.)
     let mut sql = Sql::new(backend);
     sql.push(&format!("SELECT group_key, CAST(COUNT(*) AS BIGINT) AS customers FROM (SELECT DISTINCT {key} AS group_key, o.customer_id"));
