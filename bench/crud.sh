@@ -58,6 +58,8 @@ for scale in $SCALES; do
     echo
     echo "| request | requests/s | p50 ms | p99 ms | errors |"
     echo "|---|---:|---:|---:|---:|"
+    BENCH_PATH=/healthz wrk_run "GET /healthz (no database: the HTTP stack alone)" get.lua
+    BENCH_PATH=/readyz wrk_run "GET /readyz (\`SELECT 1\` through the pool, no token)" get.lua
     wrk_run "GET /customers/{id}" get_by_id.lua
     BENCH_PATH="/api/v1/customers?limit=$LIMIT" wrk_run "GET /customers page 1" get.lua
     BENCH_PATH=$(cat "$work/page1000") wrk_run "GET /customers page 1,000" get.lua
@@ -73,6 +75,10 @@ for scale in $SCALES; do
       read -r p50 p99 < <(cat "$work"/txlog.* 2>/dev/null | awk 'NF >= 6 && $1 ~ /^[0-9]+$/ { print $3 / 1000 }' \
         | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f %.2f\n", v[int(NR * 0.5)], v[int(NR * 0.99)] }')
       echo "| pgbench: the same reads by primary key (floor) | $tps | $p50 | $p99 | 0 |"
+      # The database's own round trip with nothing to read, against /readyz.
+      tps=$(pgbench -n -M simple -c "$CONNECTIONS" -j 2 -T "${DURATION%s}" -f <(echo 'SELECT 1;') "$url" 2>&1 \
+        | awk '/^tps/ { printf "%.0f", $3 }')
+      echo "| pgbench: \`SELECT 1\` (floor of /readyz) | $tps | | | 0 |"
     fi
     echo
     echo "Server RSS: $((rest / 1024)) MB at rest, $(( $(rss_kb $server VmHWM) / 1024 )) MB peak under the load."
