@@ -178,8 +178,18 @@ impl Granularity {
     /// An SQL expression giving the bucket's first day of a UTC timestamp
     /// column, as `YYYY-MM-DD` text, on either database.
     pub fn bucket_sql(self, backend: DbBackend, column: &str) -> String {
+        bucket_text_sql(backend, &self.bucket_start_sql(backend, column))
+    }
+
+    /// The bucket of a UTC timestamp column as the most compact value to
+    /// group or deduplicate by (PostgreSQL: a `timestamp`; SQLite: the
+    /// text); [`bucket_text_sql`] formats it. Grouping by the timestamp
+    /// instead of its text halves PostgreSQL's distinct buyers per bucket
+    /// (narrower rows, `to_char` once per bucket, and a hash instead of a
+    /// spilling sort whatever the plan).
+    pub fn bucket_start_sql(self, backend: DbBackend, column: &str) -> String {
         if backend == DbBackend::Postgres {
-            return format!("to_char(date_trunc('{}', {column} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')", self.unit());
+            return format!("date_trunc('{}', {column} AT TIME ZONE 'UTC')", self.unit());
         }
         // SQLite reads the stored RFC 3339 text (with its offset) as UTC.
         match self {
@@ -205,6 +215,11 @@ impl Granularity {
         }
         out
     }
+}
+
+/// A value of [`Granularity::bucket_start_sql`] as `YYYY-MM-DD` text.
+pub fn bucket_text_sql(backend: DbBackend, bucket: &str) -> String {
+    if backend == DbBackend::Postgres { format!("to_char({bucket}, 'YYYY-MM-DD')") } else { bucket.to_string() }
 }
 
 pub fn midnight(day: NaiveDate) -> DateTime<Utc> {

@@ -12,7 +12,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::query::{
-    Filters, Granularity, Sql, Window, average_cents, change, count_distinct, midnight, push_scope, ratio, sum,
+    Filters, Granularity, Sql, Window, average_cents, bucket_text_sql, change, count_distinct, midnight, push_scope,
+    ratio, sum,
 };
 use crate::auth::AuthUser;
 use crate::domain::Money;
@@ -452,12 +453,21 @@ async fn sums(
     }
     // Distinct buyers are not additive: one query over the orders (and,
     // for categories, their lines) of the whole window.
-    let key = grouping.key_sql(backend, Source::Lines);
-    // (Distinct pairs, then counted: PostgreSQL hashes them instead of sorting.)
+    // (Distinct pairs, then counted: PostgreSQL hashes them instead of
+    // sorting. A bucket is deduplicated as a timestamp, formatted after.)
+    let (key, group_key) = match grouping {
+        Grouping::Bucket(granularity) => {
+            (granularity.bucket_start_sql(backend, "o.ordered_at"), bucket_text_sql(backend, "bucket"))
+        }
+        _ => (grouping.key_sql(backend, Source::Lines), "bucket".to_string()),
+    };
     let mut sql = Sql::new(backend);
-    sql.push(&format!("SELECT group_key, CAST(COUNT(*) AS BIGINT) AS customers FROM (SELECT DISTINCT {key} AS group_key, o.customer_id"));
+    sql.push(&format!(
+        "SELECT {group_key} AS group_key, CAST(COUNT(*) AS BIGINT) AS customers \
+         FROM (SELECT DISTINCT {key} AS bucket, o.customer_id"
+    ));
     push_counted_orders(&mut sql, caller, window, filters, grouping.joins());
-    sql.push(") buyers GROUP BY group_key");
+    sql.push(") buyers GROUP BY bucket");
     for row in db.query_all_raw(sql.statement()).await? {
         let customers: i64 = row.try_get("", "customers")?;
         if let Some((_, total)) = out.get_mut(&grouping.key(&row)?) {
