@@ -249,6 +249,28 @@ const ENDPOINTS: &[Endpoint] = &[
         compare: true,
     },
     Endpoint {
+        path: "/api/v1/stats/sales/product-affinity",
+        title: "Product affinity",
+        description: "Pairs of products bought in the same counted orders of the window (market basket analysis).",
+        roles: SalesStats::ROLES,
+        figures: &[
+            f("orders", Count, "counted orders of the window holding both products"),
+            f("support", Ratio, "orders with both / all counted orders of the window"),
+            f("confidence_a_to_b", Ratio, "orders with both / orders with a"),
+            f("confidence_b_to_a", Ratio, "orders with both / orders with b"),
+            f(
+                "lift",
+                Score,
+                "support / (share of orders with a × share with b); above 1: bought together more than chance",
+            ),
+        ],
+        dimensions: &[],
+        filters: SALES_FILTERS,
+        window: true,
+        granularity: false,
+        compare: false,
+    },
+    Endpoint {
         path: "/api/v1/stats/sales/funnel",
         title: "Sales funnel",
         description: "The stages reached by the opportunities created in the window, as of to.",

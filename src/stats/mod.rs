@@ -46,6 +46,26 @@ pub async fn sales_summary(
     Ok(web::Json(sales::summary(&state.db, &auth, &query.0).await?))
 }
 
+/// Product affinity
+///
+/// Pairs of products bought in the same counted orders of the window, with
+/// support (share of orders holding both), confidence both ways and lift;
+/// only pairs with at least `min_orders` orders together.
+#[utoipa::path(
+    tag = "statistics",
+    params(sales::AffinityQuery),
+    responses((status = 200, description = "The pairs, most orders together first.", body = sales::ProductAffinity)),
+    security(("bearer" = []))
+)]
+#[get("/stats/sales/product-affinity")]
+pub async fn sales_product_affinity(
+    auth: Authorized<SalesStats>,
+    state: web::Data<AppState>,
+    query: Query<sales::AffinityQuery>,
+) -> AppResult<web::Json<sales::ProductAffinity>> {
+    Ok(web::Json(sales::product_affinity(&state.db, &auth, &query.0).await?))
+}
+
 /// Sales time series
 ///
 /// The summary figures per day, ISO week, month, quarter or year; every
@@ -506,6 +526,7 @@ pub async fn answer(
         "sales/breakdown" => json(sales::breakdown(db, caller, &parse(query)?).await?),
         "sales/funnel" => json(funnel::funnel(db, caller, &parse(query)?).await?),
         "sales/pipeline" => json(pipeline::pipeline(db, caller, &parse(query)?).await?),
+        "sales/product-affinity" => json(sales::product_affinity(db, caller, &parse(query)?).await?),
         "customers/overview" => json(customers::overview(db, caller, &parse(query)?).await?),
         "customers/distribution" => json(customers::distribution(db, caller, &parse(query)?).await?),
         "customers/retention" => json(customers::retention(db, caller, &parse(query)?).await?),
@@ -536,6 +557,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(sales_summary)
         .service(sales_timeseries)
         .service(sales_breakdown)
+        .service(sales_product_affinity)
         .service(service_summary)
         .service(service_timeseries)
         .service(service_breakdown)

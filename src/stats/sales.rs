@@ -718,3 +718,159 @@ pub async fn breakdown(
     rows.sort_by(|a, b| b.figures.revenue.cmp(&a.figures.revenue).then_with(|| a.key.cmp(&b.key)));
     Ok(SalesBreakdown { window, filters, by, rows, total: total.figures(), previous_window, previous_total })
 }
+
+/// Parameters of the product affinity (no comparison window: pairs of two
+/// windows are not matched up).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams, validator::Validate)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AffinityQuery {
+    /// Window start, inclusive: RFC 3339 or `YYYY-MM-DD` (midnight UTC). Default: the first day of this month.
+    pub from: Option<String>,
+    /// Window end, exclusive. Default: now.
+    pub to: Option<String>,
+    /// A preset window instead of `from`/`to`.
+    pub range: Option<super::query::RangePreset>,
+    /// Only orders credited to this user.
+    pub owner_id: Option<Uuid>,
+    /// Only orders credited to members of this team.
+    pub team_id: Option<Uuid>,
+    /// Only orders of this region.
+    pub region: Option<String>,
+    /// Only orders of this channel.
+    pub channel: Option<String>,
+    /// Only the order lines of products of this category (pairs within it).
+    pub product_category: Option<String>,
+    /// Only orders of customers of this segment.
+    pub customer_segment: Option<String>,
+    /// Only pairs bought together in at least this many counted orders (default 5).
+    #[param(minimum = 1, maximum = 1000000)]
+    #[validate(range(min = 1, max = 1000000))]
+    pub min_orders: Option<i64>,
+    /// At most this many pairs, most orders together first (default 50, at most 500).
+    #[param(minimum = 1, maximum = 500)]
+    #[validate(range(min = 1, max = 500))]
+    pub limit: Option<u64>,
+}
+
+/// A product of a pair.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AffinityProduct {
+    pub id: Uuid,
+    pub name: String,
+    pub sku: String,
+    /// Counted orders in the window holding the product.
+    pub orders: i64,
+}
+
+/// Two products bought in the same counted orders.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductPair {
+    /// The product of the pair with the smaller id.
+    pub a: AffinityProduct,
+    /// The other one.
+    pub b: AffinityProduct,
+    /// Counted orders in the window holding both.
+    pub orders: i64,
+    /// orders / all counted orders of the window: how common the pair is.
+    pub support: f64,
+    /// orders / a.orders: the share of a's orders that hold b too.
+    pub confidence_a_to_b: f64,
+    /// orders / b.orders.
+    pub confidence_b_to_a: f64,
+    /// support / (share of orders holding a × share holding b): above 1 the
+    /// two sell together more often than chance would have them.
+    pub lift: f64,
+}
+
+/// Product pairs bought together.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductAffinity {
+    pub window: Window,
+    pub filters: Filters,
+    /// Counted orders in the window (with a line that passes the filters).
+    pub orders: i64,
+    /// The `min_orders` applied.
+    pub min_orders: i64,
+    /// The pairs with at least `min_orders` orders, most orders first
+    /// (then highest lift), at most `limit`.
+    pub pairs: Vec<ProductPair>,
+}
+
+/// Pairs of products in the same counted orders: each order's distinct
+/// products, joined with themselves within the order.
+pub async fn product_affinity(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    query: &AffinityQuery,
+) -> AppResult<ProductAffinity> {
+    let window = super::query::resolve_window(query.from.as_deref(), query.to.as_deref(), query.range)?;
+    let filters = Filters {
+        owner_id: query.owner_id,
+        team_id: query.team_id,
+        region: query.region.clone(),
+        channel: query.channel.clone(),
+        product_category: query.product_category.clone(),
+        customer_segment: query.customer_segment.clone(),
+    };
+    let min_orders = query.min_orders.unwrap_or(5);
+    let limit = query.limit.unwrap_or(50);
+    let backend = db.get_database_backend();
+    // Most orders first; among equals the highest lift (for one window,
+    // lift orders as together / (orders of a × orders of b)).
+    let mut sql = Sql::new(backend);
+    sql.push("WITH baskets AS (SELECT DISTINCT o.id AS order_id, oi.product_id");
+    push_counted_orders(&mut sql, caller, &window, &filters, Joins { lines: true, ..Joins::default() });
+    sql.push(
+        "), singles AS (SELECT product_id, CAST(COUNT(*) AS BIGINT) AS orders FROM baskets GROUP BY product_id), \
+         pairs AS (SELECT x.product_id AS a, y.product_id AS b, CAST(COUNT(*) AS BIGINT) AS together \
+         FROM baskets x JOIN baskets y ON y.order_id = x.order_id AND x.product_id < y.product_id \
+         GROUP BY x.product_id, y.product_id HAVING COUNT(*) >= ",
+    )
+    .bind(min_orders)
+    .push(
+        ") SELECT pairs.a, pairs.b, pairs.together, sa.orders AS orders_a, sb.orders AS orders_b, \
+         pa.name AS name_a, pa.sku AS sku_a, pb.name AS name_b, pb.sku AS sku_b, \
+         (SELECT CAST(COUNT(DISTINCT order_id) AS BIGINT) FROM baskets) AS total \
+         FROM pairs JOIN singles sa ON sa.product_id = pairs.a JOIN singles sb ON sb.product_id = pairs.b \
+         JOIN products pa ON pa.id = pairs.a JOIN products pb ON pb.id = pairs.b \
+         ORDER BY pairs.together DESC, pairs.together * 1.0 / (sa.orders * sb.orders) DESC, pairs.a, pairs.b \
+         LIMIT ",
+    )
+    .bind(limit as i64);
+    let rows = db.query_all_raw(sql.statement()).await?;
+    let mut total = 0;
+    let mut pairs = vec![];
+    for row in &rows {
+        total = row.try_get::<i64>("", "total")?;
+        let product = |side: &str| -> AppResult<AffinityProduct> {
+            Ok(AffinityProduct {
+                id: row.try_get("", side)?,
+                name: row.try_get("", &format!("name_{side}"))?,
+                sku: row.try_get("", &format!("sku_{side}"))?,
+                orders: row.try_get("", &format!("orders_{side}"))?,
+            })
+        };
+        let (a, b) = (product("a")?, product("b")?);
+        let together: i64 = row.try_get("", "together")?;
+        let share = |n: i64| n as f64 / total as f64;
+        pairs.push(ProductPair {
+            support: share(together),
+            confidence_a_to_b: together as f64 / a.orders as f64,
+            confidence_b_to_a: together as f64 / b.orders as f64,
+            lift: share(together) / (share(a.orders) * share(b.orders)),
+            orders: together,
+            a,
+            b,
+        });
+    }
+    if rows.is_empty() {
+        let mut sql = Sql::new(backend);
+        sql.push("SELECT CAST(COUNT(DISTINCT o.id) AS BIGINT) AS total");
+        push_counted_orders(&mut sql, caller, &window, &filters, Joins { lines: true, ..Joins::default() });
+        if let Some(row) = db.query_one_raw(sql.statement()).await? {
+            total = row.try_get("", "total")?;
+        }
+    }
+    Ok(ProductAffinity { window, filters, orders: total, min_orders, pairs })
+}

@@ -156,6 +156,7 @@ async fn windowed_statistics_read_large_tables_through_indexes() {
         .map(|(path, extra, allowed)| (path, format!("{WINDOW}&compare=previous_period{extra}"), allowed))
         .collect();
     queries.push(("sales/pipeline", String::new(), &[]));
+    queries.push(("sales/product-affinity", format!("{WINDOW}&min_orders=1"), &[]));
     queries.push(("customers/retention", WINDOW.to_string(), &["customers"]));
     let mut scans = vec![];
     for caller in [&admin, &manager] {

@@ -21,6 +21,7 @@ mod products;
 mod rollups;
 mod seed;
 mod service;
+mod stats_affinity;
 mod stats_catalog;
 mod stats_dashboard;
 mod stats_employees;
