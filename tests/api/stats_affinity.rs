@@ -11,6 +11,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{create, spawn_app};
+use crate::stats_sales::person;
 
 const MARCH: &str = "from=2025-03-01&to=2025-04-01";
 
@@ -35,9 +36,13 @@ async fn product_pairs_support_confidence_and_lift() {
         ("2025-03-06T10:00:00Z", "pending", vec![a, b]),
         ("2025-02-28T10:00:00Z", "paid", vec![a, b]),
     ];
-    for (at, status, products) in orders {
+    // A sales rep is credited with the first and the third order.
+    let (rep_id, rep) = person(&app, &admin, "Rita", "sales", None).await;
+    for (n, (at, status, products)) in orders.into_iter().enumerate() {
         let items: Vec<Value> = products.into_iter().map(line).collect();
-        let body = json!({"customer_id": customer, "ordered_at": at, "status": status, "items": items});
+        let owner = if n == 0 || n == 2 { json!(rep_id) } else { Value::Null };
+        let body =
+            json!({"customer_id": customer, "ordered_at": at, "status": status, "items": items, "owner_id": owner});
         create(&app, &admin, "orders", body).await;
     }
 
@@ -84,6 +89,22 @@ async fn product_pairs_support_confidence_and_lift() {
     let mut expected = [b.as_str(), c.as_str()];
     expected.sort();
     assert_eq!((ids, &last["orders"]), (expected, &json!(1)));
+
+    // A rep sees the pairs of their own orders only: O1 {A, B} and O3 {A, C}.
+    let reply = app.get(&format!("/api/v1/stats/sales/product-affinity?{MARCH}&min_orders=1"), Some(&rep)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["orders"], 2);
+    let pairs = reply.body["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 2, "{pairs:?}");
+    for pair in pairs {
+        assert_eq!((&pair["orders"], &pair["support"]), (&json!(1), &json!(0.5)), "{pair}");
+    }
+    // The same through the owner filter, for the admin.
+    let reply = app
+        .get(&format!("/api/v1/stats/sales/product-affinity?{MARCH}&min_orders=1&owner_id={rep_id}"), Some(&admin))
+        .await;
+    assert_eq!(reply.body["orders"], 2);
+    assert_eq!(reply.body["pairs"].as_array().unwrap().len(), 2);
 
     // Bad parameters name the field; no comparison window is offered.
     for (query, field) in
