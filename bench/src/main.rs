@@ -76,6 +76,7 @@ const STATISTICS: &[(&str, &str)] = &[
     ("sales/timeseries", ""),
     ("sales/breakdown", "&by=product_category"),
     ("sales/funnel", ""),
+    ("sales/product-affinity", ""),
     ("customers/overview", ""),
     ("customers/distribution", "&by=region"),
     ("customers/retention", ""),
