@@ -756,8 +756,11 @@ pub struct AffinityQuery {
 /// A product of a pair.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AffinityProduct {
+    /// The product's id.
     pub id: Uuid,
+    /// Its name.
     pub name: String,
+    /// Its stock-keeping unit.
     pub sku: String,
     /// Counted orders in the window holding the product.
     pub orders: i64,
@@ -786,7 +789,9 @@ pub struct ProductPair {
 /// Product pairs bought together.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProductAffinity {
+    /// The resolved window.
     pub window: Window,
+    /// The filters applied.
     pub filters: Filters,
     /// Counted orders in the window (with a line that passes the filters).
     pub orders: i64,
