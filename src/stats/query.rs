@@ -16,10 +16,11 @@ use crate::domain::time::{now, parse_instant};
 use crate::error::{AppError, AppResult};
 
 /// Declares a statistics query: the window and comparison every statistic
-/// takes, then the endpoint's filters and parameters.
+/// takes, then the endpoint's filters and parameters. `without compare;`
+/// in front leaves the comparison out, for statistics that have none.
 #[macro_export]
 macro_rules! stats_query {
-    ($(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* pub $field:ident : $ty:ty,)* }) => {
+    (@build [$($compare:tt)*] $(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* pub $field:ident : $ty:ty,)* }) => {
         $(#[$meta])*
         #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams, validator::Validate)]
         #[serde(deny_unknown_fields)]
@@ -31,8 +32,7 @@ macro_rules! stats_query {
             pub to: Option<String>,
             /// A preset window instead of `from`/`to`.
             pub range: Option<$crate::stats::query::RangePreset>,
-            /// Add the same figures for an earlier window, and their relative change.
-            pub compare: Option<$crate::stats::query::Compare>,
+            $($compare)*
             $($(#[$fmeta])* pub $field: $ty,)*
         }
 
@@ -40,6 +40,18 @@ macro_rules! stats_query {
             fn window(&self) -> $crate::error::AppResult<$crate::stats::query::Window> {
                 $crate::stats::query::resolve_window(self.from.as_deref(), self.to.as_deref(), self.range)
             }
+        }
+    };
+    (without compare; $($rest:tt)*) => {
+        $crate::stats_query! { @build [] $($rest)* }
+    };
+    ($($rest:tt)*) => {
+        $crate::stats_query! {
+            @build [
+                /// Add the same figures for an earlier window, and their relative change.
+                pub compare: Option<$crate::stats::query::Compare>,
+            ]
+            $($rest)*
         }
     };
 }

@@ -22,10 +22,12 @@ use crate::error::{AppError, AppResult};
 use migration::sales_rollup::{BY_OWNER, COMPANY};
 
 /// Declares a sales statistics query: the window and comparison every
-/// statistic takes, the sales filters, then the endpoint's own parameters.
+/// statistic takes (`without compare;` in front: no comparison), the sales
+/// filters, then the endpoint's own parameters.
 macro_rules! sales_query {
-    ($(#[$meta:meta])* pub struct $name:ident { $($rest:tt)* }) => {
+    (@build [$($mode:tt)*] $(#[$meta:meta])* pub struct $name:ident { $($rest:tt)* }) => {
         crate::stats_query! {
+            $($mode)*
             $(#[$meta])*
             pub struct $name {
                 /// Only orders credited to this user.
@@ -56,6 +58,12 @@ macro_rules! sales_query {
                 }
             }
         }
+    };
+    (without compare; $($rest:tt)*) => {
+        sales_query! { @build [without compare;] $($rest)* }
+    };
+    ($($rest:tt)*) => {
+        sales_query! { @build [] $($rest)* }
     };
 }
 
@@ -719,38 +727,20 @@ pub async fn breakdown(
     Ok(SalesBreakdown { window, filters, by, rows, total: total.figures(), previous_window, previous_total })
 }
 
-/// Parameters of the product affinity (no comparison window: pairs of two
-/// windows are not matched up).
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams, validator::Validate)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct AffinityQuery {
-    /// Window start, inclusive: RFC 3339 or `YYYY-MM-DD` (midnight UTC). Default: the first day of this month.
-    pub from: Option<String>,
-    /// Window end, exclusive. Default: now.
-    pub to: Option<String>,
-    /// A preset window instead of `from`/`to`.
-    pub range: Option<super::query::RangePreset>,
-    /// Only orders credited to this user.
-    pub owner_id: Option<Uuid>,
-    /// Only orders credited to members of this team.
-    pub team_id: Option<Uuid>,
-    /// Only orders of this region.
-    pub region: Option<String>,
-    /// Only orders of this channel.
-    pub channel: Option<String>,
-    /// Only the order lines of products of this category (pairs within it).
-    pub product_category: Option<String>,
-    /// Only orders of customers of this segment.
-    pub customer_segment: Option<String>,
-    /// Only pairs bought together in at least this many counted orders (default 5).
-    #[param(minimum = 1, maximum = 1000000)]
-    #[validate(range(min = 1, max = 1000000))]
-    pub min_orders: Option<i64>,
-    /// At most this many pairs, most orders together first (default 50, at most 500).
-    #[param(minimum = 1, maximum = 500)]
-    #[validate(range(min = 1, max = 500))]
-    pub limit: Option<u64>,
+sales_query! {
+    without compare;
+    /// Parameters of the product affinity (no comparison window: the pairs
+    /// of two windows are not matched up).
+    pub struct AffinityQuery {
+        /// Only pairs bought together in at least this many counted orders (default 5).
+        #[param(minimum = 1, maximum = 1000000)]
+        #[validate(range(min = 1, max = 1000000))]
+        pub min_orders: Option<i64>,
+        /// At most this many pairs, most orders together first (default 50, at most 500).
+        #[param(minimum = 1, maximum = 500)]
+        #[validate(range(min = 1, max = 500))]
+        pub limit: Option<u64>,
+    }
 }
 
 /// A product of a pair.
@@ -809,15 +799,8 @@ pub async fn product_affinity(
     caller: &AuthUser,
     query: &AffinityQuery,
 ) -> AppResult<ProductAffinity> {
-    let window = super::query::resolve_window(query.from.as_deref(), query.to.as_deref(), query.range)?;
-    let filters = Filters {
-        owner_id: query.owner_id,
-        team_id: query.team_id,
-        region: query.region.clone(),
-        channel: query.channel.clone(),
-        product_category: query.product_category.clone(),
-        customer_segment: query.customer_segment.clone(),
-    };
+    let window = query.window()?;
+    let filters = query.filters();
     let min_orders = query.min_orders.unwrap_or(5);
     let limit = query.limit.unwrap_or(50);
     let backend = db.get_database_backend();
