@@ -370,6 +370,22 @@ const ENDPOINTS: &[Endpoint] = &[
         compare: true,
     },
     Endpoint {
+        path: "/api/v1/stats/customers/retention/cohorts",
+        title: "Retention cohorts",
+        description: "Customers grouped by the period of their first counted order; per later period, the share that ordered.",
+        roles: SalesStats::ROLES,
+        figures: &[
+            f("customers", Count, "per cohort: customers whose first counted order ever fell in the period"),
+            f("periods.customers", Count, "per cohort and later period: of those, with a counted order in it"),
+            f("periods.share", Ratio, "periods.customers / the cohort's customers"),
+        ],
+        dimensions: &[],
+        filters: CUSTOMER_FILTERS,
+        window: true,
+        granularity: true,
+        compare: false,
+    },
+    Endpoint {
         path: "/api/v1/stats/customers/clv",
         title: "Customer lifetime value",
         description: "Average order value × purchase frequency × lifespan, and the top customers to date.",

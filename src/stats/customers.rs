@@ -650,3 +650,114 @@ async fn top_customers(
     }
     Ok(top_customers)
 }
+
+crate::stats_query! {
+    without compare;
+    /// Parameters of the retention cohorts.
+    pub struct CohortQuery {
+        /// Cohort and period size: `day`, `week`, `month` (default), `quarter` or `year`.
+        pub granularity: Option<super::query::Granularity>,
+        /// Only customers owned by this user.
+        pub owner_id: Option<Uuid>,
+        /// Only customers owned by members of this team.
+        pub team_id: Option<Uuid>,
+        /// Only customers of this region.
+        pub region: Option<String>,
+        /// Only customers of this segment.
+        pub customer_segment: Option<String>,
+    }
+}
+
+/// One period of a cohort.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CohortPeriod {
+    /// The period's first day.
+    pub period: chrono::NaiveDate,
+    /// Periods since the cohort's own (0 = the cohort's period).
+    pub offset: usize,
+    /// Customers of the cohort with a counted order in the period (before `to`).
+    pub customers: i64,
+    /// customers / the cohort's size.
+    pub share: Option<f64>,
+}
+
+/// The customers whose first counted order fell in one period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Cohort {
+    /// The period of the first counted order (its first day).
+    pub cohort: chrono::NaiveDate,
+    /// Customers in the cohort.
+    pub customers: i64,
+    /// Every period from the cohort's own to the last before `to`.
+    pub periods: Vec<CohortPeriod>,
+}
+
+/// Retention by cohort.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Cohorts {
+    /// The resolved window: the cohorts are the periods it covers; orders count until its end.
+    pub window: Window,
+    /// The filters applied.
+    pub filters: CustomerFilters,
+    /// The period size.
+    pub granularity: super::query::Granularity,
+    /// One per period of the window, oldest first (empty cohorts too).
+    pub cohorts: Vec<Cohort>,
+}
+
+/// Customers grouped by the period of their first counted order ever, and
+/// for each later period the number and share that ordered in it: each
+/// customer's distinct active periods before `to`, joined to its first.
+pub async fn cohorts(db: &impl ConnectionTrait, caller: &AuthUser, query: &CohortQuery) -> AppResult<Cohorts> {
+    use super::query::{Granularity, bucket_text_sql, midnight, series_buckets};
+    let window = query.window()?;
+    let granularity = query.granularity.unwrap_or(Granularity::Month);
+    let (granularity, starts) = series_buckets(&window, Some(granularity))?;
+    let filters = CustomerFilters {
+        owner_id: query.owner_id,
+        team_id: query.team_id,
+        region: query.region.clone(),
+        customer_segment: query.customer_segment.clone(),
+    };
+    let backend = db.get_database_backend();
+    let bucket = granularity.bucket_start_sql(backend, "o.ordered_at");
+    let mut sql = Sql::new(backend);
+    sql.push(&format!("WITH activity AS (SELECT DISTINCT o.customer_id, {bucket} AS bucket"));
+    push_counted_orders(&mut sql, caller, &filters);
+    sql.push(" AND o.ordered_at < ").bind(window.to).push(
+        "), firsts AS (SELECT customer_id, MIN(bucket) AS cohort FROM activity GROUP BY customer_id) \
+         SELECT ",
+    );
+    sql.push(&format!(
+        "{} AS cohort, {} AS period, CAST(COUNT(*) AS BIGINT) AS customers \
+         FROM firsts f JOIN activity a ON a.customer_id = f.customer_id GROUP BY f.cohort, a.bucket",
+        bucket_text_sql(backend, "f.cohort"),
+        bucket_text_sql(backend, "a.bucket")
+    ));
+    let mut counts = std::collections::HashMap::new();
+    for row in db.query_all_raw(sql.statement()).await? {
+        let date = |column: &str| -> AppResult<chrono::NaiveDate> {
+            let text: String = row.try_get("", column)?;
+            chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                .map_err(|e| crate::error::AppError::internal(format!("bucket {text}: {e}")))
+        };
+        counts.insert((date("cohort")?, date("period")?), row.try_get::<i64>("", "customers")?);
+    }
+    let cohorts = starts
+        .into_iter()
+        .map(|cohort| {
+            let size = counts.get(&(cohort, cohort)).copied().unwrap_or(0);
+            let periods = granularity
+                .buckets(&Window { from: midnight(cohort), to: window.to })
+                .into_iter()
+                .enumerate()
+                .map(|(offset, period)| {
+                    let customers = counts.get(&(cohort, period)).copied().unwrap_or(0);
+                    CohortPeriod { period, offset, customers, share: ratio(customers, size) }
+                })
+                .collect();
+            Cohort { cohort, customers: size, periods }
+        })
+        .collect();
+    Ok(Cohorts { window, filters, granularity, cohorts })
+}

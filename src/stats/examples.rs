@@ -13,6 +13,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("/api/v1/stats/customers/overview", include_str!("../../openapi/examples/stats/customers_overview.json")),
     ("/api/v1/stats/customers/distribution", include_str!("../../openapi/examples/stats/customers_distribution.json")),
     ("/api/v1/stats/customers/retention", include_str!("../../openapi/examples/stats/customers_retention.json")),
+    ("/api/v1/stats/customers/retention/cohorts", include_str!("../../openapi/examples/stats/customers_cohorts.json")),
     ("/api/v1/stats/customers/clv", include_str!("../../openapi/examples/stats/customers_clv.json")),
     ("/api/v1/stats/leads/conversion", include_str!("../../openapi/examples/stats/leads_conversion.json")),
     ("/api/v1/stats/marketing/campaigns", include_str!("../../openapi/examples/stats/marketing_campaigns.json")),

@@ -361,6 +361,26 @@ pub async fn customers_retention(
     Ok(web::Json(customers::retention(&state.db, &auth, &query.0).await?))
 }
 
+/// Retention cohorts
+///
+/// Customers grouped by the period (week, month or quarter) of their first
+/// counted order ever, for the periods of the window, and for each later
+/// period up to `to` the number and share of them that ordered in it.
+#[utoipa::path(
+    tag = "statistics",
+    params(customers::CohortQuery),
+    responses((status = 200, description = "One cohort per period of the window, oldest first.", body = customers::Cohorts)),
+    security(("bearer" = []))
+)]
+#[get("/stats/customers/retention/cohorts")]
+pub async fn customers_cohorts(
+    auth: Authorized<SalesStats>,
+    state: web::Data<AppState>,
+    query: Query<customers::CohortQuery>,
+) -> AppResult<web::Json<customers::Cohorts>> {
+    Ok(web::Json(customers::cohorts(&state.db, &auth, &query.0).await?))
+}
+
 /// Data quality
 ///
 /// The current state of the customer data (no window): the share of
@@ -530,6 +550,7 @@ pub async fn answer(
         "customers/overview" => json(customers::overview(db, caller, &parse(query)?).await?),
         "customers/distribution" => json(customers::distribution(db, caller, &parse(query)?).await?),
         "customers/retention" => json(customers::retention(db, caller, &parse(query)?).await?),
+        "customers/retention/cohorts" => json(customers::cohorts(db, caller, &parse(query)?).await?),
         "customers/clv" => json(customers::clv(db, caller, &parse(query)?).await?),
         "leads/conversion" => json(leads::conversion(db, caller, &parse(query)?).await?),
         "marketing/campaigns" => json(marketing::campaigns(db, caller, &parse(query)?).await?),
@@ -571,6 +592,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(marketing_channels)
         .service(customers_distribution)
         .service(customers_retention)
+        .service(customers_cohorts)
         .service(data_quality)
         .service(customers_clv)
         .service(employees_performance)

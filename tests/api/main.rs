@@ -23,6 +23,7 @@ mod seed;
 mod service;
 mod stats_affinity;
 mod stats_catalog;
+mod stats_cohorts;
 mod stats_dashboard;
 mod stats_employees;
 mod stats_examples;

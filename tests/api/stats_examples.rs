@@ -97,6 +97,7 @@ async fn openapi_examples_are_recorded_answers() {
         ("customers_overview", format!("customers/overview?{march}")),
         ("customers_distribution", format!("customers/distribution?{march}&by=segment")),
         ("customers_retention", "customers/retention?from=2025-04-01&to=2025-05-01".to_string()),
+        ("customers_cohorts", "customers/retention/cohorts?from=2025-02-01&to=2025-04-01".to_string()),
         ("customers_clv", format!("customers/clv?{march}&top=3")),
         ("leads_conversion", format!("leads/conversion?{march}")),
         ("marketing_campaigns", format!("marketing/campaigns?{march}")),
