@@ -80,6 +80,7 @@ const STATISTICS: &[(&str, &str)] = &[
     ("customers/overview", ""),
     ("customers/distribution", "&by=region"),
     ("customers/retention", ""),
+    ("customers/retention/cohorts", ""),
     ("customers/clv", ""),
     ("leads/conversion", ""),
     ("marketing/campaigns", ""),
