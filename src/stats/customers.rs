@@ -655,7 +655,7 @@ crate::stats_query! {
     without compare;
     /// Parameters of the retention cohorts.
     pub struct CohortQuery {
-        /// Cohort and period size: `day`, `week`, `month` (default), `quarter` or `year`.
+        /// Cohort and period size: `day`, `week`, `month` (default), `quarter` or `year`; at most 120 cohorts.
         pub granularity: Option<super::query::Granularity>,
         /// Only customers owned by this user.
         pub owner_id: Option<Uuid>,
@@ -705,6 +705,10 @@ pub struct Cohorts {
     pub cohorts: Vec<Cohort>,
 }
 
+/// At most this many cohorts per request (7,260 cells): ten years by
+/// month, two years by week, four months by day.
+pub const MAX_COHORTS: usize = 120;
+
 /// Customers grouped by the period of their first counted order ever, and
 /// for each later period the number and share that ordered in it: each
 /// customer's distinct active periods before `to`, joined to its first.
@@ -713,6 +717,14 @@ pub async fn cohorts(db: &impl ConnectionTrait, caller: &AuthUser, query: &Cohor
     let window = query.window()?;
     let granularity = query.granularity.unwrap_or(Granularity::Month);
     let (granularity, starts) = series_buckets(&window, Some(granularity))?;
+    // The matrix is triangular: n cohorts have n(n+1)/2 periods.
+    if starts.len() > MAX_COHORTS {
+        return Err(crate::error::AppError::validation(
+            "granularity",
+            "too_many_cohorts",
+            format!("the window has {} cohorts at this granularity; at most {MAX_COHORTS}", starts.len()),
+        ));
+    }
     let filters = CustomerFilters {
         owner_id: query.owner_id,
         team_id: query.team_id,
