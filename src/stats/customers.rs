@@ -11,18 +11,49 @@ use crate::domain::Money;
 use crate::domain::enums::LifecycleStage;
 use crate::error::AppResult;
 
-crate::stats_query! {
+/// Declares a customer statistics query: the window (and comparison,
+/// unless `without compare;` comes first), the endpoint's own parameters,
+/// then the customer filters, with `filters()` to read them.
+macro_rules! customer_query {
+    (@build [$($mode:tt)*] $(#[$meta:meta])* pub struct $name:ident { $($rest:tt)* }) => {
+        crate::stats_query! {
+            $($mode)*
+            $(#[$meta])*
+            pub struct $name {
+                $($rest)*
+                /// Only customers owned by this user.
+                pub owner_id: Option<Uuid>,
+                /// Only customers owned by members of this team.
+                pub team_id: Option<Uuid>,
+                /// Only customers of this region.
+                pub region: Option<String>,
+                /// Only customers of this segment.
+                pub customer_segment: Option<String>,
+            }
+        }
+
+        impl $name {
+            fn filters(&self) -> CustomerFilters {
+                CustomerFilters {
+                    owner_id: self.owner_id,
+                    team_id: self.team_id,
+                    region: self.region.clone(),
+                    customer_segment: self.customer_segment.clone(),
+                }
+            }
+        }
+    };
+    (without compare; $($rest:tt)*) => {
+        customer_query! { @build [without compare;] $($rest)* }
+    };
+    ($($rest:tt)*) => {
+        customer_query! { @build [] $($rest)* }
+    };
+}
+
+customer_query! {
     /// Parameters of the customer overview.
-    pub struct CustomerQuery {
-        /// Only customers owned by this user.
-        pub owner_id: Option<Uuid>,
-        /// Only customers owned by members of this team.
-        pub team_id: Option<Uuid>,
-        /// Only customers of this region.
-        pub region: Option<String>,
-        /// Only customers of this segment.
-        pub customer_segment: Option<String>,
-    }
+    pub struct CustomerQuery {}
 }
 
 /// The filters applied to a customer statistic.
@@ -95,17 +126,6 @@ pub struct CustomerOverview {
     pub previous: Option<CustomerFigures>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<CustomerChange>,
-}
-
-impl CustomerQuery {
-    fn filters(&self) -> CustomerFilters {
-        CustomerFilters {
-            owner_id: self.owner_id,
-            team_id: self.team_id,
-            region: self.region.clone(),
-            customer_segment: self.customer_segment.clone(),
-        }
-    }
 }
 
 /// `AND` the customer `c` passes the filters and the caller's scope.
@@ -245,19 +265,11 @@ pub enum CustomerDimension {
     Occupation,
 }
 
-crate::stats_query! {
+customer_query! {
     /// Parameters of the customer distribution.
     pub struct DistributionQuery {
         /// The dimension to group by.
         pub by: Option<CustomerDimension>,
-        /// Only customers owned by this user.
-        pub owner_id: Option<Uuid>,
-        /// Only customers owned by members of this team.
-        pub team_id: Option<Uuid>,
-        /// Only customers of this region.
-        pub region: Option<String>,
-        /// Only customers of this segment.
-        pub customer_segment: Option<String>,
     }
 }
 
@@ -353,12 +365,7 @@ pub async fn distribution(
 ) -> AppResult<Distribution> {
     let by = query.by.ok_or_else(|| crate::error::AppError::validation("by", "required", "is required"))?;
     let window = query.window()?;
-    let filters = CustomerFilters {
-        owner_id: query.owner_id,
-        team_id: query.team_id,
-        region: query.region.clone(),
-        customer_segment: query.customer_segment.clone(),
-    };
+    let filters = query.filters();
     let (current, total) = distribution_groups(db, caller, by, &window, &filters).await?;
     let (previous_window, previous, previous_total) = match query.compare {
         Some(compare) => {
@@ -475,7 +482,7 @@ pub async fn retention(db: &impl ConnectionTrait, caller: &AuthUser, query: &Cus
     })
 }
 
-crate::stats_query! {
+customer_query! {
     /// Parameters of the customer lifetime value.
     pub struct ClvQuery {
         /// Expected customer lifespan in months (default 36).
@@ -486,14 +493,6 @@ crate::stats_query! {
         #[param(minimum = 1, maximum = 100)]
         #[validate(range(min = 1, max = 100))]
         pub top: Option<u64>,
-        /// Only customers owned by this user.
-        pub owner_id: Option<Uuid>,
-        /// Only customers owned by members of this team.
-        pub team_id: Option<Uuid>,
-        /// Only customers of this region.
-        pub region: Option<String>,
-        /// Only customers of this segment.
-        pub customer_segment: Option<String>,
     }
 }
 
@@ -556,12 +555,7 @@ const MONTH_DAYS: f64 = 30.4375;
 
 pub async fn clv(db: &impl ConnectionTrait, caller: &AuthUser, query: &ClvQuery) -> AppResult<Clv> {
     let window = query.window()?;
-    let filters = CustomerFilters {
-        owner_id: query.owner_id,
-        team_id: query.team_id,
-        region: query.region.clone(),
-        customer_segment: query.customer_segment.clone(),
-    };
+    let filters = query.filters();
     let lifespan_months = query.lifespan_months.unwrap_or(36);
     let figures = clv_figures(db, caller, &window, &filters, lifespan_months).await?;
     let (previous_window, previous, change_figures) = match query.compare {
@@ -651,20 +645,12 @@ async fn top_customers(
     Ok(top_customers)
 }
 
-crate::stats_query! {
+customer_query! {
     without compare;
     /// Parameters of the retention cohorts.
     pub struct CohortQuery {
         /// Cohort and period size: `day`, `week`, `month` (default), `quarter` or `year`; at most 120 cohorts.
         pub granularity: Option<super::query::Granularity>,
-        /// Only customers owned by this user.
-        pub owner_id: Option<Uuid>,
-        /// Only customers owned by members of this team.
-        pub team_id: Option<Uuid>,
-        /// Only customers of this region.
-        pub region: Option<String>,
-        /// Only customers of this segment.
-        pub customer_segment: Option<String>,
     }
 }
 
@@ -725,12 +711,7 @@ pub async fn cohorts(db: &impl ConnectionTrait, caller: &AuthUser, query: &Cohor
             format!("the window has {} cohorts at this granularity; at most {MAX_COHORTS}", starts.len()),
         ));
     }
-    let filters = CustomerFilters {
-        owner_id: query.owner_id,
-        team_id: query.team_id,
-        region: query.region.clone(),
-        customer_segment: query.customer_segment.clone(),
-    };
+    let filters = query.filters();
     let backend = db.get_database_backend();
     let bucket = granularity.bucket_start_sql(backend, "o.ordered_at");
     let mut sql = Sql::new(backend);
