@@ -81,6 +81,8 @@ const STATISTICS: &[(&str, &str)] = &[
     ("customers/distribution", "&by=region"),
     ("customers/retention", ""),
     ("customers/retention/cohorts", ""),
+    ("customers/rfm", ""),
+    ("customers/churn-risk", ""),
     ("customers/clv", ""),
     ("leads/conversion", ""),
     ("marketing/campaigns", ""),

@@ -50,6 +50,7 @@ macro_rules! customer_query {
         customer_query! { @build [] $($rest)* }
     };
 }
+pub(super) use customer_query;
 
 customer_query! {
     /// Parameters of the customer overview.
@@ -138,7 +139,7 @@ pub(super) fn push_customer_conditions(sql: &mut Sql, caller: &AuthUser, filters
 }
 
 /// Counted orders (paid or completed) of customers in scope.
-fn push_counted_orders(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters) {
+pub(super) fn push_counted_orders(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters) {
     sql.push(
         " FROM orders o JOIN customers c ON c.id = o.customer_id \
          WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed')",

@@ -14,6 +14,7 @@ pub mod marketing;
 pub mod pipeline;
 pub mod quality;
 pub mod query;
+pub mod rfm;
 pub mod sales;
 pub mod service;
 
@@ -381,6 +382,47 @@ pub async fn customers_cohorts(
     Ok(web::Json(customers::cohorts(&state.db, &auth, &query.0).await?))
 }
 
+/// RFM segments
+///
+/// Every customer with a counted order before `to` scored 1–5 on recency,
+/// frequency and monetary value (quintiles among the customers in scope),
+/// the named segments of the recency × frequency grid with their customers
+/// and revenue, and the top customers with their scores.
+#[utoipa::path(
+    tag = "statistics",
+    params(rfm::RfmQuery),
+    responses((status = 200, description = "Every segment, and the top customers with their scores.", body = rfm::Rfm)),
+    security(("bearer" = []))
+)]
+#[get("/stats/customers/rfm")]
+pub async fn customers_rfm(
+    auth: Authorized<SalesStats>,
+    state: web::Data<AppState>,
+    query: Query<rfm::RfmQuery>,
+) -> AppResult<web::Json<rfm::Rfm>> {
+    Ok(web::Json(rfm::rfm(&state.db, &auth, &query.0).await?))
+}
+
+/// Churn risk
+///
+/// The customers whose days since their last counted order exceed `factor`
+/// times their own median gap between purchase days (or `days` for a
+/// customer with one purchase day), as of `to`, ranked by revenue to date.
+#[utoipa::path(
+    tag = "statistics",
+    params(rfm::ChurnRiskQuery),
+    responses((status = 200, description = "How many customers are at risk, and the most valuable of them.", body = rfm::ChurnRisk)),
+    security(("bearer" = []))
+)]
+#[get("/stats/customers/churn-risk")]
+pub async fn customers_churn_risk(
+    auth: Authorized<SalesStats>,
+    state: web::Data<AppState>,
+    query: Query<rfm::ChurnRiskQuery>,
+) -> AppResult<web::Json<rfm::ChurnRisk>> {
+    Ok(web::Json(rfm::churn_risk(&state.db, &auth, &query.0).await?))
+}
+
 /// Data quality
 ///
 /// The current state of the customer data (no window): the share of
@@ -551,6 +593,8 @@ pub async fn answer(
         "customers/distribution" => json(customers::distribution(db, caller, &parse(query)?).await?),
         "customers/retention" => json(customers::retention(db, caller, &parse(query)?).await?),
         "customers/retention/cohorts" => json(customers::cohorts(db, caller, &parse(query)?).await?),
+        "customers/rfm" => json(rfm::rfm(db, caller, &parse(query)?).await?),
+        "customers/churn-risk" => json(rfm::churn_risk(db, caller, &parse(query)?).await?),
         "customers/clv" => json(customers::clv(db, caller, &parse(query)?).await?),
         "leads/conversion" => json(leads::conversion(db, caller, &parse(query)?).await?),
         "marketing/campaigns" => json(marketing::campaigns(db, caller, &parse(query)?).await?),
@@ -593,6 +637,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(customers_distribution)
         .service(customers_retention)
         .service(customers_cohorts)
+        .service(customers_rfm)
+        .service(customers_churn_risk)
         .service(data_quality)
         .service(customers_clv)
         .service(employees_performance)

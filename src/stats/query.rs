@@ -686,6 +686,23 @@ pub fn group_key(row: &sea_orm::QueryResult, column: &str, is_id: bool) -> AppRe
     })
 }
 
+/// The UTC day of a timestamp column as a whole number of days since
+/// 1970-01-01 (negative before), on either database; [`day_number`] gives
+/// the same for a date.
+pub fn day_number_sql(backend: DbBackend, column: &str) -> String {
+    if backend == DbBackend::Postgres {
+        format!("(CAST({column} AT TIME ZONE 'UTC' AS DATE) - DATE '1970-01-01')")
+    } else {
+        // julianday of a date is a whole day + 0.5: the difference is exact.
+        format!("CAST(julianday(date({column})) - 2440587.5 AS INTEGER)")
+    }
+}
+
+/// Days since 1970-01-01 of a date (see [`day_number_sql`]).
+pub fn day_number(day: NaiveDate) -> i64 {
+    (day - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days()
+}
+
 /// Minutes from `start` to `end` (two timestamp columns) as a float.
 pub fn minutes_between(backend: DbBackend, start: &str, end: &str) -> String {
     if backend == DbBackend::Postgres {

@@ -161,6 +161,9 @@ async fn windowed_statistics_read_large_tables_through_indexes() {
     // A cohort is the period of the first counted order ever: the orders
     // before `to` are read whole by definition.
     queries.push(("customers/retention/cohorts", WINDOW.to_string(), &["customers", "orders"]));
+    // RFM and churn risk score every customer on all its orders before `to`.
+    queries.push(("customers/rfm", WINDOW.to_string(), &["customers", "orders", "order_items"]));
+    queries.push(("customers/churn-risk", WINDOW.to_string(), &["customers", "orders", "order_items"]));
     let mut scans = vec![];
     for caller in [&admin, &manager] {
         for (path, query, allowed) in &queries {

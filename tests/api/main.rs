@@ -32,6 +32,7 @@ mod stats_leads;
 mod stats_marketing;
 mod stats_pipeline;
 mod stats_quality;
+mod stats_rfm;
 mod stats_sales;
 mod stats_service;
 mod teams;

@@ -10,8 +10,21 @@ use crate::helpers::spawn_app;
 
 /// Parameters every windowed statistic takes, and per-endpoint options
 /// that are not filters.
-const NOT_FILTERS: &[&str] =
-    &["from", "to", "range", "compare", "granularity", "by", "id", "lifespan_months", "top", "min_orders", "limit"];
+const NOT_FILTERS: &[&str] = &[
+    "from",
+    "to",
+    "range",
+    "compare",
+    "granularity",
+    "by",
+    "id",
+    "lifespan_months",
+    "top",
+    "min_orders",
+    "limit",
+    "factor",
+    "days",
+];
 
 fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
     match schema["$ref"].as_str() {
