@@ -83,6 +83,7 @@ const STATISTICS: &[(&str, &str)] = &[
     ("customers/retention/cohorts", ""),
     ("customers/rfm", ""),
     ("customers/churn-risk", ""),
+    ("customers/interactions", ""),
     ("customers/clv", ""),
     ("leads/conversion", ""),
     ("marketing/campaigns", ""),

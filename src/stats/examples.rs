@@ -16,6 +16,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("/api/v1/stats/customers/retention/cohorts", include_str!("../../openapi/examples/stats/customers_cohorts.json")),
     ("/api/v1/stats/customers/rfm", include_str!("../../openapi/examples/stats/customers_rfm.json")),
     ("/api/v1/stats/customers/churn-risk", include_str!("../../openapi/examples/stats/customers_churn_risk.json")),
+    ("/api/v1/stats/customers/interactions", include_str!("../../openapi/examples/stats/customers_interactions.json")),
     ("/api/v1/stats/customers/clv", include_str!("../../openapi/examples/stats/customers_clv.json")),
     ("/api/v1/stats/leads/conversion", include_str!("../../openapi/examples/stats/leads_conversion.json")),
     ("/api/v1/stats/marketing/campaigns", include_str!("../../openapi/examples/stats/marketing_campaigns.json")),

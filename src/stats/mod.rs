@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod employees;
 pub mod examples;
 pub mod funnel;
+pub mod interactions;
 pub mod leads;
 pub mod marketing;
 pub mod pipeline;
@@ -423,6 +424,27 @@ pub async fn customers_churn_risk(
     Ok(web::Json(rfm::churn_risk(&state.db, &auth, &query.0).await?))
 }
 
+/// Interaction patterns
+///
+/// The activities logged on customers in the window by type and direction,
+/// activities per contacted customer (mean, median, 90th percentile), and
+/// the customers without an activity in the last `inactive_days` before
+/// `to`, the most valuable first.
+#[utoipa::path(
+    tag = "statistics",
+    params(interactions::InteractionQuery),
+    responses((status = 200, description = "Activities by type, per customer, and the uncontacted customers.", body = interactions::Interactions)),
+    security(("bearer" = []))
+)]
+#[get("/stats/customers/interactions")]
+pub async fn customers_interactions(
+    auth: Authorized<SalesStats>,
+    state: web::Data<AppState>,
+    query: Query<interactions::InteractionQuery>,
+) -> AppResult<web::Json<interactions::Interactions>> {
+    Ok(web::Json(interactions::interactions(&state.db, &auth, &query.0).await?))
+}
+
 /// Data quality
 ///
 /// The current state of the customer data (no window): the share of
@@ -595,6 +617,7 @@ pub async fn answer(
         "customers/retention/cohorts" => json(customers::cohorts(db, caller, &parse(query)?).await?),
         "customers/rfm" => json(rfm::rfm(db, caller, &parse(query)?).await?),
         "customers/churn-risk" => json(rfm::churn_risk(db, caller, &parse(query)?).await?),
+        "customers/interactions" => json(interactions::interactions(db, caller, &parse(query)?).await?),
         "customers/clv" => json(customers::clv(db, caller, &parse(query)?).await?),
         "leads/conversion" => json(leads::conversion(db, caller, &parse(query)?).await?),
         "marketing/campaigns" => json(marketing::campaigns(db, caller, &parse(query)?).await?),
@@ -639,6 +662,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(customers_cohorts)
         .service(customers_rfm)
         .service(customers_churn_risk)
+        .service(customers_interactions)
         .service(data_quality)
         .service(customers_clv)
         .service(employees_performance)

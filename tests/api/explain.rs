@@ -164,6 +164,8 @@ async fn windowed_statistics_read_large_tables_through_indexes() {
     // RFM and churn risk score every customer on all its orders before `to`.
     queries.push(("customers/rfm", WINDOW.to_string(), &["customers", "orders", "order_items"]));
     queries.push(("customers/churn-risk", WINDOW.to_string(), &["customers", "orders", "order_items"]));
+    // Uncontacted customers are every customer without a recent activity.
+    queries.push(("customers/interactions", WINDOW.to_string(), &["customers"]));
     let mut scans = vec![];
     for caller in [&admin, &manager] {
         for (path, query, allowed) in &queries {

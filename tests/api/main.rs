@@ -28,6 +28,7 @@ mod stats_dashboard;
 mod stats_employees;
 mod stats_examples;
 mod stats_funnel;
+mod stats_interactions;
 mod stats_leads;
 mod stats_marketing;
 mod stats_pipeline;

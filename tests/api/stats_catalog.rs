@@ -23,6 +23,7 @@ const NOT_FILTERS: &[&str] = &[
     "min_orders",
     "limit",
     "factor",
+    "inactive_days",
     "days",
 ];
 

@@ -99,6 +99,7 @@ async fn openapi_examples_are_recorded_answers() {
         ("customers_retention", "customers/retention?from=2025-04-01&to=2025-05-01".to_string()),
         ("customers_cohorts", "customers/retention/cohorts?from=2025-02-01&to=2025-04-01".to_string()),
         ("customers_clv", format!("customers/clv?{march}&top=3")),
+        ("customers_interactions", format!("customers/interactions?{march}&limit=3")),
         ("customers_rfm", format!("customers/rfm?{march}&limit=3")),
         ("customers_churn_risk", "customers/churn-risk?from=2025-06-01&to=2025-07-01&limit=3".to_string()),
         ("leads_conversion", format!("leads/conversion?{march}")),
