@@ -8,6 +8,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("/api/v1/stats/sales/timeseries", include_str!("../../openapi/examples/stats/sales_timeseries.json")),
     ("/api/v1/stats/sales/breakdown", include_str!("../../openapi/examples/stats/sales_breakdown.json")),
     ("/api/v1/stats/sales/product-affinity", include_str!("../../openapi/examples/stats/sales_product_affinity.json")),
+    ("/api/v1/stats/sales/forecast", include_str!("../../openapi/examples/stats/sales_forecast.json")),
     ("/api/v1/stats/sales/funnel", include_str!("../../openapi/examples/stats/sales_funnel.json")),
     ("/api/v1/stats/sales/pipeline", include_str!("../../openapi/examples/stats/sales_pipeline.json")),
     ("/api/v1/stats/customers/overview", include_str!("../../openapi/examples/stats/customers_overview.json")),

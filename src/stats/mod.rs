@@ -8,6 +8,7 @@ pub mod customers;
 pub mod dashboard;
 pub mod employees;
 pub mod examples;
+pub mod forecast;
 pub mod funnel;
 pub mod interactions;
 pub mod leads;
@@ -445,6 +446,28 @@ pub async fn customers_interactions(
     Ok(web::Json(interactions::interactions(&state.db, &auth, &query.0).await?))
 }
 
+/// Sales forecast
+///
+/// For the current period and the next ones: the weighted open pipeline
+/// expected to close in each, and a statistical forecast of the revenue
+/// from the history of complete periods (additive Holt-Winters with two
+/// seasons of history, Holt's linear trend with four periods, else the
+/// last period), with the method's error on the last 6 complete periods.
+#[utoipa::path(
+    tag = "statistics",
+    params(forecast::ForecastQuery),
+    responses((status = 200, description = "The forecast per period, the method, its history and backtest.", body = forecast::Forecast)),
+    security(("bearer" = []))
+)]
+#[get("/stats/sales/forecast")]
+pub async fn sales_forecast(
+    auth: Authorized<SalesStats>,
+    state: web::Data<AppState>,
+    query: Query<forecast::ForecastQuery>,
+) -> AppResult<web::Json<forecast::Forecast>> {
+    Ok(web::Json(forecast::forecast(&state.db, &auth, &query.0).await?))
+}
+
 /// Data quality
 ///
 /// The current state of the customer data (no window): the share of
@@ -610,6 +633,7 @@ pub async fn answer(
         "sales/breakdown" => json(sales::breakdown(db, caller, &parse(query)?).await?),
         "sales/funnel" => json(funnel::funnel(db, caller, &parse(query)?).await?),
         "sales/pipeline" => json(pipeline::pipeline(db, caller, &parse(query)?).await?),
+        "sales/forecast" => json(forecast::forecast(db, caller, &parse(query)?).await?),
         "sales/product-affinity" => json(sales::product_affinity(db, caller, &parse(query)?).await?),
         "customers/overview" => json(customers::overview(db, caller, &parse(query)?).await?),
         "customers/distribution" => json(customers::distribution(db, caller, &parse(query)?).await?),
@@ -646,6 +670,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(sales_timeseries)
         .service(sales_breakdown)
         .service(sales_product_affinity)
+        .service(sales_forecast)
         .service(service_summary)
         .service(service_timeseries)
         .service(service_breakdown)

@@ -42,6 +42,15 @@ pub struct PipelineFigures {
     pub weighted: Money,
 }
 
+impl PipelineFigures {
+    /// Adds another group's figures.
+    pub fn add(&mut self, other: &PipelineFigures) {
+        self.count += other.count;
+        self.amount = Money(self.amount.cents() + other.amount.cents());
+        self.weighted = Money(self.weighted.cents() + other.weighted.cents());
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StagePipeline {
     pub stage: Stage,
@@ -69,7 +78,7 @@ pub struct Pipeline {
     pub total: PipelineFigures,
 }
 
-fn read(row: &QueryResult) -> AppResult<PipelineFigures> {
+pub(super) fn read(row: &QueryResult) -> AppResult<PipelineFigures> {
     let weighted_basis: i64 = row.try_get("", "weighted_basis")?;
     Ok(PipelineFigures {
         count: row.try_get("", "n")?,
@@ -79,7 +88,7 @@ fn read(row: &QueryResult) -> AppResult<PipelineFigures> {
     })
 }
 
-async fn grouped(
+pub(super) async fn grouped(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
     query: &PipelineQuery,

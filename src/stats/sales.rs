@@ -405,10 +405,10 @@ async fn read_grouped(db: &impl ConnectionTrait, sql: Sql, grouping: Grouping<'_
     Ok(out)
 }
 
-/// The sums of the counted lines in `window`, grouped. Whole days come
-/// from the daily rollup when it can answer, the rest of a day at either
-/// end and the distinct buyers from the raw rows; otherwise everything
-/// from the raw rows.
+/// The sums of the counted lines in `window`, grouped, with the distinct
+/// buyers. Whole days come from the daily rollup when it can answer, the
+/// rest of a day at either end and the distinct buyers from the raw rows;
+/// otherwise everything from the raw rows.
 async fn sums(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
@@ -416,6 +416,47 @@ async fn sums(
     filters: &Filters,
     grouping: Grouping<'_>,
 ) -> AppResult<Grouped> {
+    let (mut out, buyers_known) = additive_sums(db, caller, window, filters, grouping).await?;
+    if buyers_known {
+        return Ok(out);
+    }
+    let backend = db.get_database_backend();
+    // Distinct buyers are not additive: one query over the orders (and,
+    // for categories, their lines) of the whole window.
+    // (Distinct pairs, then counted: PostgreSQL hashes them instead of
+    // sorting. A bucket is deduplicated as a timestamp, formatted after.)
+    let (key, group_key) = match grouping {
+        Grouping::Bucket(granularity) => {
+            (granularity.bucket_start_sql(backend, "o.ordered_at"), bucket_text_sql(backend, "bucket"))
+        }
+        _ => (grouping.key_sql(backend, Source::Lines), "bucket".to_string()),
+    };
+    let mut sql = Sql::new(backend);
+    sql.push(&format!(
+        "SELECT {group_key} AS group_key, CAST(COUNT(*) AS BIGINT) AS customers \
+         FROM (SELECT DISTINCT {key} AS bucket, o.customer_id"
+    ));
+    push_counted_orders(&mut sql, caller, window, filters, grouping.joins());
+    sql.push(") buyers GROUP BY bucket");
+    for row in db.query_all_raw(sql.statement()).await? {
+        let customers: i64 = row.try_get("", "customers")?;
+        if let Some((_, total)) = out.get_mut(&grouping.key(&row)?) {
+            total.customers = customers;
+        }
+    }
+    Ok(out)
+}
+
+/// The additive sums (revenue, cost, orders, units) of the counted lines
+/// in `window`, grouped, and whether the distinct buyers are in them too
+/// (read from the raw rows) or still 0 (from the rollup).
+async fn additive_sums(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    window: &Window,
+    filters: &Filters,
+    grouping: Grouping<'_>,
+) -> AppResult<(Grouped, bool)> {
     let backend = db.get_database_backend();
     let raw = |window: Window| async move {
         let mut sql = Sql::new(backend);
@@ -427,7 +468,7 @@ async fn sums(
     };
     let split = window.split_days().filter(|_| rollup_answers(filters, grouping));
     let Some((days, edges)) = split else {
-        return raw(*window).await;
+        return Ok((raw(*window).await?, true));
     };
     // Orders with a line of the category, or each order once.
     let orders =
@@ -459,27 +500,24 @@ async fn sums(
             total.units += part.units;
         }
     }
-    // Distinct buyers are not additive: one query over the orders (and,
-    // for categories, their lines) of the whole window.
-    // (Distinct pairs, then counted: PostgreSQL hashes them instead of
-    // sorting. A bucket is deduplicated as a timestamp, formatted after.)
-    let (key, group_key) = match grouping {
-        Grouping::Bucket(granularity) => {
-            (granularity.bucket_start_sql(backend, "o.ordered_at"), bucket_text_sql(backend, "bucket"))
-        }
-        _ => (grouping.key_sql(backend, Source::Lines), "bucket".to_string()),
-    };
-    let mut sql = Sql::new(backend);
-    sql.push(&format!(
-        "SELECT {group_key} AS group_key, CAST(COUNT(*) AS BIGINT) AS customers \
-         FROM (SELECT DISTINCT {key} AS bucket, o.customer_id"
-    ));
-    push_counted_orders(&mut sql, caller, window, filters, grouping.joins());
-    sql.push(") buyers GROUP BY bucket");
-    for row in db.query_all_raw(sql.statement()).await? {
-        let customers: i64 = row.try_get("", "customers")?;
-        if let Some((_, total)) = out.get_mut(&grouping.key(&row)?) {
-            total.customers = customers;
+    Ok((out, false))
+}
+
+/// Revenue (cents) per bucket of `granularity` in `window`, only the
+/// buckets with counted lines: the rollup's whole days and the raw rows'
+/// edges, without the distinct buyers.
+pub async fn revenue_by_bucket(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    window: &Window,
+    granularity: Granularity,
+    filters: &Filters,
+) -> AppResult<HashMap<NaiveDate, i64>> {
+    let (grouped, _) = additive_sums(db, caller, window, filters, Grouping::Bucket(granularity)).await?;
+    let mut out = HashMap::new();
+    for (key, (_, sums)) in grouped {
+        if let Some(day) = key.and_then(|key| NaiveDate::parse_from_str(&key, "%Y-%m-%d").ok()) {
+            out.insert(day, sums.revenue);
         }
     }
     Ok(out)

@@ -166,6 +166,7 @@ async fn windowed_statistics_read_large_tables_through_indexes() {
     queries.push(("customers/churn-risk", WINDOW.to_string(), &["customers", "orders", "order_items"]));
     // Uncontacted customers are every customer without a recent activity.
     queries.push(("customers/interactions", WINDOW.to_string(), &["customers"]));
+    queries.push(("sales/forecast", "as_of=2025-04-01".to_string(), &[]));
     let mut scans = vec![];
     for caller in [&admin, &manager] {
         for (path, query, allowed) in &queries {

@@ -27,6 +27,7 @@ mod stats_cohorts;
 mod stats_dashboard;
 mod stats_employees;
 mod stats_examples;
+mod stats_forecast;
 mod stats_funnel;
 mod stats_interactions;
 mod stats_leads;

@@ -24,6 +24,8 @@ const NOT_FILTERS: &[&str] = &[
     "limit",
     "factor",
     "inactive_days",
+    "horizon",
+    "as_of",
     "days",
 ];
 

@@ -92,6 +92,7 @@ async fn openapi_examples_are_recorded_answers() {
         ("sales_timeseries", "sales/timeseries?from=2025-01-01&to=2025-04-01&granularity=month".to_string()),
         ("sales_breakdown", format!("sales/breakdown?{march}&by=product_category")),
         ("sales_product_affinity", format!("sales/product-affinity?{march}&min_orders=1")),
+        ("sales_forecast", "sales/forecast?as_of=2025-04-01&horizon=3".to_string()),
         ("sales_funnel", "sales/funnel?from=2025-02-01&to=2025-04-01".to_string()),
         ("sales_pipeline", "sales/pipeline".to_string()),
         ("customers_overview", format!("customers/overview?{march}")),
