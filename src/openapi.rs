@@ -38,6 +38,7 @@ use crate::error::{FieldError, Problem};
         (name = "tasks", description = "To-dos, optionally about a record."),
         (name = "audit", description = "Who changed what, when."),
         (name = "statistics", description = "Figures computed by the database over the caller's scope; definitions in docs/metrics.md."),
+        (name = "reports", description = "Periodic reports of the statistics, as JSON, CSV or XLSX."),
         (name = "health", description = "Liveness and readiness probes."),
     ),
     components(schemas(Problem, FieldError)),

@@ -4,6 +4,7 @@
 
 /// (path, example response as JSON text).
 pub const EXAMPLES: &[(&str, &str)] = &[
+    ("/api/v1/reports/{kind}", include_str!("../../openapi/examples/stats/report_monthly.json")),
     ("/api/v1/stats/sales/summary", include_str!("../../openapi/examples/stats/sales_summary.json")),
     ("/api/v1/stats/sales/timeseries", include_str!("../../openapi/examples/stats/sales_timeseries.json")),
     ("/api/v1/stats/sales/breakdown", include_str!("../../openapi/examples/stats/sales_breakdown.json")),

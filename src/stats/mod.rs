@@ -16,6 +16,7 @@ pub mod marketing;
 pub mod pipeline;
 pub mod quality;
 pub mod query;
+pub mod reports;
 pub mod rfm;
 pub mod sales;
 pub mod service;
@@ -468,6 +469,70 @@ pub async fn sales_forecast(
     Ok(web::Json(forecast::forecast(&state.db, &auth, &query.0).await?))
 }
 
+/// Periodic report
+///
+/// The sales, funnel, marketing, service and employee figures of one week,
+/// month, quarter or year (`period`, default the last complete one) next
+/// to the previous period, with the change — as JSON, as CSV (one table
+/// with a `section` column) or as XLSX (one sheet per section), chosen by
+/// `format` or else by `Accept`. Each figure is the answer of the named
+/// statistic for the caller, so the report has the statistics' scoping;
+/// sections the caller's role may not read are listed in
+/// `omitted_sections`. For the current period the window ends now and the
+/// previous window is as long.
+#[utoipa::path(
+    tag = "reports",
+    params(
+        ("kind" = reports::ReportKind, Path, description = "`weekly`, `monthly`, `quarterly` or `annual`."),
+        reports::ReportQuery
+    ),
+    responses((status = 200, description = "The report.", content(
+        (reports::Report = "application/json"),
+        (String = "text/csv"),
+        (reports::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    ))),
+    security(("bearer" = []))
+)]
+#[get("/reports/{kind}")]
+pub async fn periodic_report(
+    auth: Authorized<AnyUser>,
+    state: web::Data<AppState>,
+    kind: web::Path<String>,
+    query: Query<reports::ReportQuery>,
+    request: actix_web::HttpRequest,
+) -> AppResult<actix_web::HttpResponse> {
+    use actix_web::HttpResponse;
+    use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+    use reports::ReportFormat;
+    let kind = reports::ReportKind::from_path(&kind).ok_or_else(|| {
+        crate::error::AppError::NotFound(format!("no {kind} report; weekly, monthly, quarterly or annual"))
+    })?;
+    let accept = request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let format = query.0.format.unwrap_or(if accept.contains("text/csv") {
+        ReportFormat::Csv
+    } else if accept.contains(reports::XLSX) {
+        ReportFormat::Xlsx
+    } else {
+        ReportFormat::Json
+    });
+    let report = reports::report(&state.db, &auth, &state.settings.sla, kind, &query.0).await?;
+    let attachment = |extension: &str| ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![DispositionParam::Filename(reports::file_name(&report, extension))],
+    };
+    Ok(match format {
+        ReportFormat::Json => HttpResponse::Ok().json(&report),
+        ReportFormat::Csv => HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header(attachment("csv"))
+            .body(reports::to_csv(&report)),
+        ReportFormat::Xlsx => HttpResponse::Ok()
+            .content_type(reports::XLSX)
+            .insert_header(attachment("xlsx"))
+            .body(reports::to_xlsx(&report)?),
+    })
+}
+
 /// Data quality
 ///
 /// The current state of the customer data (no window): the share of
@@ -694,5 +759,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(employee_scorecard)
         .service(teams_performance)
         .service(stats_dashboard)
+        .service(periodic_report)
         .service(stats_metrics);
 }

@@ -18,6 +18,7 @@ mod orders;
 mod pipeline;
 mod planning;
 mod products;
+mod reports;
 mod rollups;
 mod seed;
 mod service;

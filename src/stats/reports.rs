@@ -1,0 +1,613 @@
+//! Periodic reports: the sales, funnel, marketing, service and employee
+//! figures of a week, month, quarter or year next to the previous one,
+//! with the change, as JSON, CSV or XLSX. Every figure is the answer of a
+//! statistics endpoint for the period, asked as the caller (so the report
+//! has exactly the statistics' scoping); a section whose statistics the
+//! caller's role may not read is left out and named in `omitted_sections`.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, SecondsFormat, Utc, Weekday};
+use sea_orm::ConnectionTrait;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use super::catalog::Unit;
+use super::query::{Granularity, Window, change, midnight};
+use crate::auth::AuthUser;
+use crate::auth::policy::{AnyUser, MarketingReaders, Policy, SalesStats, ServiceStats};
+use crate::config::SlaPolicy;
+use crate::domain::time::now;
+use crate::domain::{Money, Role};
+use crate::error::{AppError, AppResult};
+
+/// The report's period length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportKind {
+    Weekly,
+    Monthly,
+    Quarterly,
+    Annual,
+}
+
+/// The answer's format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportFormat {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+/// Parameters of a periodic report.
+#[derive(Debug, Default, Deserialize, IntoParams, validator::Validate)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// The period: `2025-W23` (ISO week) for weekly, `2025-06` monthly, `2025-Q2` quarterly, `2025` annual. Default: the last complete one.
+    pub period: Option<String>,
+    /// `json`, `csv` (one table, a `section` column) or `xlsx` (one sheet per section). Default: from `Accept`, else JSON.
+    pub format: Option<ReportFormat>,
+}
+
+/// An XLSX workbook.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct XlsxFile(pub Vec<u8>);
+
+/// The XLSX media type.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A report section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SectionName {
+    Sales,
+    Funnel,
+    Marketing,
+    Service,
+    Employees,
+}
+
+/// A figure's value: money as a decimal string, counts as integers,
+/// everything else as a number.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ReportValue {
+    Money(Money),
+    Count(i64),
+    Number(f64),
+}
+
+impl ReportValue {
+    /// The value as a number (money in currency units).
+    pub fn as_f64(&self) -> f64 {
+        match self {
+            ReportValue::Money(money) => money.cents() as f64 / 100.0,
+            ReportValue::Count(count) => *count as f64,
+            ReportValue::Number(number) => *number,
+        }
+    }
+
+    /// The value as a number to compute a change with (money in cents).
+    fn exact(&self) -> f64 {
+        match self {
+            ReportValue::Money(money) => money.cents() as f64,
+            other => other.as_f64(),
+        }
+    }
+
+    /// The text a CSV cell holds.
+    fn text(&self) -> String {
+        match self {
+            ReportValue::Money(money) => money.to_string(),
+            ReportValue::Count(count) => count.to_string(),
+            ReportValue::Number(number) => number.to_string(),
+        }
+    }
+}
+
+/// One figure of a section.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportRow {
+    /// Whom the figure is about (the employee, in the employees section); `null` elsewhere.
+    pub subject: Option<String>,
+    /// The figure's name in its statistic (`revenue`, `first_response_minutes.p50`).
+    pub figure: String,
+    /// A readable label.
+    pub label: String,
+    pub unit: Unit,
+    /// The period's value; `null` when undefined (a rate without a base).
+    pub current: Option<ReportValue>,
+    /// The previous period's value.
+    pub previous: Option<ReportValue>,
+    /// (current − previous) / previous; `null` when previous is 0 or either is missing.
+    pub change: Option<f64>,
+}
+
+/// One section of the report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportSection {
+    pub section: SectionName,
+    /// Its title (the XLSX sheet's name).
+    pub title: String,
+    /// The statistics it was computed from.
+    pub sources: Vec<String>,
+    pub rows: Vec<ReportRow>,
+}
+
+/// A periodic report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Report {
+    pub report: ReportKind,
+    /// The period, as the request names it (`2025-06`).
+    pub period: String,
+    /// The period's window (up to now for the current period).
+    pub window: Window,
+    /// The previous period.
+    pub previous_period: String,
+    /// The previous period's window, as long as `window` when the current period is not over.
+    pub previous_window: Window,
+    /// Whether the period is over.
+    pub complete: bool,
+    pub generated_at: DateTime<Utc>,
+    /// The sections the caller may read, in order.
+    pub sections: Vec<ReportSection>,
+    /// The sections left out because the caller's role may not read their statistics.
+    pub omitted_sections: Vec<SectionName>,
+}
+
+/// A figure a section reads from a statistic's answer: its path (dots
+/// into objects, `name[key=value]` into the array element whose `key` is
+/// `value`), label and unit.
+type FigureSpec = (&'static str, &'static str, Unit);
+
+use Unit::{Count, Days, Hours, Minutes, Ratio, Score};
+
+const SALES: &[FigureSpec] = &[
+    ("revenue", "Revenue", Unit::Money),
+    ("cost", "Cost", Unit::Money),
+    ("profit", "Profit", Unit::Money),
+    ("margin", "Margin", Ratio),
+    ("orders", "Orders", Count),
+    ("units", "Units", Count),
+    ("customers", "Buyers", Count),
+    ("aov", "Average order value", Unit::Money),
+    ("revenue_per_customer", "Revenue per buyer", Unit::Money),
+];
+
+const FUNNEL: &[FigureSpec] = &[
+    ("stages[stage=qualification].reached", "Reached qualification", Count),
+    ("stages[stage=needs_analysis].reached", "Reached needs analysis", Count),
+    ("stages[stage=proposal].reached", "Reached proposal", Count),
+    ("stages[stage=negotiation].reached", "Reached negotiation", Count),
+    ("stages[stage=won].reached", "Won (reached)", Count),
+    ("won", "Won", Count),
+    ("lost", "Lost", Count),
+    ("open", "Open", Count),
+    ("win_rate", "Win rate", Ratio),
+    ("avg_sales_cycle_days", "Average sales cycle", Days),
+];
+
+const MARKETING: &[FigureSpec] = &[
+    ("total.cost", "Campaign cost", Unit::Money),
+    ("total.impressions", "Impressions", Count),
+    ("total.clicks", "Clicks", Count),
+    ("total.ctr", "Click-through rate", Ratio),
+    ("total.cpc", "Cost per click", Unit::Money),
+    ("total.leads", "Leads", Count),
+    ("total.converted_leads", "Converted leads", Count),
+    ("total.lead_conversion_rate", "Lead conversion rate", Ratio),
+    ("total.cost_per_lead", "Cost per lead", Unit::Money),
+    ("total.won_opportunities", "Won opportunities", Count),
+    ("total.revenue", "Campaign revenue", Unit::Money),
+    ("total.roi", "ROI", Ratio),
+];
+
+const SERVICE: &[FigureSpec] = &[
+    ("created", "Tickets created", Count),
+    ("resolved", "Tickets resolved", Count),
+    ("resolution_rate", "Resolution rate", Ratio),
+    ("backlog", "Backlog at the end", Count),
+    ("first_response_minutes.avg", "First response, mean", Minutes),
+    ("first_response_minutes.p50", "First response, median", Minutes),
+    ("resolution_hours.avg", "Resolution, mean", Hours),
+    ("resolution_hours.p50", "Resolution, median", Hours),
+    ("csat.avg", "CSAT", Score),
+    ("csat.responses", "CSAT responses", Count),
+];
+
+const SATISFACTION: &[FigureSpec] = &[("nps.score", "NPS", Score), ("nps.responses", "NPS responses", Count)];
+
+/// Per employee, from the rows of `employees/performance`.
+const EMPLOYEES: &[FigureSpec] = &[
+    ("revenue", "Revenue", Unit::Money),
+    ("orders", "Orders", Count),
+    ("deals_won", "Deals won", Count),
+    ("deals_lost", "Deals lost", Count),
+    ("new_customers", "New customers", Count),
+    ("activities.total", "Activities", Count),
+    ("pipeline", "Open pipeline", Unit::Money),
+    ("attainment", "Target attainment", Ratio),
+];
+
+/// A section: who may read it, and the statistics (path, figures) it takes.
+struct SectionSpec {
+    name: SectionName,
+    title: &'static str,
+    roles: &'static [Role],
+    sources: &'static [(&'static str, &'static [FigureSpec])],
+}
+
+const SECTIONS: &[SectionSpec] = &[
+    SectionSpec {
+        name: SectionName::Sales,
+        title: "Sales",
+        roles: SalesStats::ROLES,
+        sources: &[("sales/summary", SALES)],
+    },
+    SectionSpec {
+        name: SectionName::Funnel,
+        title: "Funnel",
+        roles: SalesStats::ROLES,
+        sources: &[("sales/funnel", FUNNEL)],
+    },
+    SectionSpec {
+        name: SectionName::Marketing,
+        title: "Marketing",
+        roles: MarketingReaders::ROLES,
+        sources: &[("marketing/channels", MARKETING)],
+    },
+    SectionSpec {
+        name: SectionName::Service,
+        title: "Service",
+        roles: ServiceStats::ROLES,
+        sources: &[("service/summary", SERVICE), ("satisfaction", SATISFACTION)],
+    },
+    SectionSpec {
+        name: SectionName::Employees,
+        title: "Employees",
+        roles: AnyUser::ROLES,
+        sources: &[("employees/performance", EMPLOYEES)],
+    },
+];
+
+impl ReportKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportKind::Weekly => "weekly",
+            ReportKind::Monthly => "monthly",
+            ReportKind::Quarterly => "quarterly",
+            ReportKind::Annual => "annual",
+        }
+    }
+
+    /// The kind named in the path.
+    pub fn from_path(text: &str) -> Option<Self> {
+        [ReportKind::Weekly, ReportKind::Monthly, ReportKind::Quarterly, ReportKind::Annual]
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+    }
+
+    fn granularity(self) -> Granularity {
+        match self {
+            ReportKind::Weekly => Granularity::Week,
+            ReportKind::Monthly => Granularity::Month,
+            ReportKind::Quarterly => Granularity::Quarter,
+            ReportKind::Annual => Granularity::Year,
+        }
+    }
+
+    /// The period's name (`2025-W23`, `2025-06`, `2025-Q2`, `2025`).
+    pub fn name(self, start: NaiveDate) -> String {
+        match self {
+            ReportKind::Weekly => {
+                let week = start.iso_week();
+                format!("{}-W{:02}", week.year(), week.week())
+            }
+            ReportKind::Monthly => start.format("%Y-%m").to_string(),
+            ReportKind::Quarterly => format!("{}-Q{}", start.year(), (start.month() - 1) / 3 + 1),
+            ReportKind::Annual => start.year().to_string(),
+        }
+    }
+
+    /// The first day of the named period.
+    fn parse(self, text: &str) -> Option<NaiveDate> {
+        let number = |s: &str| s.parse::<u32>().ok();
+        let year = |s: &str| s.parse::<i32>().ok().filter(|y| (2000..=9999).contains(y));
+        match self {
+            ReportKind::Weekly => {
+                let (y, w) = text.split_once("-W")?;
+                NaiveDate::from_isoywd_opt(year(y)?, number(w)?, Weekday::Mon)
+            }
+            ReportKind::Monthly => {
+                let (y, m) = text.split_once('-')?;
+                NaiveDate::from_ymd_opt(year(y)?, number(m).filter(|_| m.len() == 2)?, 1)
+            }
+            ReportKind::Quarterly => {
+                let (y, q) = text.split_once("-Q")?;
+                let q = number(q).filter(|q| (1..=4).contains(q))?;
+                NaiveDate::from_ymd_opt(year(y)?, (q - 1) * 3 + 1, 1)
+            }
+            ReportKind::Annual => NaiveDate::from_ymd_opt(year(text)?, 1, 1),
+        }
+    }
+
+    fn example(self) -> &'static str {
+        match self {
+            ReportKind::Weekly => "2025-W23",
+            ReportKind::Monthly => "2025-06",
+            ReportKind::Quarterly => "2025-Q2",
+            ReportKind::Annual => "2025",
+        }
+    }
+}
+
+/// Finds a figure in a statistic's answer (see [`FigureSpec`]).
+fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(value, |value, segment| match segment.split_once('[') {
+        Some((name, selector)) => {
+            let (key, wanted) = selector.trim_end_matches(']').split_once('=')?;
+            value.get(name)?.as_array()?.iter().find(|item| item.get(key).and_then(Value::as_str) == Some(wanted))
+        }
+        None => value.get(segment),
+    })
+}
+
+fn read_value(value: Option<&Value>, unit: Unit) -> Option<ReportValue> {
+    let value = value?;
+    match unit {
+        Unit::Money => value.as_str().and_then(|text| Money::parse(text).ok()).map(ReportValue::Money),
+        Unit::Count => value.as_i64().map(ReportValue::Count),
+        _ => value.as_f64().map(ReportValue::Number),
+    }
+}
+
+fn row(subject: Option<String>, spec: &FigureSpec, current: Option<&Value>, previous: Option<&Value>) -> ReportRow {
+    let (figure, label, unit) = *spec;
+    let current = read_value(current.and_then(|v| lookup(v, figure)), unit);
+    let previous = read_value(previous.and_then(|v| lookup(v, figure)), unit);
+    let change = match (&current, &previous) {
+        (Some(c), Some(p)) => change(c.exact(), p.exact()),
+        _ => None,
+    };
+    ReportRow { subject, figure: figure.to_string(), label: label.to_string(), unit, current, previous, change }
+}
+
+fn window_query(window: &Window) -> String {
+    format!(
+        "from={}&to={}",
+        window.from.to_rfc3339_opts(SecondsFormat::Micros, true),
+        window.to.to_rfc3339_opts(SecondsFormat::Micros, true)
+    )
+}
+
+pub async fn report(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    sla: &SlaPolicy,
+    kind: ReportKind,
+    query: &ReportQuery,
+) -> AppResult<Report> {
+    let granularity = kind.granularity();
+    let generated_at = now();
+    let this_period = granularity.start_of(generated_at.date_naive());
+    let start = match query.period.as_deref() {
+        None => granularity.start_of(this_period - Duration::days(1)),
+        Some(text) => kind.parse(text.trim()).ok_or_else(|| {
+            AppError::validation("period", "invalid", format!("expected a period like {}", kind.example()))
+        })?,
+    };
+    if start > this_period {
+        return Err(AppError::validation("period", "future", "the period has not started"));
+    }
+    let end = midnight(granularity.next(start));
+    let complete = end <= generated_at;
+    let window = Window { from: midnight(start), to: if complete { end } else { generated_at } };
+    let previous_start = granularity.start_of(start - Duration::days(1));
+    let previous_end = midnight(start).min(midnight(previous_start) + (window.to - window.from));
+    let previous_window = Window { from: midnight(previous_start), to: previous_end };
+
+    let mut sections = vec![];
+    let mut omitted_sections = vec![];
+    for spec in SECTIONS {
+        if !spec.roles.contains(&caller.role) {
+            omitted_sections.push(spec.name);
+            continue;
+        }
+        let mut rows = vec![];
+        for (path, figures) in spec.sources {
+            let current = super::answer(db, caller, sla, path, &window_query(&window)).await?;
+            let previous = super::answer(db, caller, sla, path, &window_query(&previous_window)).await?;
+            if spec.name == SectionName::Employees {
+                rows.extend(employee_rows(&current, &previous, figures));
+            } else {
+                rows.extend(figures.iter().map(|figure| row(None, figure, Some(&current), Some(&previous))));
+            }
+        }
+        sections.push(ReportSection {
+            section: spec.name,
+            title: spec.title.to_string(),
+            sources: spec.sources.iter().map(|(path, _)| format!("/api/v1/stats/{path}")).collect(),
+            rows,
+        });
+    }
+    Ok(Report {
+        report: kind,
+        period: kind.name(start),
+        window,
+        previous_period: kind.name(previous_start),
+        previous_window,
+        complete,
+        generated_at,
+        sections,
+        omitted_sections,
+    })
+}
+
+/// Each employee of the period's ranking, in its order, with the previous
+/// period's figures of the same user.
+fn employee_rows(current: &Value, previous: &Value, figures: &[FigureSpec]) -> Vec<ReportRow> {
+    let empty = vec![];
+    let previous_rows = previous.get("rows").and_then(Value::as_array).unwrap_or(&empty);
+    let mut rows = vec![];
+    for employee in current.get("rows").and_then(Value::as_array).unwrap_or(&empty) {
+        let name = employee.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+        let before = previous_rows.iter().find(|row| row.get("user_id") == employee.get("user_id"));
+        rows.extend(figures.iter().map(|figure| row(Some(name.clone()), figure, Some(employee), before)));
+    }
+    rows
+}
+
+/// The stage names the funnel section reads, checked against the enum by a test.
+#[cfg(test)]
+fn funnel_stages() -> Vec<&'static str> {
+    FUNNEL.iter().filter_map(|(path, _, _)| path.strip_prefix("stages[stage=")?.split(']').next()).collect()
+}
+
+/// The file name of a report download.
+pub fn file_name(report: &Report, extension: &str) -> String {
+    format!("report-{}-{}.{extension}", report.report.as_str(), report.period)
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
+}
+
+fn unit_name(unit: Unit) -> String {
+    serde_json::to_value(unit).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+}
+
+fn section_name(section: SectionName) -> String {
+    serde_json::to_value(section).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+}
+
+/// One CSV table of every section's rows: `section, subject, figure,
+/// label, unit, current, previous, change` (money as decimals, empty for
+/// `null`), CRLF line ends (RFC 4180).
+pub fn to_csv(report: &Report) -> String {
+    let mut out = String::from("section,subject,figure,label,unit,current,previous,change\r\n");
+    for section in &report.sections {
+        for row in &section.rows {
+            let value = |v: &Option<ReportValue>| v.as_ref().map(ReportValue::text).unwrap_or_default();
+            let fields = [
+                section_name(section.section),
+                row.subject.clone().unwrap_or_default(),
+                row.figure.clone(),
+                row.label.clone(),
+                unit_name(row.unit),
+                value(&row.current),
+                value(&row.previous),
+                row.change.map(|c| c.to_string()).unwrap_or_default(),
+            ];
+            out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+            out.push_str("\r\n");
+        }
+    }
+    out
+}
+
+/// An XLSX workbook: one sheet per section, a bold frozen header row
+/// (`Employee` first in the employees sheet), values as numbers with the
+/// unit's number format (money `#,##0.00`, ratios and changes as
+/// percentages), empty cells for `null`.
+pub fn to_xlsx(report: &Report) -> AppResult<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let fail = |e: rust_xlsxwriter::XlsxError| AppError::internal(format!("xlsx: {e}"));
+    let mut workbook = Workbook::new();
+    let header = Format::new().set_bold();
+    let format_of = |unit: Unit| {
+        Format::new().set_num_format(match unit {
+            Unit::Money => "#,##0.00",
+            Unit::Count => "#,##0",
+            Unit::Ratio => "0.00%",
+            Unit::Minutes | Unit::Hours | Unit::Days | Unit::Score => "0.00",
+        })
+    };
+    let percent = Format::new().set_num_format("0.0%");
+    for section in &report.sections {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(&section.title).map_err(fail)?;
+        let by_subject = section.section == SectionName::Employees;
+        let mut columns = vec![];
+        if by_subject {
+            columns.push("Employee");
+        }
+        columns.extend(["Figure", "Unit", "Current", "Previous", "Change"]);
+        for (col, title) in columns.iter().enumerate() {
+            sheet.write_string_with_format(0, col as u16, *title, &header).map_err(fail)?;
+        }
+        let first = u16::from(by_subject);
+        for (index, row) in section.rows.iter().enumerate() {
+            let r = index as u32 + 1;
+            if by_subject {
+                sheet.write_string(r, 0, row.subject.as_deref().unwrap_or_default()).map_err(fail)?;
+            }
+            sheet.write_string(r, first, &row.label).map_err(fail)?;
+            sheet.write_string(r, first + 1, unit_name(row.unit)).map_err(fail)?;
+            let format = format_of(row.unit);
+            for (offset, value) in [(2, &row.current), (3, &row.previous)] {
+                if let Some(value) = value {
+                    sheet.write_number_with_format(r, first + offset, value.as_f64(), &format).map_err(fail)?;
+                }
+            }
+            if let Some(change) = row.change {
+                sheet.write_number_with_format(r, first + 4, change, &percent).map_err(fail)?;
+            }
+        }
+        sheet.set_freeze_panes(1, 0).map_err(fail)?;
+        if by_subject {
+            sheet.set_column_width(0, 24).map_err(fail)?;
+        }
+        sheet.set_column_width(first, 28).map_err(fail)?;
+        sheet.set_column_width(first + 1, 10).map_err(fail)?;
+        for col in first + 2..first + 5 {
+            sheet.set_column_width(col, 16).map_err(fail)?;
+        }
+    }
+    workbook.save_to_buffer().map_err(fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::enums::Stage;
+
+    #[test]
+    fn periods_parse_and_name_round_trip() {
+        for (kind, text, start) in [
+            (ReportKind::Weekly, "2025-W23", "2025-06-02"),
+            (ReportKind::Weekly, "2026-W01", "2025-12-29"),
+            (ReportKind::Monthly, "2025-06", "2025-06-01"),
+            (ReportKind::Quarterly, "2025-Q2", "2025-04-01"),
+            (ReportKind::Annual, "2025", "2025-01-01"),
+        ] {
+            let day = kind.parse(text).unwrap();
+            assert_eq!(day.to_string(), start);
+            assert_eq!(kind.name(day), text);
+        }
+        for (kind, text) in [
+            (ReportKind::Monthly, "2025-13"),
+            (ReportKind::Monthly, "2025-6"),
+            (ReportKind::Quarterly, "2025-Q5"),
+            (ReportKind::Weekly, "2025-W54"),
+            (ReportKind::Annual, "25"),
+        ] {
+            assert_eq!(kind.parse(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_funnel_section_names_real_stages() {
+        for stage in funnel_stages() {
+            assert!(Stage::ALL.iter().any(|s| s.as_str() == stage), "{stage}");
+        }
+    }
+
+    #[test]
+    fn csv_quotes_what_needs_it() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("Lee, Ann"), "\"Lee, Ann\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}
