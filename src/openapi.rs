@@ -39,6 +39,7 @@ use crate::error::{FieldError, Problem};
         (name = "audit", description = "Who changed what, when."),
         (name = "statistics", description = "Figures computed by the database over the caller's scope; definitions in docs/metrics.md."),
         (name = "reports", description = "Periodic reports of the statistics, as JSON, CSV or XLSX."),
+        (name = "alerts", description = "What needs attention now: SLA, stale deals, churn risk, targets."),
         (name = "health", description = "Liveness and readiness probes."),
     ),
     components(schemas(Problem, FieldError)),

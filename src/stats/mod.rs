@@ -3,6 +3,7 @@
 //! request into SQL; one file per family of metrics. Definitions:
 //! `docs/metrics.md`.
 
+pub mod alerts;
 pub mod catalog;
 pub mod customers;
 pub mod dashboard;
@@ -533,6 +534,30 @@ pub async fn periodic_report(
     })
 }
 
+/// Alerts
+///
+/// What needs attention now, in the caller's scope: tickets past (or near)
+/// their SLA targets, open opportunities without activity for
+/// `stale_days`, customers at churn risk, and employees behind the pace
+/// their monthly revenue target needs — each with the record, the rule,
+/// its severity and the figures behind it. Thresholds are parameters;
+/// rules whose records the caller's role may not read are listed in
+/// `omitted_rules`.
+#[utoipa::path(
+    tag = "alerts",
+    params(alerts::AlertQuery),
+    responses((status = 200, description = "The alerts, critical first.", body = alerts::Alerts)),
+    security(("bearer" = []))
+)]
+#[get("/alerts")]
+pub async fn list_alerts(
+    auth: Authorized<AnyUser>,
+    state: web::Data<AppState>,
+    query: Query<alerts::AlertQuery>,
+) -> AppResult<web::Json<alerts::Alerts>> {
+    Ok(web::Json(alerts::alerts(&state.db, &auth, &state.settings.sla, &query.0).await?))
+}
+
 /// Data quality
 ///
 /// The current state of the customer data (no window): the share of
@@ -760,5 +785,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(teams_performance)
         .service(stats_dashboard)
         .service(periodic_report)
+        .service(list_alerts)
         .service(stats_metrics);
 }

@@ -189,7 +189,7 @@ pub struct ServiceSummary {
 
 /// `AND` the ticket is in the caller's scope: service agents, analysts and
 /// admins see every ticket, a manager the team's and the unassigned ones.
-fn push_ticket_scope(sql: &mut Sql, caller: &AuthUser) {
+pub(super) fn push_ticket_scope(sql: &mut Sql, caller: &AuthUser) {
     if caller.role == Role::Manager {
         sql.push(" AND (t.assignee_id IS NULL OR t.assignee_id = ").bind(caller.id).push(" OR t.assignee_id IN ");
         super::query::push_team_members(sql, caller);
