@@ -17,7 +17,7 @@ use crate::error::{FieldError, Problem};
 #[openapi(
     info(
         title = "CRM API",
-        description = "A statistics-first CRM API: customer relationship records and exact statistics over them.\n\nAuthenticate with `POST /api/v1/auth/login`, then send `Authorization: Bearer <access_token>` (the **Authorize** button). Errors are `application/problem+json` (RFC 9457); validation errors list every invalid field in `errors`. Lists use cursor pagination (`limit`, `cursor` → `next_cursor`). Records carry a `version`, returned as `ETag`; send it as `If-Match` on `PATCH`/`DELETE` to avoid lost updates.",
+        description = "A statistics-first CRM API: customer relationship records and exact statistics over them.\n\nAuthenticate with `POST /api/v1/auth/login`, then send `Authorization: Bearer <access_token>` (the **Authorize** button). Errors are `application/problem+json` (RFC 9457); validation errors list every invalid field in `errors`. Lists use cursor pagination (`limit`, `cursor` → `next_cursor`). Records carry a `version`, returned as `ETag`; send it as `If-Match` on `PATCH`/`DELETE` to avoid lost updates. Send an `Idempotency-Key` header on a `POST` to make it safe to retry.",
         license(name = "MIT", identifier = "MIT")
     ),
     tags(
@@ -71,6 +71,11 @@ const ERRORS: &[(&str, &str, &str)] = &[
     ("401", "Unauthorized", "Missing, expired or invalid access token."),
     ("403", "Forbidden", "Signed in, but the role may not do this."),
     ("404", "NotFound", "No such record, or one the caller may not see."),
+    (
+        "409",
+        "IdempotencyConflict",
+        "The `Idempotency-Key` was used with a different request, or its first request is still being processed.",
+    ),
     ("413", "PayloadTooLarge", "The request body is too large."),
     ("415", "UnsupportedMediaType", "The request body is not JSON."),
     ("422", "ValidationFailed", "Validation failed; `errors` names every invalid field."),
@@ -140,7 +145,34 @@ fn document_errors(doc: &mut OpenApiDoc) {
                 add_error(operation, status);
             }
         }
+        if let Some(operation) = item.post.as_mut().filter(|_| !path.starts_with("/api/v1/auth/")) {
+            let secured = operation.security.as_ref().is_some_and(|reqs| {
+                reqs.iter().any(|r| serde_json::to_value(r).is_ok_and(|v| v.get("bearer").is_some()))
+            });
+            if secured {
+                document_idempotency(operation);
+            }
+        }
     }
+}
+
+/// Every signed-in `POST` takes an `Idempotency-Key` (see `crate::idempotency`).
+fn document_idempotency(operation: &mut Operation) {
+    use utoipa::openapi::Required;
+    use utoipa::openapi::path::ParameterBuilder;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let parameter = ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "Makes the request safe to retry: a retry with the same key and request gets the first response again \
+             (with `Idempotent-Replayed: true`) and changes nothing; keys are the caller's and kept for 24 hours.",
+        ))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(255))))
+        .build();
+    operation.parameters.get_or_insert_with(Vec::new).push(RefOr::T(parameter));
+    add_error(operation, "409");
 }
 
 /// The complete document, as served at `/api-docs/openapi.json` and

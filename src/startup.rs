@@ -46,6 +46,7 @@ fn cors(origins: &[String]) -> Cors {
             header::LOCATION,
             header::RETRY_AFTER,
             header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("idempotent-replayed"),
         ])
         .block_on_origin_mismatch(false)
         .max_age(3600);
@@ -112,6 +113,7 @@ impl Application {
                 .into_app()
                 .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", document.clone()))
                 .default_service(web::to(not_found_or_not_allowed))
+                .wrap(from_fn(crate::idempotency::middleware))
                 .wrap(Compress::default())
                 .wrap(Condition::new(!origins.is_empty(), cors(origins)))
                 .wrap(

@@ -11,6 +11,7 @@ mod m20260103_000001_pipeline_service;
 mod m20260104_000001_stats_indexes;
 mod m20260105_000001_sales_rollup;
 mod m20260106_000001_company_sales_rollup;
+mod m20260107_000001_idempotency;
 pub mod sales_rollup;
 
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260104_000001_stats_indexes::Migration),
             Box::new(m20260105_000001_sales_rollup::Migration),
             Box::new(m20260106_000001_company_sales_rollup::Migration),
+            Box::new(m20260107_000001_idempotency::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ mod customers;
 mod errors;
 mod explain;
 mod health;
+mod idempotency;
 mod matrix;
 mod openapi;
 mod orders;
