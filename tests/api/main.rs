@@ -40,5 +40,6 @@ mod stats_quality;
 mod stats_rfm;
 mod stats_sales;
 mod stats_service;
+mod sync;
 mod teams;
 mod users;
