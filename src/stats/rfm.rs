@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::customers::{CustomerFilters, customer_query, push_counted_orders, push_customer_conditions};
-use super::query::{Sql, Window, day_number, day_number_sql, one_row, push_grouped_distribution, ratio};
+use super::query::{Sql, Window, day_number, day_number_sql, push_grouped_distribution, ratio};
 use crate::auth::AuthUser;
 use crate::domain::Money;
 use crate::error::AppResult;
@@ -190,19 +190,64 @@ pub async fn rfm(db: &impl ConnectionTrait, caller: &AuthUser, query: &RfmQuery)
     let filters = query.filters();
     let backend = db.get_database_backend();
 
+    let limit = query.limit.unwrap_or(100) as i64;
+
+    // One pass: every scored customer with its segment's totals and its
+    // ranks; kept are the listed customers and each segment's first row
+    // (which carries the segment's totals).
     let mut sql = Sql::new(backend);
     push_scored(&mut sql, caller, &filters, window.to);
     sql.push(
-        "SELECT segment, CAST(COUNT(*) AS BIGINT) AS customers, CAST(SUM(revenue) AS BIGINT) AS revenue, \
-         CAST(SUM(orders) AS BIGINT) AS orders FROM scored GROUP BY segment",
+        "SELECT x.id AS id, c.name AS name, x.last_at AS last_at, x.days_since AS days_since, x.orders AS orders, \
+         x.revenue AS revenue, x.r AS r, x.f AS f, x.m AS m, x.segment AS segment, x.seg_customers AS seg_customers, \
+         x.seg_revenue AS seg_revenue, x.seg_orders AS seg_orders, x.seg_rank AS seg_rank, x.top_rank AS top_rank \
+         FROM (SELECT s.id, s.last_at, s.days_since, s.orders, s.revenue, s.r, s.f, s.m, s.segment, \
+         CAST(COUNT(*) OVER (PARTITION BY s.segment) AS BIGINT) AS seg_customers, \
+         CAST(SUM(s.revenue) OVER (PARTITION BY s.segment) AS BIGINT) AS seg_revenue, \
+         CAST(SUM(s.orders) OVER (PARTITION BY s.segment) AS BIGINT) AS seg_orders, \
+         ROW_NUMBER() OVER (PARTITION BY s.segment ORDER BY s.revenue DESC, s.id) AS seg_rank, \
+         ROW_NUMBER() OVER (ORDER BY s.revenue DESC, s.id) AS top_rank FROM scored s) x \
+         JOIN customers c ON c.id = x.id WHERE x.seg_rank = 1 OR ",
     );
+    match query.segment {
+        Some(segment) => {
+            sql.push("(x.segment = ").bind(segment.name()).push(" AND x.seg_rank <= ").bind(limit).push(")")
+        }
+        None => sql.push("x.top_rank <= ").bind(limit),
+    };
     let mut tallies = std::collections::HashMap::new();
+    let mut listed = vec![];
     for row in db.query_all_raw(sql.statement()).await? {
         let name: String = row.try_get("", "segment")?;
-        let figures: (i64, i64, i64) =
-            (row.try_get("", "customers")?, row.try_get("", "revenue")?, row.try_get("", "orders")?);
-        tallies.insert(name, figures);
+        let (seg_rank, top_rank): (i64, i64) = (row.try_get("", "seg_rank")?, row.try_get("", "top_rank")?);
+        if seg_rank == 1 {
+            let figures: (i64, i64, i64) =
+                (row.try_get("", "seg_customers")?, row.try_get("", "seg_revenue")?, row.try_get("", "seg_orders")?);
+            tallies.insert(name.clone(), figures);
+        }
+        let rank = match query.segment {
+            Some(segment) if segment.name() == name && seg_rank <= limit => seg_rank,
+            Some(_) => continue,
+            None if top_rank <= limit => top_rank,
+            None => continue,
+        };
+        let (r, f): (i64, i64) = (row.try_get("", "r")?, row.try_get("", "f")?);
+        let customer = RfmCustomer {
+            customer_id: row.try_get("", "id")?,
+            label: row.try_get("", "name")?,
+            last_order_at: row.try_get("", "last_at")?,
+            recency_days: row.try_get("", "days_since")?,
+            orders: row.try_get("", "orders")?,
+            revenue: Money(row.try_get("", "revenue")?),
+            recency_score: r,
+            frequency_score: f,
+            monetary_score: row.try_get("", "m")?,
+            segment: RfmSegment::of(r, f)?,
+        };
+        listed.push((rank, customer));
     }
+    listed.sort_by_key(|(rank, _)| *rank);
+    let top_customers = listed.into_iter().map(|(_, customer)| customer).collect();
     let customers: i64 = tallies.values().map(|t| t.0).sum();
     let revenue: i64 = tallies.values().map(|t| t.1).sum();
     let segments = SEGMENTS
@@ -219,33 +264,6 @@ pub async fn rfm(db: &impl ConnectionTrait, caller: &AuthUser, query: &RfmQuery)
             }
         })
         .collect();
-
-    let mut sql = Sql::new(backend);
-    push_scored(&mut sql, caller, &filters, window.to);
-    sql.push(
-        "SELECT s.id AS id, c.name AS name, s.last_at AS last_at, s.days_since AS days_since, s.orders AS orders, \
-         s.revenue AS revenue, s.r AS r, s.f AS f, s.m AS m FROM scored s JOIN customers c ON c.id = s.id",
-    );
-    if let Some(segment) = query.segment {
-        sql.push(" WHERE s.segment = ").bind(segment.name());
-    }
-    sql.push(" ORDER BY s.revenue DESC, s.id LIMIT ").bind(query.limit.unwrap_or(100) as i64);
-    let mut top_customers = vec![];
-    for row in db.query_all_raw(sql.statement()).await? {
-        let (r, f): (i64, i64) = (row.try_get("", "r")?, row.try_get("", "f")?);
-        top_customers.push(RfmCustomer {
-            customer_id: row.try_get("", "id")?,
-            label: row.try_get("", "name")?,
-            last_order_at: row.try_get("", "last_at")?,
-            recency_days: row.try_get("", "days_since")?,
-            orders: row.try_get("", "orders")?,
-            revenue: Money(row.try_get("", "revenue")?),
-            recency_score: r,
-            frequency_score: f,
-            monetary_score: row.try_get("", "m")?,
-            segment: RfmSegment::of(r, f)?,
-        });
-    }
     Ok(Rfm { window, filters, customers, revenue: Money(revenue), segments, top_customers })
 }
 
@@ -346,30 +364,39 @@ pub async fn churn_risk(db: &impl ConnectionTrait, caller: &AuthUser, query: &Ch
     let days = query.days.unwrap_or(90);
     let backend = db.get_database_backend();
 
-    let mut sql = Sql::new(backend);
-    push_risk(&mut sql, caller, &filters, window.to, factor, days);
-    sql.push(
-        "SELECT CAST(COUNT(*) AS BIGINT) AS customers, \
-         CAST(COALESCE(SUM(CASE WHEN days_since > threshold THEN 1 ELSE 0 END), 0) AS BIGINT) AS at_risk, \
-         CAST(COALESCE(SUM(CASE WHEN days_since > threshold THEN revenue ELSE 0 END), 0) AS BIGINT) AS revenue FROM risk",
-    );
-    let row = one_row(db, sql).await?;
-    let (customers, at_risk, revenue_at_risk): (i64, i64, i64) =
-        (row.try_get("", "customers")?, row.try_get("", "at_risk")?, row.try_get("", "revenue")?);
+    let limit = query.limit.unwrap_or(100) as i64;
 
+    // One pass: the totals over every customer ride on the first row; kept
+    // are that row and the customers at risk with the most revenue.
     let mut sql = Sql::new(backend);
     push_risk(&mut sql, caller, &filters, window.to, factor, days);
     sql.push(
-        "SELECT r.id AS id, c.name AS name, c.owner_id AS owner_id, r.last_at AS last_at, r.days_since AS since, \
-         CAST(r.median_gap AS DOUBLE PRECISION) AS median_gap, CAST(r.threshold AS DOUBLE PRECISION) AS threshold, \
-         r.orders AS orders, r.revenue AS revenue FROM risk r JOIN customers c ON c.id = r.id \
-         WHERE r.days_since > r.threshold ORDER BY r.revenue DESC, r.id LIMIT ",
+        "SELECT x.id AS id, c.name AS name, c.owner_id AS owner_id, x.last_at AS last_at, x.days_since AS since, \
+         CAST(x.median_gap AS DOUBLE PRECISION) AS median_gap, CAST(x.threshold AS DOUBLE PRECISION) AS threshold, \
+         x.orders AS orders, x.revenue AS revenue, x.customers_n AS customers_n, x.at_risk_n AS at_risk_n, \
+         x.revenue_n AS revenue_n, x.risk_rank AS risk_rank FROM (SELECT r.*, \
+         CAST(COUNT(*) OVER () AS BIGINT) AS customers_n, \
+         CAST(SUM(CASE WHEN r.days_since > r.threshold THEN 1 ELSE 0 END) OVER () AS BIGINT) AS at_risk_n, \
+         CAST(SUM(CASE WHEN r.days_since > r.threshold THEN r.revenue ELSE 0 END) OVER () AS BIGINT) AS revenue_n, \
+         ROW_NUMBER() OVER (ORDER BY CASE WHEN r.days_since > r.threshold THEN 0 ELSE 1 END, r.revenue DESC, r.id) \
+         AS risk_rank FROM risk r) x JOIN customers c ON c.id = x.id \
+         WHERE x.risk_rank = 1 OR (x.days_since > x.threshold AND x.risk_rank <= ",
     )
-    .bind(query.limit.unwrap_or(100) as i64);
+    .bind(limit)
+    .push(") ORDER BY x.risk_rank");
+    let (mut customers, mut at_risk, mut revenue_at_risk) = (0, 0, 0);
     let mut top_customers = vec![];
     for row in db.query_all_raw(sql.statement()).await? {
+        if row.try_get::<i64>("", "risk_rank")? == 1 {
+            customers = row.try_get("", "customers_n")?;
+            at_risk = row.try_get("", "at_risk_n")?;
+            revenue_at_risk = row.try_get("", "revenue_n")?;
+        }
         let since: i64 = row.try_get("", "since")?;
         let threshold: f64 = row.try_get("", "threshold")?;
+        if since as f64 <= threshold || row.try_get::<i64>("", "risk_rank")? > limit {
+            continue;
+        }
         top_customers.push(AtRiskCustomer {
             customer_id: row.try_get("", "id")?,
             label: row.try_get("", "name")?,
