@@ -3,9 +3,9 @@
 //! again (with `Idempotent-Replayed: true`) instead of running twice. The
 //! same key with another request is a 409; a retry while the first is
 //! still running is a 409 too. Keys belong to the caller (the
-//! authenticated user); requests without a valid token, and the sign-in
-//! endpoints (whose answers hold tokens, which are never stored), are not
-//! subject to it. A first request that fails with a 5xx releases its key,
+//! authenticated user, or the API key); requests without valid
+//! credentials, sign-in and API key creation (whose answers hold secrets,
+//! which are never stored) are not subject to it. A first request that fails with a 5xx releases its key,
 //! so that the retry runs; one that was cut off by a server stop keeps it
 //! reserved (409) until it expires, rather than risking a second record.
 
@@ -17,7 +17,9 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse, web};
 use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
+use sea_orm::{ConnectionTrait, DbErr};
+
+use crate::db::statement;
 use sha2::{Digest, Sha256};
 
 use crate::api::extract::BodyLimit;
@@ -37,28 +39,6 @@ const KEPT_HEADERS: [HeaderName; 4] =
 /// The largest response body kept (larger ones are answered but not kept,
 /// and the key is released).
 const MAX_STORED_BODY: usize = 4 * 1024 * 1024;
-
-fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
-    // Written with `$n` placeholders; SQLite takes `?`.
-    let sql = if backend == DbBackend::Postgres {
-        sql.to_string()
-    } else {
-        let mut out = String::with_capacity(sql.len());
-        let mut chars = sql.chars().peekable();
-        while let Some(c) = chars.next() {
-            if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
-                while chars.peek().is_some_and(char::is_ascii_digit) {
-                    chars.next();
-                }
-                out.push('?');
-            } else {
-                out.push(c);
-            }
-        }
-        out
-    };
-    Statement::from_sql_and_values(backend, sql, values)
-}
 
 /// A key as sent: 1 to 255 visible ASCII characters.
 fn valid_key(key: &str) -> bool {
@@ -184,7 +164,10 @@ pub async fn middleware(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let key = req.headers().get(HEADER).map(|v| v.to_str().map(str::to_owned));
-    let applies = req.method() == actix_web::http::Method::POST && !req.path().starts_with("/api/v1/auth/");
+    // Sign-in and API key answers hold secrets, which are never stored.
+    let applies = req.method() == actix_web::http::Method::POST
+        && !req.path().starts_with("/api/v1/auth/")
+        && !req.path().starts_with("/api/v1/api-keys");
     let (Some(key), true) = (key, applies) else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
@@ -195,7 +178,7 @@ pub async fn middleware(
         return Ok(req.error_response(error));
     };
     // The key belongs to the caller; without a valid token the handler answers 401.
-    let Ok(caller) = crate::auth::extractor::authenticate(req.request()) else {
+    let Ok(caller) = crate::auth::extractor::authenticate(req.request()).await else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
@@ -216,7 +199,10 @@ pub async fn middleware(
     }
     let body = body.freeze();
     let fingerprint = hash(&req, &body);
-    let scope = caller.id.to_string();
+    let scope = match caller.api_key {
+        Some(key) => format!("key:{key}"),
+        None => caller.id.to_string(),
+    };
     let at = crate::domain::time::now();
     let db = &state.db;
 

@@ -40,6 +40,7 @@ use crate::error::{FieldError, Problem};
         (name = "statistics", description = "Figures computed by the database over the caller's scope; definitions in docs/metrics.md."),
         (name = "reports", description = "Periodic reports of the statistics, as JSON, CSV or XLSX."),
         (name = "alerts", description = "What needs attention now: SLA, stale deals, churn risk, targets."),
+        (name = "api-keys", description = "Keys for integrations: created by administrators, shown once, scoped, revocable."),
         (name = "health", description = "Liveness and readiness probes."),
     ),
     components(schemas(Problem, FieldError)),
@@ -58,7 +59,7 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
-                    .description(Some("The `access_token` from `POST /api/v1/auth/login`."))
+                    .description(Some("The `access_token` from `POST /api/v1/auth/login`, or an API key (`crm_…`, also accepted as `X-API-Key`)."))
                     .build(),
             ),
         );

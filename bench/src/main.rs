@@ -240,7 +240,7 @@ async fn stats(
         .one(&state.db)
         .await?
         .context("the database has no active admin (seed it with crm seed)")?;
-    let caller = AuthUser { id: admin.id, role: Role::Admin, team_id: None };
+    let caller = AuthUser { id: admin.id, role: Role::Admin, team_id: None, api_key: None };
     let client = reqwest::Client::new();
 
     let end = until;

@@ -12,6 +12,7 @@ mod m20260104_000001_stats_indexes;
 mod m20260105_000001_sales_rollup;
 mod m20260106_000001_company_sales_rollup;
 mod m20260107_000001_idempotency;
+mod m20260108_000001_api_keys;
 pub mod sales_rollup;
 
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260105_000001_sales_rollup::Migration),
             Box::new(m20260106_000001_company_sales_rollup::Migration),
             Box::new(m20260107_000001_idempotency::Migration),
+            Box::new(m20260108_000001_api_keys::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! the shared request/response machinery.
 
 pub mod activities;
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod campaigns;
@@ -52,6 +53,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(teams::handlers::get_team)
             .service(teams::handlers::update_team)
             .service(teams::handlers::delete_team)
+            .configure(api_keys::configure)
             .configure(customers::configure)
             .configure(contacts::configure)
             .configure(products::configure)

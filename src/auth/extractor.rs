@@ -8,7 +8,7 @@ use std::ops::Deref;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
-use futures_util::future::{Ready, ready};
+use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
 use super::policy::Policy;
@@ -19,9 +19,13 @@ use crate::state::AppState;
 /// The caller, as their access token describes them.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
+    /// The user (for an API key: the administrator who created it, who is
+    /// the actor of its changes in the audit log).
     pub id: Uuid,
     pub role: Role,
     pub team_id: Option<Uuid>,
+    /// The API key the request came with, if it did.
+    pub api_key: Option<Uuid>,
 }
 
 impl AuthUser {
@@ -57,26 +61,44 @@ fn bearer_token(req: &HttpRequest) -> Result<&str, AppError> {
     Ok(token.trim())
 }
 
-pub fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
-    let token = bearer_token(req)?;
+/// The API key secret of the request: `X-API-Key`, or a bearer token
+/// that starts like one.
+fn api_key_secret(req: &HttpRequest) -> Result<Option<String>, AppError> {
+    if let Some(value) = req.headers().get("x-api-key") {
+        let text =
+            value.to_str().map_err(|_| AppError::Unauthorized("The X-API-Key header is not valid text.".into()))?;
+        return Ok(Some(text.trim().to_string()));
+    }
+    Ok(bearer_token(req).ok().filter(|token| token.starts_with(super::api_keys::SECRET_PREFIX)).map(str::to_owned))
+}
+
+/// The caller: an access token's user, or an API key (checked against the
+/// scope the request needs).
+pub async fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::internal("application state is not configured"))?;
+    if let Some(secret) = api_key_secret(req)? {
+        return super::api_keys::authenticate(&state.db, &secret, req.method(), req.path()).await;
+    }
+    let token = bearer_token(req)?;
     let claims = state.jwt.verify(token)?;
-    Ok(AuthUser { id: claims.sub, role: claims.role, team_id: claims.team_id })
+    Ok(AuthUser { id: claims.sub, role: claims.role, team_id: claims.team_id, api_key: None })
 }
 
 impl<P: Policy> FromRequest for Authorized<P> {
     type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req).and_then(|user| {
+        let req = req.clone();
+        Box::pin(async move {
+            let user = authenticate(&req).await?;
             if P::ROLES.contains(&user.role) {
                 Ok(Authorized { user, policy: PhantomData })
             } else {
                 Err(AppError::Forbidden(format!("The {} role may not do this.", user.role)))
             }
-        }))
+        })
     }
 }

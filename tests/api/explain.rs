@@ -109,10 +109,10 @@ async fn windowed_statistics_read_large_tables_through_indexes() {
     app.state.db.execute_unprepared(include_str!("sql/explain_volume.sql")).await.expect("load the volume");
     let db = Recording::new(app.state.db.clone());
     let indexes = indexes(&app.state.db).await;
-    let admin = AuthUser { id: uuid::Uuid::now_v7(), role: Role::Admin, team_id: None };
+    let admin = AuthUser { id: uuid::Uuid::now_v7(), role: Role::Admin, team_id: None, api_key: None };
     // User 3 manages every team of the volume; user 1 is a rep.
     let manager_id = uuid::Uuid::parse_str("532a7b8e-0328-a8d0-5a8e-6258b28b9a36").unwrap();
-    let manager = AuthUser { id: manager_id, role: Role::Manager, team_id: None };
+    let manager = AuthUser { id: manager_id, role: Role::Manager, team_id: None, api_key: None };
     let scorecard = "employees/e4774cdd-a079-3f86-414e-8b9140bb6db4/scorecard";
     // (statistic, parameters beyond the window, large tables it reads whole
     // by definition: the customer statistics count the customer base at `to`)

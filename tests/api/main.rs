@@ -5,6 +5,7 @@
 mod helpers;
 
 mod alerts;
+mod api_keys;
 mod auth;
 mod cli;
 mod concurrency;

@@ -303,9 +303,9 @@ async fn rollup_backed_statistics_equal_the_raw_rows_after_random_writes() {
     let id = |u: &Value| Uuid::parse_str(u["id"].as_str().unwrap()).unwrap();
     let team = |u: &Value| u["team_id"].as_str().map(|t| Uuid::parse_str(t).unwrap());
     let callers = [
-        ("admin", AuthUser { id: Uuid::now_v7(), role: Role::Admin, team_id: None }),
-        ("manager", AuthUser { id: id(&manager), role: Role::Manager, team_id: team(&manager) }),
-        ("rep", AuthUser { id: id(&rep), role: Role::Sales, team_id: team(&rep) }),
+        ("admin", AuthUser { id: Uuid::now_v7(), role: Role::Admin, team_id: None, api_key: None }),
+        ("manager", AuthUser { id: id(&manager), role: Role::Manager, team_id: team(&manager), api_key: None }),
+        ("rep", AuthUser { id: id(&rep), role: Role::Sales, team_id: team(&rep), api_key: None }),
     ];
     let filters = [
         String::new(),
