@@ -22,7 +22,6 @@ use sea_orm::{ConnectionTrait, DbErr};
 use crate::db::statement;
 use sha2::{Digest, Sha256};
 
-use crate::api::extract::BodyLimit;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -184,7 +183,7 @@ pub async fn middleware(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
-    let limit = req.app_data::<web::Data<BodyLimit>>().map(|l| l.0).unwrap_or(1024 * 1024);
+    let limit = crate::api::extract::body_limit(req.request());
 
     // Read the body (within the limit) to fingerprint the request, then
     // hand it on unchanged.

@@ -17,6 +17,13 @@ use crate::error::{AppError, FieldError};
 #[derive(Clone, Copy, Debug)]
 pub struct BodyLimit(pub usize);
 
+/// The body limit of a request: the configured one, or for a bulk call
+/// (`…/bulk`) enough for 1,000 records ([`crate::api::bulk::BODY_BYTES`]).
+pub fn body_limit(req: &HttpRequest) -> usize {
+    let limit = req.app_data::<web::Data<BodyLimit>>().map(|l| l.0).unwrap_or(1024 * 1024);
+    if req.path().ends_with("/bulk") { limit.max(crate::api::bulk::BODY_BYTES) } else { limit }
+}
+
 /// A JSON request body, deserialized strictly and validated.
 pub struct Json<T>(pub T);
 
@@ -41,19 +48,28 @@ fn join_path(path: &str, field: Option<String>) -> String {
     }
 }
 
+/// A deserialization error as a field error (data) or a 400 (syntax).
+fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> AppError {
+    let path = err.path().to_string();
+    let inner = err.into_inner();
+    match inner.classify() {
+        serde_json::error::Category::Data => {
+            let (field, code, message) = describe_serde_error(&inner.to_string());
+            AppError::Validation(vec![FieldError::new(join_path(&path, field), code, message)])
+        }
+        _ => AppError::BadRequest(format!("The request body is not valid JSON: {inner}.")),
+    }
+}
+
+/// A JSON value (one record of a bulk call) as `T`, strictly, with the
+/// same field errors as a request body.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
+    serde_path_to_error::deserialize::<_, T>(value).map_err(json_error)
+}
+
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize::<_, T>(&mut deserializer).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let (field, code, message) = describe_serde_error(&inner.to_string());
-                AppError::Validation(vec![FieldError::new(join_path(&path, field), code, message)])
-            }
-            _ => AppError::BadRequest(format!("The request body is not valid JSON: {inner}.")),
-        }
-    })?;
+    let value = serde_path_to_error::deserialize::<_, T>(&mut deserializer).map_err(json_error)?;
     deserializer.end().map_err(|err| AppError::BadRequest(format!("The request body is not valid JSON: {err}.")))?;
     Ok(value)
 }
@@ -63,7 +79,7 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req.app_data::<web::Data<BodyLimit>>().map(|l| l.0).unwrap_or(1024 * 1024);
+        let limit = body_limit(req);
         let declared_length = req
             .headers()
             .get(header::CONTENT_LENGTH)

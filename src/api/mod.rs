@@ -5,6 +5,7 @@ pub mod activities;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod campaigns;
 pub mod contacts;
 pub mod customers;
@@ -54,6 +55,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(teams::handlers::update_team)
             .service(teams::handlers::delete_team)
             .configure(api_keys::configure)
+            .configure(bulk::handlers::configure)
             .configure(customers::configure)
             .configure(contacts::configure)
             .configure(products::configure)

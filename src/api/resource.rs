@@ -181,14 +181,51 @@ pub async fn change<R: Resource>(
     let txn = crate::db::begin_write(db).await?;
     let current = get::<R>(&txn, caller, id).await?;
     if_match.check(version_of::<R::Entity>(&current))?;
+    let (version, dto, _) = apply_change::<R>(txn, caller, id, current, action, true, apply).await?;
+    Ok((version, dto))
+}
+
+/// Like [`change`] without `If-Match`, but nothing is written when the
+/// change leaves the record as it was (no new version, no audit entry);
+/// returns whether it changed.
+pub async fn change_if_any<R: Resource>(
+    db: &DatabaseConnection,
+    caller: &AuthUser,
+    id: Uuid,
+    action: &str,
+    apply: impl AsyncFnOnce(&DatabaseTransaction, &Model<R>) -> AppResult<Model<R>>,
+) -> AppResult<bool> {
+    let txn = crate::db::begin_write(db).await?;
+    let current = get::<R>(&txn, caller, id).await?;
+    let (_, _, changed) = apply_change::<R>(txn, caller, id, current, action, false, apply).await?;
+    Ok(changed)
+}
+
+/// Applies, audits and commits a change to `current` and says whether it
+/// changed anything but the bookkeeping; without `keep_unchanged`, such a
+/// change is rolled back instead.
+async fn apply_change<R: Resource>(
+    txn: DatabaseTransaction,
+    caller: &AuthUser,
+    id: Uuid,
+    current: Model<R>,
+    action: &str,
+    keep_unchanged: bool,
+    apply: impl AsyncFnOnce(&DatabaseTransaction, &Model<R>) -> AppResult<Model<R>>,
+) -> AppResult<(i64, R::Dto, bool)> {
     let before = to_value(&dto::<R>(&txn, current.clone()).await?)?;
     let row = apply(&txn, &current).await?;
     let version = version_of::<R::Entity>(&row);
     let updated = dto::<R>(&txn, row).await?;
     let changes = audit::diff(Some(&before), Some(&to_value(&updated)?));
+    let changed = changes.as_object().is_some_and(|c| !c.is_empty());
+    if !changed && !keep_unchanged {
+        txn.rollback().await?;
+        return Ok((version, updated, false));
+    }
     audit::record(&txn, R::PLURAL, id, action, Some(caller.id), changes).await?;
     txn.commit().await?;
-    Ok((version, updated))
+    Ok((version, updated, changed))
 }
 
 pub async fn delete<R: Resource>(

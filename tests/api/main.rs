@@ -7,6 +7,7 @@ mod helpers;
 mod alerts;
 mod api_keys;
 mod auth;
+mod bulk;
 mod cli;
 mod concurrency;
 mod contacts;

@@ -240,8 +240,36 @@ impl Resource for Orders {
                 ));
             }
             let priced = price_lines(db, current.id, &items).await?;
-            order_item::Entity::delete_many().filter(order_item::Column::OrderId.eq(current.id)).exec(db).await?;
-            insert_lines(db, priced.lines).await?;
+            // The same lines again (a re-sent order) keep their ids.
+            let stored = order_item::Entity::find()
+                .filter(order_item::Column::OrderId.eq(current.id))
+                .order_by_asc(order_item::Column::Position)
+                .all(db)
+                .await?;
+            let key = |line: &order_item::ActiveModel| {
+                (
+                    line.product_id.try_as_ref().copied(),
+                    line.quantity.try_as_ref().copied(),
+                    line.unit_price.try_as_ref().copied(),
+                    line.unit_cost.try_as_ref().copied(),
+                    line.discount.try_as_ref().copied(),
+                )
+            };
+            let same = stored.len() == priced.lines.len()
+                && stored.iter().zip(&priced.lines).all(|(old, new)| {
+                    key(new)
+                        == (
+                            Some(old.product_id),
+                            Some(old.quantity),
+                            Some(old.unit_price),
+                            Some(old.unit_cost),
+                            Some(old.discount),
+                        )
+                });
+            if !same {
+                order_item::Entity::delete_many().filter(order_item::Column::OrderId.eq(current.id)).exec(db).await?;
+                insert_lines(db, priced.lines).await?;
+            }
             model.total_amount = Set(priced.total_amount);
             model.total_cost = Set(priced.total_cost);
         }

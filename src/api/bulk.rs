@@ -1,0 +1,312 @@
+//! Bulk upsert: `POST /api/v1/{resource}/bulk` with up to 1,000 records,
+//! each keyed by its `external_id`. A record whose `external_id` exists is
+//! updated like a merge patch (or reported unchanged when nothing differs),
+//! any other is created; each record is its own transaction, so a bad
+//! record is reported with its field errors and never blocks the others.
+//! References may name the other record by its `external_id`
+//! (`customer_external_id`, `product_external_id` in order items, ...).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::extract::from_value;
+use super::resource::{self, Model, Resource};
+use crate::auth::AuthUser;
+use crate::db::statement;
+use crate::error::{AppError, AppResult, FieldError};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+/// The most records one call takes.
+pub const MAX_RECORDS: usize = 1000;
+
+/// The body limit of a bulk call: 16 MiB, about 16 KiB per record.
+pub const BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// Records to create or update.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkRequest {
+    /// 1 to 1,000 records, each with an `external_id` and the fields of a create (for a new record) or of a merge patch (for an existing one).
+    #[validate(length(min = 1, max = 1000))]
+    #[schema(value_type = Vec<Object>, min_items = 1, max_items = 1000)]
+    pub records: Vec<Value>,
+}
+
+/// What happened to one record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BulkStatus {
+    Created,
+    Updated,
+    Unchanged,
+    Failed,
+}
+
+/// One record's result.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkResult {
+    /// The record's position in `records`, from 0.
+    pub index: usize,
+    pub external_id: Option<String>,
+    pub status: BulkStatus,
+    /// The record's id (absent when it failed before it existed).
+    pub id: Option<Uuid>,
+    /// Why it failed, by field (`items[0].quantity`, `customer_external_id`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// The outcome of a bulk call.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct BulkResponse {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+    /// One per record, in order.
+    pub results: Vec<BulkResult>,
+}
+
+/// Fields of a create that an update ignores.
+const CREATE_ONLY: &[&str] = &["created_at", "history"];
+
+/// Reference fields that may name the record by `external_id`: the
+/// field's stem and the table it points into.
+const REFERENCES: &[(&str, &str)] = &[
+    ("customer", "customers"),
+    ("contact", "contacts"),
+    ("product", "products"),
+    ("opportunity", "opportunities"),
+    ("campaign", "campaigns"),
+    ("lead", "leads"),
+    ("owner", "users"),
+    ("assignee", "users"),
+];
+
+fn field_error(field: &str, code: &str, message: impl Into<String>) -> AppError {
+    AppError::Validation(vec![FieldError::new(field, code, message)])
+}
+
+/// Replaces each `<stem>_external_id` of `object` (and of its `items`)
+/// by `<stem>_id`, looked up among the live records; `path` prefixes the
+/// field names in errors.
+async fn resolve_references(db: &impl ConnectionTrait, object: &mut Map<String, Value>, path: &str) -> AppResult<()> {
+    for (stem, table) in REFERENCES {
+        let key = format!("{stem}_external_id");
+        let Some(value) = object.remove(&key) else { continue };
+        let field = format!("{path}{key}");
+        if value.is_null() {
+            continue;
+        }
+        let Some(external_id) = value.as_str() else {
+            return Err(field_error(&field, "invalid_type", "must be a string"));
+        };
+        if object.contains_key(&format!("{stem}_id")) {
+            return Err(field_error(&field, "conflict", format!("give either {stem}_id or {key}, not both")));
+        }
+        let row = db
+            .query_one_raw(statement(
+                db.get_database_backend(),
+                &format!("SELECT id FROM {table} WHERE external_id = $1 AND deleted_at IS NULL"),
+                vec![external_id.into()],
+            ))
+            .await?;
+        let Some(row) = row else {
+            return Err(field_error(&field, "not_found", format!("no {table} record has this external_id")));
+        };
+        let id: Uuid = row.try_get("", "id")?;
+        object.insert(format!("{stem}_id"), Value::String(id.to_string()));
+    }
+    if let Some(Value::Array(items)) = object.get_mut("items") {
+        for (index, item) in items.iter_mut().enumerate() {
+            if let Value::Object(item) = item {
+                Box::pin(resolve_references(db, item, &format!("{path}items[{index}]."))).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Creates or updates one record.
+async fn upsert_one<R: Resource>(
+    db: &DatabaseConnection,
+    caller: &AuthUser,
+    table: &str,
+    mut record: Value,
+) -> AppResult<(BulkStatus, Uuid)> {
+    let Value::Object(object) = &mut record else {
+        return Err(field_error("body", "invalid_type", "each record must be a JSON object"));
+    };
+    let external_id = match object.get("external_id") {
+        Some(Value::String(id)) if !id.trim().is_empty() => id.trim().to_string(),
+        _ => return Err(field_error("external_id", "required", "every bulk record needs its external_id")),
+    };
+    resolve_references(db, object, "").await?;
+    let existing = db
+        .query_one_raw(statement(
+            db.get_database_backend(),
+            &format!("SELECT id FROM {table} WHERE external_id = $1 AND deleted_at IS NULL"),
+            vec![external_id.clone().into()],
+        ))
+        .await?;
+    match existing {
+        None => {
+            let input: R::Create = from_value(record)?;
+            input.validate()?;
+            let (id, _, _) = resource::create::<R>(db, caller, input).await?;
+            Ok((BulkStatus::Created, id))
+        }
+        Some(row) => {
+            let id: Uuid = row.try_get("", "id")?;
+            if resource::find::<R>(db, caller, id).await?.is_none() {
+                return Err(field_error("external_id", "taken", "a record you may not see has this external_id"));
+            }
+            // What only a creation sets (historic creation times, an
+            // opportunity's initial history) does not apply to an update.
+            if let Value::Object(object) = &mut record {
+                for field in CREATE_ONLY {
+                    object.remove(*field);
+                }
+            }
+            let patch: R::Update = from_value(record)?;
+            patch.validate()?;
+            let changed = resource::change_if_any::<R>(db, caller, id, "update", async |txn, current: &Model<R>| {
+                R::update(txn, caller, current, patch).await
+            })
+            .await?;
+            Ok((if changed { BulkStatus::Updated } else { BulkStatus::Unchanged }, id))
+        }
+    }
+}
+
+/// Upserts every record, each on its own; a database failure ends the call.
+pub async fn upsert<R: Resource>(
+    db: &DatabaseConnection,
+    caller: &AuthUser,
+    table: &str,
+    request: BulkRequest,
+) -> AppResult<BulkResponse> {
+    let mut response = BulkResponse::default();
+    for (index, record) in request.records.into_iter().enumerate() {
+        let external_id = record.get("external_id").and_then(Value::as_str).map(str::to_owned);
+        let (status, id, errors) = match upsert_one::<R>(db, caller, table, record).await {
+            Ok((status, id)) => (status, Some(id), vec![]),
+            Err(AppError::Validation(errors)) => (BulkStatus::Failed, None, errors),
+            Err(AppError::Conflict { detail, errors }) => {
+                let errors = if errors.is_empty() { vec![FieldError::new("body", "conflict", detail)] } else { errors };
+                (BulkStatus::Failed, None, errors)
+            }
+            Err(AppError::NotFound(detail)) => {
+                (BulkStatus::Failed, None, vec![FieldError::new("body", "not_found", detail)])
+            }
+            Err(other) => return Err(other),
+        };
+        match status {
+            BulkStatus::Created => response.created += 1,
+            BulkStatus::Updated => response.updated += 1,
+            BulkStatus::Unchanged => response.unchanged += 1,
+            BulkStatus::Failed => response.failed += 1,
+        }
+        response.results.push(BulkResult { index, external_id, status, id, errors });
+    }
+    Ok(response)
+}
+
+/// Generates the documented `POST /<resource>/bulk` handler of a resource
+/// as `$handler` (where `actix_web::post` is in scope).
+#[macro_export]
+macro_rules! bulk_handler {
+    ($handler:ident, $R:ty, $write:ty, $tag:literal, $path:literal, $table:literal) => {
+        #[utoipa::path(
+            tag = $tag,
+            operation_id = concat!("bulk_upsert_", $table),
+            summary = concat!("Create or update ", $table, " in bulk"),
+            description = "Up to 1,000 records keyed by `external_id`: an existing one is updated as by a merge patch (or reported `unchanged`), any other created. Each record is its own transaction; a bad record is reported with its field errors and does not block the others. References may be given by the other record's external id (`customer_external_id`, `product_external_id`, `owner_external_id`, ...).",
+            request_body = $crate::api::bulk::BulkRequest,
+            responses((status = 200, description = "One result per record, in order.", body = $crate::api::bulk::BulkResponse)),
+            security(("bearer" = []))
+        )]
+        #[post($path)]
+        pub async fn $handler(
+            auth: $crate::auth::Authorized<$write>,
+            state: actix_web::web::Data<$crate::state::AppState>,
+            body: $crate::api::extract::Json<$crate::api::bulk::BulkRequest>,
+        ) -> $crate::error::AppResult<actix_web::web::Json<$crate::api::bulk::BulkResponse>> {
+            Ok(actix_web::web::Json($crate::api::bulk::upsert::<$R>(&state.db, &auth, $table, body.0).await?))
+        }
+    };
+}
+
+/// The bulk endpoints.
+pub mod handlers {
+    use actix_web::post;
+
+    use crate::api::{activities, contacts, customers, leads, opportunities, orders, products, tickets};
+    use crate::auth::policy::{ActivityWriters, CatalogWriters, LeadWriters, SalesWriters, ServiceWriters};
+
+    crate::bulk_handler!(
+        bulk_customers,
+        customers::service::Customers,
+        SalesWriters,
+        "customers",
+        "/customers/bulk",
+        "customers"
+    );
+    crate::bulk_handler!(
+        bulk_contacts,
+        contacts::service::Contacts,
+        SalesWriters,
+        "contacts",
+        "/contacts/bulk",
+        "contacts"
+    );
+    crate::bulk_handler!(
+        bulk_products,
+        products::service::Products,
+        CatalogWriters,
+        "products",
+        "/products/bulk",
+        "products"
+    );
+    crate::bulk_handler!(bulk_orders, orders::service::Orders, SalesWriters, "orders", "/orders/bulk", "orders");
+    crate::bulk_handler!(bulk_leads, leads::service::Leads, LeadWriters, "leads", "/leads/bulk", "leads");
+    crate::bulk_handler!(
+        bulk_opportunities,
+        opportunities::service::Opportunities,
+        SalesWriters,
+        "opportunities",
+        "/opportunities/bulk",
+        "opportunities"
+    );
+    crate::bulk_handler!(
+        bulk_activities,
+        activities::service::Activities,
+        ActivityWriters,
+        "activities",
+        "/activities/bulk",
+        "activities"
+    );
+    crate::bulk_handler!(
+        bulk_tickets,
+        tickets::service::Tickets,
+        ServiceWriters,
+        "tickets",
+        "/tickets/bulk",
+        "tickets"
+    );
+
+    /// Registers the bulk endpoints.
+    pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+        cfg.service(bulk_customers)
+            .service(bulk_contacts)
+            .service(bulk_products)
+            .service(bulk_orders)
+            .service(bulk_leads)
+            .service(bulk_opportunities)
+            .service(bulk_activities)
+            .service(bulk_tickets);
+    }
+}
