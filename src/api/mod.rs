@@ -10,6 +10,7 @@ pub mod campaigns;
 pub mod contacts;
 pub mod customers;
 pub mod etag;
+pub mod export;
 pub mod extract;
 pub mod fallback;
 pub mod feedback;
@@ -56,6 +57,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(teams::handlers::delete_team)
             .configure(api_keys::configure)
             .configure(bulk::handlers::configure)
+            .configure(export::handlers::configure)
             .configure(customers::configure)
             .configure(contacts::configure)
             .configure(products::configure)

@@ -14,6 +14,7 @@ mod contacts;
 mod customers;
 mod errors;
 mod explain;
+mod export;
 mod health;
 mod idempotency;
 mod matrix;

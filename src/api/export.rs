@@ -1,0 +1,409 @@
+//! Exports: `GET /api/v1/{resource}/export?format=csv|xlsx` with the
+//! list's own filters, sort and search — every matching record the caller
+//! may see, one column per field of the record (nested values as JSON
+//! text). CSV is streamed a page (500 rows) at a time, so memory does not
+//! grow with the row count; XLSX is written row by row to a constant-memory
+//! sheet (spilled to a temporary file) and sent when complete.
+
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{HttpRequest, HttpResponse, web};
+use sea_orm::Condition;
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::extract::parse_query;
+use super::resource::{Resource, list_where};
+use crate::auth::AuthUser;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// Rows read per page.
+const PAGE: usize = 500;
+
+/// The file format of an export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+/// The export's own parameter (the list's filters apply too).
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// `csv` (default) or `xlsx`; else from `Accept`.
+    pub format: Option<ExportFormat>,
+}
+
+/// The columns: the record's fields, in the order of its schema.
+fn columns<R: Resource>(first: Option<&Value>) -> Vec<String>
+where
+    R::Dto: utoipa::ToSchema,
+{
+    use utoipa::openapi::{RefOr, Schema};
+    if let RefOr::T(Schema::Object(object)) = <R::Dto as utoipa::PartialSchema>::schema() {
+        return object.properties.keys().cloned().collect();
+    }
+    first.and_then(Value::as_object).map(|o| o.keys().cloned().collect()).unwrap_or_default()
+}
+
+/// A cell's text: strings as they are, `null` empty, objects and arrays as JSON.
+fn cell(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn csv_field(text: &str) -> String {
+    // A leading =, +, - or @ would be a formula to a spreadsheet: quote it
+    // with an apostrophe (OWASP CSV injection), except for numbers.
+    let risky =
+        text.starts_with(['=', '+', '@', '\t', '\r']) || (text.starts_with('-') && text.parse::<f64>().is_err());
+    let text = if risky { format!("'{text}") } else { text.to_string() };
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
+}
+
+fn csv_line(fields: impl Iterator<Item = String>) -> String {
+    let mut line = fields.map(|f| csv_field(&f)).collect::<Vec<_>>().join(",");
+    line.push_str("\r\n");
+    line
+}
+
+/// The list query of one page: the request's parameters without the
+/// export's own and the paging ones, plus `limit` and `cursor`.
+fn page_query(base: &str, cursor: Option<&str>) -> String {
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(base.as_bytes())
+        .filter(|(key, _)| !matches!(key.as_ref(), "format" | "cursor" | "limit" | "count"))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    pairs.push(("limit".into(), PAGE.to_string()));
+    if let Some(cursor) = cursor {
+        pairs.push(("cursor".into(), cursor.to_string()));
+    }
+    form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+}
+
+async fn page<R: Resource>(
+    state: &AppState,
+    caller: &AuthUser,
+    base: &str,
+    cursor: Option<&str>,
+) -> AppResult<(Vec<Value>, Option<String>)>
+where
+    R::Dto: utoipa::ToSchema,
+{
+    let query: R::Query = parse_query(&page_query(base, cursor))?;
+    query.validate()?;
+    let page = list_where::<R>(&state.db, caller, &query, Condition::all()).await?;
+    let rows = page.data.iter().map(serde_json::to_value).collect::<Result<Vec<_>, _>>().map_err(AppError::internal)?;
+    Ok((rows, page.next_cursor))
+}
+
+fn attachment(name: &str, extension: &str) -> ContentDisposition {
+    let date = crate::domain::time::now().format("%Y-%m-%d");
+    ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![DispositionParam::Filename(format!("{name}-{date}.{extension}"))],
+    }
+}
+
+/// Answers an export of resource `R` (`name` as in its path).
+pub async fn export<R: Resource>(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request: &HttpRequest,
+    name: &'static str,
+) -> AppResult<HttpResponse>
+where
+    R::Dto: utoipa::ToSchema,
+{
+    let base = request.query_string().to_string();
+    let params: ExportParams = parse_query(
+        &form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form_urlencoded::parse(base.as_bytes()).filter(|(key, _)| key == "format"))
+            .finish(),
+    )?;
+    let accept = request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let format = params.format.unwrap_or(if accept.contains(crate::stats::reports::XLSX) {
+        ExportFormat::Xlsx
+    } else {
+        ExportFormat::Csv
+    });
+    // The first page is read before answering, so that bad filters are a
+    // 422 rather than a broken download.
+    let (first_rows, first_cursor) = page::<R>(&state, &caller, &base, None).await?;
+    let columns = columns::<R>(first_rows.first());
+    match format {
+        ExportFormat::Csv => {
+            let header_line = csv_line(columns.iter().cloned());
+            let to_text = {
+                let columns = columns.clone();
+                move |rows: &[Value]| -> String {
+                    rows.iter().map(|row| csv_line(columns.iter().map(|c| cell(row.get(c))))).collect()
+                }
+            };
+            let first_chunk = format!("{header_line}{}", to_text(&first_rows));
+            let stream = futures_util::stream::unfold(
+                (Some(first_chunk), first_cursor, false),
+                move |(pending, cursor, done)| {
+                    let (state, caller, base, to_text) = (state.clone(), caller.clone(), base.clone(), to_text.clone());
+                    async move {
+                        if let Some(chunk) = pending {
+                            return Some((Ok(web::Bytes::from(chunk)), (None, cursor, done)));
+                        }
+                        let cursor = cursor.filter(|_| !done)?;
+                        match page::<R>(&state, &caller, &base, Some(&cursor)).await {
+                            Ok((rows, next)) => {
+                                let last = next.is_none();
+                                Some((Ok(web::Bytes::from(to_text(&rows))), (None, next, last)))
+                            }
+                            Err(error) => {
+                                tracing::error!(%error, "an export stopped");
+                                Some((Err(actix_web::Error::from(error)), (None, None, true)))
+                            }
+                        }
+                    }
+                },
+            );
+            Ok(HttpResponse::Ok()
+                .content_type("text/csv; charset=utf-8")
+                .insert_header(attachment(name, "csv"))
+                .streaming(stream))
+        }
+        ExportFormat::Xlsx => {
+            let bytes = xlsx::<R>(&state, &caller, &base, &columns, first_rows, first_cursor, name).await?;
+            Ok(HttpResponse::Ok()
+                .content_type(crate::stats::reports::XLSX)
+                .insert_header(attachment(name, "xlsx"))
+                .body(bytes))
+        }
+    }
+}
+
+/// The most rows a sheet holds (Excel's limit, less the header).
+const XLSX_MAX_ROWS: usize = 1_048_575;
+
+async fn xlsx<R: Resource>(
+    state: &AppState,
+    caller: &AuthUser,
+    base: &str,
+    columns: &[String],
+    mut rows: Vec<Value>,
+    mut cursor: Option<String>,
+    name: &str,
+) -> AppResult<Vec<u8>>
+where
+    R::Dto: utoipa::ToSchema,
+{
+    use rust_xlsxwriter::{Format, Workbook};
+    let fail = |e: rust_xlsxwriter::XlsxError| AppError::internal(format!("xlsx: {e}"));
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet_with_constant_memory().map_err(fail)?;
+    sheet.set_name(name).map_err(fail)?;
+    let bold = Format::new().set_bold();
+    for (col, title) in columns.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, title, &bold).map_err(fail)?;
+    }
+    let mut written = 0usize;
+    loop {
+        for row in &rows {
+            if written == XLSX_MAX_ROWS {
+                return Err(AppError::validation(
+                    "format",
+                    "too_many_rows",
+                    "more rows than a sheet holds; export CSV",
+                ));
+            }
+            written += 1;
+            for (col, column) in columns.iter().enumerate() {
+                match row.get(column) {
+                    None | Some(Value::Null) => {}
+                    Some(Value::Number(n)) => {
+                        sheet.write_number(written as u32, col as u16, n.as_f64().unwrap_or_default()).map_err(fail)?;
+                    }
+                    Some(Value::Bool(b)) => {
+                        sheet.write_boolean(written as u32, col as u16, *b).map_err(fail)?;
+                    }
+                    other => {
+                        sheet.write_string(written as u32, col as u16, cell(other)).map_err(fail)?;
+                    }
+                }
+            }
+        }
+        let Some(next) = cursor.take() else { break };
+        let (more, following) = page::<R>(state, caller, base, Some(&next)).await?;
+        rows = more;
+        cursor = following;
+    }
+    sheet.set_freeze_panes(1, 0).map_err(fail)?;
+    workbook.save_to_buffer().map_err(fail)
+}
+
+/// Generates the documented `GET /<resource>/export` handler of a resource
+/// (where `actix_web::get` is in scope).
+#[macro_export]
+macro_rules! export_handler {
+    ($handler:ident, $R:ty, $read:ty, $Query:ty, $tag:literal, $path:literal, $name:literal) => {
+        #[utoipa::path(
+            tag = $tag,
+            operation_id = concat!("export_", $name),
+            summary = concat!("Export ", $name),
+            description = "Every record the list would return with these filters, sort and search, as CSV (streamed; one column per field, nested values as JSON) or XLSX (one sheet, header row). `cursor`, `limit` and `count` do not apply.",
+            params($crate::api::export::ExportParams, $Query),
+            responses((status = 200, description = "The file, as an attachment.", content(
+                (String = "text/csv"),
+                ($crate::stats::reports::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            ))),
+            security(("bearer" = []))
+        )]
+        #[get($path)]
+        pub async fn $handler(
+            auth: $crate::auth::Authorized<$read>,
+            state: actix_web::web::Data<$crate::state::AppState>,
+            request: actix_web::HttpRequest,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            $crate::api::export::export::<$R>(state, auth.user.clone(), &request, $name).await
+        }
+    };
+}
+
+/// The export endpoints.
+pub mod handlers {
+    use actix_web::get;
+
+    use crate::api::{
+        activities, campaigns, contacts, customers, feedback, leads, opportunities, orders, products, targets, tasks,
+        tickets,
+    };
+    use crate::auth::policy::{ActivityReaders, AnyUser, CustomerReaders, LeadReaders, SalesReaders, ServiceReaders};
+
+    crate::export_handler!(
+        export_customers,
+        customers::service::Customers,
+        CustomerReaders,
+        customers::dto::CustomerListQuery,
+        "customers",
+        "/customers/export",
+        "customers"
+    );
+    crate::export_handler!(
+        export_contacts,
+        contacts::service::Contacts,
+        CustomerReaders,
+        contacts::dto::ContactListQuery,
+        "contacts",
+        "/contacts/export",
+        "contacts"
+    );
+    crate::export_handler!(
+        export_products,
+        products::service::Products,
+        AnyUser,
+        products::dto::ProductListQuery,
+        "products",
+        "/products/export",
+        "products"
+    );
+    crate::export_handler!(
+        export_orders,
+        orders::service::Orders,
+        SalesReaders,
+        orders::dto::OrderListQuery,
+        "orders",
+        "/orders/export",
+        "orders"
+    );
+    crate::export_handler!(
+        export_leads,
+        leads::service::Leads,
+        LeadReaders,
+        leads::dto::LeadListQuery,
+        "leads",
+        "/leads/export",
+        "leads"
+    );
+    crate::export_handler!(
+        export_opportunities,
+        opportunities::service::Opportunities,
+        SalesReaders,
+        opportunities::dto::OpportunityListQuery,
+        "opportunities",
+        "/opportunities/export",
+        "opportunities"
+    );
+    crate::export_handler!(
+        export_activities,
+        activities::service::Activities,
+        ActivityReaders,
+        activities::dto::ActivityListQuery,
+        "activities",
+        "/activities/export",
+        "activities"
+    );
+    crate::export_handler!(
+        export_campaigns,
+        campaigns::service::Campaigns,
+        AnyUser,
+        campaigns::dto::CampaignListQuery,
+        "campaigns",
+        "/campaigns/export",
+        "campaigns"
+    );
+    crate::export_handler!(
+        export_tickets,
+        tickets::service::Tickets,
+        ServiceReaders,
+        tickets::dto::TicketListQuery,
+        "tickets",
+        "/tickets/export",
+        "tickets"
+    );
+    crate::export_handler!(
+        export_feedback,
+        feedback::service::FeedbackResource,
+        ServiceReaders,
+        feedback::dto::FeedbackListQuery,
+        "feedback",
+        "/feedback/export",
+        "feedback"
+    );
+    crate::export_handler!(
+        export_targets,
+        targets::service::Targets,
+        AnyUser,
+        targets::dto::TargetListQuery,
+        "targets",
+        "/targets/export",
+        "targets"
+    );
+    crate::export_handler!(
+        export_tasks,
+        tasks::service::Tasks,
+        AnyUser,
+        tasks::dto::TaskListQuery,
+        "tasks",
+        "/tasks/export",
+        "tasks"
+    );
+
+    /// Registers the exports (before the records' `/{id}` routes).
+    pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+        cfg.service(export_customers)
+            .service(export_contacts)
+            .service(export_products)
+            .service(export_orders)
+            .service(export_leads)
+            .service(export_opportunities)
+            .service(export_activities)
+            .service(export_campaigns)
+            .service(export_tickets)
+            .service(export_feedback)
+            .service(export_targets)
+            .service(export_tasks);
+    }
+}
