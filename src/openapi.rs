@@ -41,6 +41,7 @@ use crate::error::{FieldError, Problem};
         (name = "reports", description = "Periodic reports of the statistics, as JSON, CSV or XLSX."),
         (name = "alerts", description = "What needs attention now: SLA, stale deals, churn risk, targets."),
         (name = "api-keys", description = "Keys for integrations: created by administrators, shown once, scoped, revocable."),
+        (name = "imports", description = "CSV imports with validation reports, dry runs and duplicate detection."),
         (name = "health", description = "Liveness and readiness probes."),
     ),
     components(schemas(Problem, FieldError)),

@@ -130,55 +130,110 @@ async fn resolve_references(db: &impl ConnectionTrait, object: &mut Map<String, 
     Ok(())
 }
 
-/// Creates or updates one record.
-async fn upsert_one<R: Resource>(
+/// How one record is written.
+#[derive(Clone, Copy, Debug)]
+pub enum Write {
+    /// Update the live record with the record's `external_id`, else create.
+    ByExternalId,
+    /// Create.
+    Create,
+    /// Update this record (a duplicate found by an import).
+    Update(Uuid),
+}
+
+/// The id of the live record of `table` with `external_id`, if any.
+async fn by_external_id(db: &impl ConnectionTrait, table: &str, external_id: &str) -> AppResult<Option<Uuid>> {
+    let row = db
+        .query_one_raw(statement(
+            db.get_database_backend(),
+            &format!("SELECT id FROM {table} WHERE external_id = $1 AND deleted_at IS NULL"),
+            vec![external_id.into()],
+        ))
+        .await?;
+    Ok(row.map(|row| row.try_get("", "id")).transpose()?)
+}
+
+/// Creates or updates one record (`dry_run`: checks it as far as that
+/// goes without writing — its fields and references — and says what
+/// would happen). An update that changes nothing writes nothing.
+pub async fn write_one<R: Resource>(
     db: &DatabaseConnection,
     caller: &AuthUser,
     table: &str,
     mut record: Value,
-) -> AppResult<(BulkStatus, Uuid)> {
+    write: Write,
+    dry_run: bool,
+) -> AppResult<(BulkStatus, Option<Uuid>)> {
     let Value::Object(object) = &mut record else {
         return Err(field_error("body", "invalid_type", "each record must be a JSON object"));
     };
-    let external_id = match object.get("external_id") {
-        Some(Value::String(id)) if !id.trim().is_empty() => id.trim().to_string(),
-        _ => return Err(field_error("external_id", "required", "every bulk record needs its external_id")),
-    };
     resolve_references(db, object, "").await?;
-    let existing = db
-        .query_one_raw(statement(
-            db.get_database_backend(),
-            &format!("SELECT id FROM {table} WHERE external_id = $1 AND deleted_at IS NULL"),
-            vec![external_id.clone().into()],
-        ))
-        .await?;
+    let existing = match write {
+        Write::Create => None,
+        Write::Update(id) => Some(id),
+        Write::ByExternalId => match object.get("external_id").and_then(Value::as_str).map(str::trim) {
+            Some(external_id) if !external_id.is_empty() => by_external_id(db, table, external_id).await?,
+            _ => None,
+        },
+    };
     match existing {
         None => {
             let input: R::Create = from_value(record)?;
             input.validate()?;
+            if dry_run {
+                return Ok((BulkStatus::Created, None));
+            }
             let (id, _, _) = resource::create::<R>(db, caller, input).await?;
-            Ok((BulkStatus::Created, id))
+            Ok((BulkStatus::Created, Some(id)))
         }
-        Some(row) => {
-            let id: Uuid = row.try_get("", "id")?;
+        Some(id) => {
             if resource::find::<R>(db, caller, id).await?.is_none() {
                 return Err(field_error("external_id", "taken", "a record you may not see has this external_id"));
             }
             // What only a creation sets (historic creation times, an
             // opportunity's initial history) does not apply to an update.
-            if let Value::Object(object) = &mut record {
-                for field in CREATE_ONLY {
-                    object.remove(*field);
-                }
+            for field in CREATE_ONLY {
+                object.remove(*field);
             }
             let patch: R::Update = from_value(record)?;
             patch.validate()?;
+            if dry_run {
+                return Ok((BulkStatus::Updated, Some(id)));
+            }
             let changed = resource::change_if_any::<R>(db, caller, id, "update", async |txn, current: &Model<R>| {
                 R::update(txn, caller, current, patch).await
             })
             .await?;
-            Ok((if changed { BulkStatus::Updated } else { BulkStatus::Unchanged }, id))
+            Ok((if changed { BulkStatus::Updated } else { BulkStatus::Unchanged }, Some(id)))
         }
+    }
+}
+
+/// Creates or updates one bulk record, which must have an `external_id`.
+async fn upsert_one<R: Resource>(
+    db: &DatabaseConnection,
+    caller: &AuthUser,
+    table: &str,
+    record: Value,
+) -> AppResult<(BulkStatus, Option<Uuid>)> {
+    match record.get("external_id") {
+        Some(Value::String(id)) if !id.trim().is_empty() => {}
+        _ if !record.is_object() => {}
+        _ => return Err(field_error("external_id", "required", "every bulk record needs its external_id")),
+    }
+    write_one::<R>(db, caller, table, record, Write::ByExternalId, false).await
+}
+
+/// A failed write as field errors; `None` for a failure of the server
+/// (the database), which ends the call.
+pub fn record_errors(error: AppError) -> Result<Vec<FieldError>, AppError> {
+    match error {
+        AppError::Validation(errors) => Ok(errors),
+        AppError::Conflict { detail, errors } => {
+            Ok(if errors.is_empty() { vec![FieldError::new("body", "conflict", detail)] } else { errors })
+        }
+        AppError::NotFound(detail) => Ok(vec![FieldError::new("body", "not_found", detail)]),
+        other => Err(other),
     }
 }
 
@@ -193,16 +248,8 @@ pub async fn upsert<R: Resource>(
     for (index, record) in request.records.into_iter().enumerate() {
         let external_id = record.get("external_id").and_then(Value::as_str).map(str::to_owned);
         let (status, id, errors) = match upsert_one::<R>(db, caller, table, record).await {
-            Ok((status, id)) => (status, Some(id), vec![]),
-            Err(AppError::Validation(errors)) => (BulkStatus::Failed, None, errors),
-            Err(AppError::Conflict { detail, errors }) => {
-                let errors = if errors.is_empty() { vec![FieldError::new("body", "conflict", detail)] } else { errors };
-                (BulkStatus::Failed, None, errors)
-            }
-            Err(AppError::NotFound(detail)) => {
-                (BulkStatus::Failed, None, vec![FieldError::new("body", "not_found", detail)])
-            }
-            Err(other) => return Err(other),
+            Ok((status, id)) => (status, id, vec![]),
+            Err(error) => (BulkStatus::Failed, None, record_errors(error)?),
         };
         match status {
             BulkStatus::Created => response.created += 1,

@@ -16,6 +16,7 @@ pub mod fallback;
 pub mod feedback;
 pub mod fields;
 pub mod health;
+pub mod imports;
 pub mod leads;
 pub mod list;
 pub mod opportunities;
@@ -58,6 +59,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(api_keys::configure)
             .configure(bulk::handlers::configure)
             .configure(export::handlers::configure)
+            .configure(imports::configure)
             .configure(customers::configure)
             .configure(contacts::configure)
             .configure(products::configure)

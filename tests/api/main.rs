@@ -17,6 +17,7 @@ mod explain;
 mod export;
 mod health;
 mod idempotency;
+mod imports;
 mod matrix;
 mod openapi;
 mod orders;

@@ -1,0 +1,349 @@
+//! CSV import: `POST /api/v1/imports/{customers|products|orders|leads}`
+//! with the file as the body (`Content-Type: text/csv`). Columns are
+//! matched to fields by their header (or by `mapping`); columns that are no
+//! field of a new record (an export's `id`, `version`, ...) are ignored and
+//! listed. Each row is written like a bulk record — updated when its
+//! `external_id` exists, else created — in its own transaction, and a bad
+//! row is reported by row number and field. New customers are checked for
+//! duplicates (same email, same phone digits, or same name and city) and
+//! `on_duplicate` decides: `skip` (default), `update` the existing one, or
+//! `create` anyway. `dry_run=true` checks every row and answers the same
+//! report without writing anything.
+
+use actix_web::{HttpRequest, post, web};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::bulk::{BulkStatus, Write, record_errors, write_one};
+use super::extract::Query;
+use super::resource::Resource;
+use crate::auth::AuthUser;
+use crate::auth::Authorized;
+use crate::auth::policy::SalesWriters;
+use crate::db::statement;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::state::AppState;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+/// What to do with a new customer that looks like an existing one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OnDuplicate {
+    #[default]
+    Skip,
+    Update,
+    Create,
+}
+
+/// Parameters of an import.
+#[derive(Debug, Default, Deserialize, IntoParams, Validate)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// Check every row and report, without writing anything.
+    pub dry_run: Option<bool>,
+    /// For customers: what to do with a row that matches an existing customer by email, phone or name and city (default `skip`).
+    pub on_duplicate: Option<OnDuplicate>,
+    /// Header-to-field pairs for columns not named after their field: `E-mail:email,Town:city`.
+    #[validate(length(max = 4000))]
+    pub mapping: Option<String>,
+}
+
+/// One row that was not simply written.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportRow {
+    /// The data row, from 1 (the header is row 0).
+    pub row: usize,
+    pub status: ImportStatus,
+    /// The record written or matched.
+    pub id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// What happened (or, in a dry run, would happen) to a row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportStatus {
+    Created,
+    Updated,
+    Unchanged,
+    /// A duplicate of an existing customer, left alone.
+    Skipped,
+    Failed,
+}
+
+/// The import report.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct ImportReport {
+    pub resource: String,
+    pub dry_run: bool,
+    /// Data rows read.
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub skipped: usize,
+    pub failed: usize,
+    /// Columns that are no field of the resource, ignored.
+    pub ignored_columns: Vec<String>,
+    /// The rows that were skipped or failed, in order.
+    pub problems: Vec<ImportRow>,
+}
+
+/// An apostrophe an export put before a would-be formula.
+fn undefuse(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => text,
+    }
+}
+
+/// A cell as the JSON value of its field, by the field's schema type.
+fn typed(text: &str, kind: Option<&str>) -> Value {
+    let text = undefuse(text);
+    match kind {
+        Some("integer") => text.trim().parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::from(text)),
+        Some("number") => text.trim().parse::<f64>().map(Value::from).unwrap_or_else(|_| Value::from(text)),
+        Some("boolean") => match text.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => Value::Bool(true),
+            "false" | "0" | "no" => Value::Bool(false),
+            _ => Value::from(text),
+        },
+        Some("array") | Some("object") => serde_json::from_str(text).unwrap_or_else(|_| Value::from(text)),
+        _ => Value::from(text),
+    }
+}
+
+/// The fields of a new record of `R` and their JSON types, from its schema.
+fn fields<R: Resource>() -> Vec<(String, Option<&'static str>)>
+where
+    R::Create: utoipa::ToSchema,
+{
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{Schema, SchemaType, Type};
+    let RefOr::T(Schema::Object(object)) = <R::Create as utoipa::PartialSchema>::schema() else { return vec![] };
+    object
+        .properties
+        .iter()
+        .map(|(name, schema)| {
+            let kind = match schema {
+                RefOr::T(Schema::Object(field)) => match &field.schema_type {
+                    SchemaType::Type(Type::Integer) => Some("integer"),
+                    SchemaType::Type(Type::Number) => Some("number"),
+                    SchemaType::Type(Type::Boolean) => Some("boolean"),
+                    SchemaType::Type(Type::Object) => Some("object"),
+                    SchemaType::Array(types) if types.contains(&Type::Integer) => Some("integer"),
+                    SchemaType::Array(types) if types.contains(&Type::Number) => Some("number"),
+                    SchemaType::Array(types) if types.contains(&Type::Boolean) => Some("boolean"),
+                    _ => None,
+                },
+                RefOr::T(Schema::Array(_)) => Some("array"),
+                _ => None,
+            };
+            (name.clone(), kind)
+        })
+        .collect()
+}
+
+/// A new customer's existing look-alike: the same email (case aside), the
+/// same phone digits, or the same name and city (case aside).
+async fn duplicate_customer(db: &impl ConnectionTrait, record: &Map<String, Value>) -> AppResult<Option<Uuid>> {
+    let text =
+        |key: &str| record.get(key).and_then(Value::as_str).map(|v| v.trim().to_lowercase()).filter(|v| !v.is_empty());
+    let digits: Option<String> = record
+        .get("phone")
+        .and_then(Value::as_str)
+        .map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>())
+        .filter(|d| d.len() >= 6);
+    let (email, name, city) = (text("email"), text("name"), text("city"));
+    if email.is_none() && digits.is_none() && (name.is_none() || city.is_none()) {
+        return Ok(None);
+    }
+    let row = db
+        .query_one_raw(statement(
+            db.get_database_backend(),
+            "SELECT id FROM customers WHERE deleted_at IS NULL AND ((LOWER(email) = $1) OR (phone_digits = $2) \
+             OR (LOWER(name) = $3 AND LOWER(city) = $4)) ORDER BY created_at, id LIMIT 1",
+            vec![email.into(), digits.into(), name.into(), city.into()],
+        ))
+        .await?;
+    Ok(row.map(|row| row.try_get("", "id")).transpose()?)
+}
+
+/// Imports the CSV `body` into resource `R`.
+pub async fn import<R: Resource>(
+    db: &DatabaseConnection,
+    caller: &AuthUser,
+    table: &'static str,
+    body: &[u8],
+    query: &ImportQuery,
+) -> AppResult<ImportReport>
+where
+    R::Create: utoipa::ToSchema,
+{
+    let dry_run = query.dry_run.unwrap_or(false);
+    let on_duplicate = query.on_duplicate.unwrap_or_default();
+    let mut mapping = std::collections::HashMap::new();
+    for pair in query.mapping.as_deref().unwrap_or_default().split(',').filter(|p| !p.trim().is_empty()) {
+        let (header, field) = pair.split_once(':').ok_or_else(|| {
+            AppError::validation("mapping", "invalid", "expected Header:field pairs separated by commas")
+        })?;
+        mapping.insert(header.trim().to_string(), field.trim().to_string());
+    }
+    let known = fields::<R>();
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(body);
+    let headers = reader
+        .headers()
+        .map_err(|e| AppError::validation("body", "invalid_csv", format!("the header row cannot be read: {e}")))?
+        .clone();
+    // Column index → (field, type); references by external id are fields too.
+    let mut columns = vec![];
+    let mut report = ImportReport { resource: table.to_string(), dry_run, ..ImportReport::default() };
+    for (index, header) in headers.iter().enumerate() {
+        let header = header.trim().trim_start_matches('\u{feff}');
+        let field = mapping.get(header).cloned().unwrap_or_else(|| header.to_string());
+        let is_reference = field.ends_with("_external_id");
+        match known.iter().find(|(name, _)| *name == field) {
+            Some((_, kind)) => columns.push((index, field, *kind)),
+            None if is_reference => columns.push((index, field, None)),
+            None => report.ignored_columns.push(header.to_string()),
+        }
+    }
+    for (number, row) in reader.records().enumerate() {
+        let number = number + 1;
+        report.rows += 1;
+        let row = match row {
+            Ok(row) => row,
+            Err(error) => {
+                report.failed += 1;
+                let problem = FieldError::new("row", "invalid_csv", error.to_string());
+                report.problems.push(ImportRow {
+                    row: number,
+                    status: ImportStatus::Failed,
+                    id: None,
+                    errors: vec![problem],
+                });
+                continue;
+            }
+        };
+        let mut record = Map::new();
+        for (index, field, kind) in &columns {
+            if let Some(cell) = row.get(*index).filter(|cell| !cell.is_empty()) {
+                record.insert(field.clone(), typed(cell, *kind));
+            }
+        }
+        let has_external_id = record.get("external_id").and_then(Value::as_str).is_some_and(|id| !id.trim().is_empty());
+        let mut write = Write::ByExternalId;
+        let known_by_external_id = match record.get("external_id").and_then(Value::as_str) {
+            Some(external_id) if has_external_id => {
+                let sql = format!("SELECT id FROM {table} WHERE external_id = $1 AND deleted_at IS NULL");
+                db.query_one_raw(statement(db.get_database_backend(), &sql, vec![external_id.trim().into()]))
+                    .await?
+                    .is_some()
+            }
+            _ => false,
+        };
+        let checks_duplicates = table == "customers" && !known_by_external_id && on_duplicate != OnDuplicate::Create;
+        if checks_duplicates && let Some(existing) = duplicate_customer(db, &record).await? {
+            if on_duplicate == OnDuplicate::Skip {
+                report.skipped += 1;
+                let skipped =
+                    ImportRow { row: number, status: ImportStatus::Skipped, id: Some(existing), errors: vec![] };
+                report.problems.push(skipped);
+                continue;
+            }
+            write = Write::Update(existing);
+        }
+        match write_one::<R>(db, caller, table, Value::Object(record), write, dry_run).await {
+            Ok((status, _)) => match status {
+                BulkStatus::Created => report.created += 1,
+                BulkStatus::Updated => report.updated += 1,
+                BulkStatus::Unchanged => report.unchanged += 1,
+                BulkStatus::Failed => report.failed += 1,
+            },
+            Err(error) => {
+                let errors = record_errors(error)?;
+                report.failed += 1;
+                report.problems.push(ImportRow { row: number, status: ImportStatus::Failed, id: None, errors });
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// The CSV body, within the bulk limit.
+async fn read_csv(request: &HttpRequest, mut payload: web::Payload) -> AppResult<Vec<u8>> {
+    use futures_util::StreamExt;
+    let kind = request.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !kind.to_ascii_lowercase().starts_with("text/csv") {
+        return Err(AppError::UnsupportedMediaType("Send the file as the body with `Content-Type: text/csv`.".into()));
+    }
+    let limit = super::bulk::BODY_BYTES;
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| AppError::BadRequest("The request body could not be read.".into()))?;
+        if body.len() + chunk.len() > limit {
+            return Err(AppError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+macro_rules! import_handler {
+    ($handler:ident, $R:ty, $write:ty, $path:literal, $table:literal) => {
+        #[utoipa::path(
+            tag = "imports",
+            operation_id = concat!("import_", $table),
+            summary = concat!("Import ", $table, " from CSV"),
+            description = "The CSV file is the body (`Content-Type: text/csv`), a header row naming the fields (or `mapping`). Rows with a known `external_id` update that record, others create one; references by external id (`customer_external_id`, ...). Bad rows are reported by row and field and do not stop the others. `dry_run=true` checks without writing.",
+            params(ImportQuery),
+            request_body(content = String, content_type = "text/csv"),
+            responses((status = 200, description = "The import report.", body = ImportReport)),
+            security(("bearer" = []))
+        )]
+        #[post($path)]
+        pub async fn $handler(
+            auth: Authorized<$write>,
+            state: web::Data<AppState>,
+            query: Query<ImportQuery>,
+            request: HttpRequest,
+            payload: web::Payload,
+        ) -> AppResult<web::Json<ImportReport>> {
+            let body = read_csv(&request, payload).await?;
+            Ok(web::Json(import::<$R>(&state.db, &auth, $table, &body, &query.0).await?))
+        }
+    };
+}
+
+import_handler!(
+    import_customers,
+    crate::api::customers::service::Customers,
+    SalesWriters,
+    "/imports/customers",
+    "customers"
+);
+import_handler!(
+    import_products,
+    crate::api::products::service::Products,
+    crate::auth::policy::CatalogWriters,
+    "/imports/products",
+    "products"
+);
+import_handler!(import_orders, crate::api::orders::service::Orders, SalesWriters, "/imports/orders", "orders");
+import_handler!(
+    import_leads,
+    crate::api::leads::service::Leads,
+    crate::auth::policy::LeadWriters,
+    "/imports/leads",
+    "leads"
+);
+
+/// Registers the imports.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(import_customers).service(import_products).service(import_orders).service(import_leads);
+}
