@@ -67,6 +67,14 @@ pub struct Settings {
     pub workers: usize,
     /// Service-level targets per ticket priority.
     pub sla: SlaPolicy,
+    /// Whether this process delivers webhooks (one or more instances may).
+    pub webhook_worker: bool,
+    /// Webhook targets on loopback, private, link-local or metadata
+    /// addresses are refused unless this is set (`CRM_WEBHOOK_ALLOW_PRIVATE`).
+    pub webhook_allow_private: bool,
+    /// The first retry delay of a failed delivery, in milliseconds; each
+    /// retry doubles it, up to an hour.
+    pub webhook_retry_base_ms: u64,
 }
 
 /// First-response and resolution targets, in minutes, per priority
@@ -243,6 +251,15 @@ impl Settings {
             max_body_bytes: parse_number(source, "CRM_MAX_BODY_BYTES", 2 * 1024 * 1024)?,
             db_max_connections: parse_number(source, "CRM_DB_MAX_CONNECTIONS", 10)?,
             sla: parse_sla(source)?,
+            webhook_worker: match source.get("CRM_WEBHOOK_WORKER") {
+                Some(v) => parse_bool("CRM_WEBHOOK_WORKER", &v)?,
+                None => true,
+            },
+            webhook_allow_private: match source.get("CRM_WEBHOOK_ALLOW_PRIVATE") {
+                Some(v) => parse_bool("CRM_WEBHOOK_ALLOW_PRIVATE", &v)?,
+                None => false,
+            },
+            webhook_retry_base_ms: parse_number(source, "CRM_WEBHOOK_RETRY_BASE_MS", 1000)?,
             workers: parse_number(
                 source,
                 "CRM_WORKERS",

@@ -115,7 +115,7 @@ impl ConnectionTrait for Recording {
 }
 
 /// A raw statement written with PostgreSQL's `$n` placeholders, as
-/// SQLite's `?` on SQLite (the values in order).
+/// SQLite's `?` on SQLite: the values in order, each placeholder used once.
 pub fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
     let sql = if backend == DbBackend::Postgres {
         sql.to_string()

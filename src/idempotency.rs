@@ -166,7 +166,8 @@ pub async fn middleware(
     // Sign-in and API key answers hold secrets, which are never stored.
     let applies = req.method() == actix_web::http::Method::POST
         && !req.path().starts_with("/api/v1/auth/")
-        && !req.path().starts_with("/api/v1/api-keys");
+        && !req.path().starts_with("/api/v1/api-keys")
+        && req.path() != "/api/v1/webhooks";
     let (Some(key), true) = (key, applies) else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };

@@ -42,6 +42,7 @@ use crate::error::{FieldError, Problem};
         (name = "alerts", description = "What needs attention now: SLA, stale deals, churn risk, targets."),
         (name = "api-keys", description = "Keys for integrations: created by administrators, shown once, scoped, revocable."),
         (name = "imports", description = "CSV imports with validation reports, dry runs and duplicate detection."),
+        (name = "webhooks", description = "Signed event posts from a durable outbox, with retries and a delivery log."),
         (name = "health", description = "Liveness and readiness probes."),
     ),
     components(schemas(Problem, FieldError)),

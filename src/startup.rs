@@ -96,6 +96,9 @@ impl Application {
         let routes = web::Data::new(RouteTable::from_openapi(&document));
         let body_limit = state.settings.max_body_bytes;
         let workers = state.settings.workers;
+        if state.settings.webhook_worker {
+            tokio::spawn(crate::webhooks::run_worker(state.db.clone(), state.settings.clone()));
+        }
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             let origins = &app_state.settings.cors_origins;

@@ -13,6 +13,7 @@ mod m20260105_000001_sales_rollup;
 mod m20260106_000001_company_sales_rollup;
 mod m20260107_000001_idempotency;
 mod m20260108_000001_api_keys;
+mod m20260109_000001_webhooks;
 pub mod sales_rollup;
 
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260106_000001_company_sales_rollup::Migration),
             Box::new(m20260107_000001_idempotency::Migration),
             Box::new(m20260108_000001_api_keys::Migration),
+            Box::new(m20260109_000001_webhooks::Migration),
         ]
     }
 }

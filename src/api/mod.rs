@@ -33,6 +33,7 @@ pub mod teams;
 pub mod tickets;
 pub mod users;
 pub mod validation;
+pub mod webhooks;
 
 use utoipa_actix_web::scope as route_scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -60,6 +61,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(bulk::handlers::configure)
             .configure(export::handlers::configure)
             .configure(imports::configure)
+            .configure(webhooks::configure)
             .configure(customers::configure)
             .configure(contacts::configure)
             .configure(products::configure)

@@ -295,6 +295,12 @@ impl Reply {
 }
 
 impl TestApp {
+    /// Stops the server (gracefully); the database stays until the
+    /// `TestApp` is dropped.
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -47,3 +47,4 @@ mod stats_service;
 mod sync;
 mod teams;
 mod users;
+mod webhooks;

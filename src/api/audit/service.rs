@@ -71,6 +71,8 @@ pub async fn record(
     }
     .insert(db)
     .await?;
+    // The webhooks' outbox, in the same transaction as the change.
+    crate::webhooks::enqueue(db, resource, record_id, action, actor_id, &changes).await?;
     Ok(())
 }
 
