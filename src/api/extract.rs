@@ -17,12 +17,17 @@ use crate::error::{AppError, FieldError};
 #[derive(Clone, Copy, Debug)]
 pub struct BodyLimit(pub usize);
 
-/// The body limit of a request: the configured one, or for a bulk call or
-/// an import (`…/bulk`, `/imports/…`) enough for 1,000 records ([`crate::api::bulk::BODY_BYTES`]).
+/// The body limit of a request: the configured one, or more for a bulk
+/// call (`…/bulk`) and an import (`/imports/…`).
 pub fn body_limit(req: &HttpRequest) -> usize {
     let limit = req.app_data::<web::Data<BodyLimit>>().map(|l| l.0).unwrap_or(1024 * 1024);
-    let bulk = req.path().ends_with("/bulk") || req.path().starts_with("/api/v1/imports/");
-    if bulk { limit.max(crate::api::bulk::BODY_BYTES) } else { limit }
+    if req.path().starts_with("/api/v1/imports/") {
+        limit.max(crate::api::imports::BODY_BYTES)
+    } else if req.path().ends_with("/bulk") {
+        limit.max(crate::api::bulk::BODY_BYTES)
+    } else {
+        limit
+    }
 }
 
 /// A JSON request body, deserialized strictly and validated.

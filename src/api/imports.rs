@@ -28,6 +28,10 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::state::AppState;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
+/// The largest CSV file accepted: 128 MiB (an export of a few hundred
+/// thousand customers).
+pub const BODY_BYTES: usize = 128 * 1024 * 1024;
+
 /// What to do with a new customer that looks like an existing one.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -282,7 +286,7 @@ async fn read_csv(request: &HttpRequest, mut payload: web::Payload) -> AppResult
     if !kind.to_ascii_lowercase().starts_with("text/csv") {
         return Err(AppError::UnsupportedMediaType("Send the file as the body with `Content-Type: text/csv`.".into()));
     }
-    let limit = super::bulk::BODY_BYTES;
+    let limit = BODY_BYTES;
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| AppError::BadRequest("The request body could not be read.".into()))?;
