@@ -107,17 +107,9 @@ async fn resolve_references(db: &impl ConnectionTrait, object: &mut Map<String, 
         if object.contains_key(&format!("{stem}_id")) {
             return Err(field_error(&field, "conflict", format!("give either {stem}_id or {key}, not both")));
         }
-        let row = db
-            .query_one_raw(statement(
-                db.get_database_backend(),
-                &format!("SELECT id FROM {table} WHERE external_id = $1 AND deleted_at IS NULL"),
-                vec![external_id.into()],
-            ))
-            .await?;
-        let Some(row) = row else {
+        let Some(id) = by_external_id(db, table, external_id).await? else {
             return Err(field_error(&field, "not_found", format!("no {table} record has this external_id")));
         };
-        let id: Uuid = row.try_get("", "id")?;
         object.insert(format!("{stem}_id"), Value::String(id.to_string()));
     }
     if let Some(Value::Array(items)) = object.get_mut("items") {
@@ -142,7 +134,7 @@ pub enum Write {
 }
 
 /// The id of the live record of `table` with `external_id`, if any.
-async fn by_external_id(db: &impl ConnectionTrait, table: &str, external_id: &str) -> AppResult<Option<Uuid>> {
+pub async fn by_external_id(db: &impl ConnectionTrait, table: &str, external_id: &str) -> AppResult<Option<Uuid>> {
     let row = db
         .query_one_raw(statement(
             db.get_database_backend(),

@@ -59,7 +59,8 @@ fn cell(value: Option<&Value>) -> String {
     }
 }
 
-fn csv_field(text: &str) -> String {
+/// A CSV field (RFC 4180 quoting), with would-be formulas defused.
+pub fn csv_field(text: &str) -> String {
     // A leading =, +, - or @ would be a formula to a spreadsheet: quote it
     // with an apostrophe (OWASP CSV injection), except for numbers.
     let risky =

@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::bulk::{BulkStatus, Write, record_errors, write_one};
+use super::bulk::{BulkStatus, Write, by_external_id, record_errors, write_one};
 use super::extract::Query;
 use super::resource::Resource;
 use crate::auth::AuthUser;
@@ -243,12 +243,7 @@ where
         let has_external_id = record.get("external_id").and_then(Value::as_str).is_some_and(|id| !id.trim().is_empty());
         let mut write = Write::ByExternalId;
         let known_by_external_id = match record.get("external_id").and_then(Value::as_str) {
-            Some(external_id) if has_external_id => {
-                let sql = format!("SELECT id FROM {table} WHERE external_id = $1 AND deleted_at IS NULL");
-                db.query_one_raw(statement(db.get_database_backend(), &sql, vec![external_id.trim().into()]))
-                    .await?
-                    .is_some()
-            }
+            Some(external_id) if has_external_id => by_external_id(db, table, external_id.trim()).await?.is_some(),
             _ => false,
         };
         let checks_duplicates = table == "customers" && !known_by_external_id && on_duplicate != OnDuplicate::Create;

@@ -470,10 +470,6 @@ pub fn file_name(report: &Report, extension: &str) -> String {
     format!("report-{}-{}.{extension}", report.report.as_str(), report.period)
 }
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
-}
-
 fn unit_name(unit: Unit) -> String {
     serde_json::to_value(unit).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
 }
@@ -500,7 +496,7 @@ pub fn to_csv(report: &Report) -> String {
                 value(&row.previous),
                 row.change.map(|c| c.to_string()).unwrap_or_default(),
             ];
-            out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+            out.push_str(&fields.iter().map(|f| crate::api::export::csv_field(f)).collect::<Vec<_>>().join(","));
             out.push_str("\r\n");
         }
     }
@@ -606,8 +602,11 @@ mod tests {
 
     #[test]
     fn csv_quotes_what_needs_it() {
+        use crate::api::export::csv_field;
         assert_eq!(csv_field("plain"), "plain");
         assert_eq!(csv_field("Lee, Ann"), "\"Lee, Ann\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=1+1"), "'=1+1");
+        assert_eq!(csv_field("-12.5"), "-12.5");
     }
 }
