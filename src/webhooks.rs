@@ -158,8 +158,14 @@ fn is_internal(ip: IpAddr) -> bool {
 }
 
 /// Checks a target URL: `https` (or `http` outside production), and —
-/// unless `allow_private` — a host whose every address is public.
-pub async fn check_target(url: &str, production: bool, allow_private: bool) -> Result<(), String> {
+/// unless `allow_private` — a host whose every address is public; then
+/// the host and the address checked, for the delivery to connect to that
+/// very address (no second DNS answer in between).
+pub async fn check_target(
+    url: &str,
+    production: bool,
+    allow_private: bool,
+) -> Result<Option<(String, std::net::SocketAddr)>, String> {
     let parsed = reqwest::Url::parse(url).map_err(|_| "must be an absolute URL".to_string())?;
     match parsed.scheme() {
         "https" => {}
@@ -171,21 +177,18 @@ pub async fn check_target(url: &str, production: bool, allow_private: bool) -> R
     }
     let host = parsed.host_str().ok_or("must name a host")?.trim_matches(['[', ']']).to_string();
     if allow_private {
-        return Ok(());
+        return Ok(None);
     }
     let port = parsed.port_or_known_default().unwrap_or(443);
-    let addresses: Vec<IpAddr> = tokio::net::lookup_host((host.as_str(), port))
+    let addresses: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
         .await
         .map_err(|_| "the host does not resolve".to_string())?
-        .map(|a| a.ip())
         .collect();
-    if addresses.is_empty() {
-        return Err("the host does not resolve".into());
-    }
-    if addresses.iter().any(|ip| is_internal(*ip)) {
+    if addresses.iter().any(|address| is_internal(address.ip())) {
         return Err("must not point to a loopback, private, link-local or metadata address".into());
     }
-    Ok(())
+    let first = addresses.first().copied().ok_or("the host does not resolve")?;
+    Ok(Some((host, first)))
 }
 
 /// A due delivery.
@@ -248,9 +251,16 @@ async fn deliver(
         return Ok(());
     }
     let outcome: Result<u16, String> = async {
-        check_target(&item.url, settings.is_production(), settings.webhook_allow_private).await?;
+        let pinned = check_target(&item.url, settings.is_production(), settings.webhook_allow_private).await?;
+        // Connect to the address just checked, not to a fresh DNS answer.
+        let pinned_client = match pinned {
+            Some((host, address)) => Some(client_builder().resolve(&host, address).build().map_err(|e| e.to_string())?),
+            None => None,
+        };
         let timestamp = at.timestamp();
-        let response = client
+        let response = pinned_client
+            .as_ref()
+            .unwrap_or(client)
             .post(&item.url)
             .header("content-type", "application/json")
             .header("user-agent", "crm-webhooks/1")
@@ -303,12 +313,14 @@ async fn deliver(
 
 /// Delivers due webhooks until the runtime stops: every half second, up
 /// to 20 at a time.
+/// The delivery client's settings: 10 s, no redirects (a redirect could
+/// lead anywhere).
+fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder().timeout(StdDuration::from_secs(10)).redirect(reqwest::redirect::Policy::none())
+}
+
 pub async fn run_worker(db: DatabaseConnection, settings: std::sync::Arc<crate::config::Settings>) {
-    let client = match reqwest::Client::builder()
-        .timeout(StdDuration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-    {
+    let client = match client_builder().build() {
         Ok(client) => client,
         Err(error) => {
             tracing::error!(%error, "the webhook client could not be built; webhooks are not delivered");

@@ -14,6 +14,7 @@ mod m20260106_000001_company_sales_rollup;
 mod m20260107_000001_idempotency;
 mod m20260108_000001_api_keys;
 mod m20260109_000001_webhooks;
+mod m20260110_000001_customer_lookalikes;
 pub mod sales_rollup;
 
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260107_000001_idempotency::Migration),
             Box::new(m20260108_000001_api_keys::Migration),
             Box::new(m20260109_000001_webhooks::Migration),
+            Box::new(m20260110_000001_customer_lookalikes::Migration),
         ]
     }
 }

@@ -153,16 +153,13 @@ where
         .collect()
 }
 
-/// A new customer's existing look-alike: the same email (case aside), the
-/// same phone digits, or the same name and city (case aside).
+/// A new customer's existing look-alike: the same email (stored in lower
+/// case), the same phone digits, or the same name and city (case aside);
+/// three indexed lookups, the oldest match first.
 async fn duplicate_customer(db: &impl ConnectionTrait, record: &Map<String, Value>) -> AppResult<Option<Uuid>> {
     let text =
         |key: &str| record.get(key).and_then(Value::as_str).map(|v| v.trim().to_lowercase()).filter(|v| !v.is_empty());
-    let digits: Option<String> = record
-        .get("phone")
-        .and_then(Value::as_str)
-        .map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>())
-        .filter(|d| d.len() >= 6);
+    let digits = crate::api::fields::phone_digits(record.get("phone").and_then(Value::as_str));
     let (email, name, city) = (text("email"), text("name"), text("city"));
     if email.is_none() && digits.is_none() && (name.is_none() || city.is_none()) {
         return Ok(None);
@@ -170,8 +167,10 @@ async fn duplicate_customer(db: &impl ConnectionTrait, record: &Map<String, Valu
     let row = db
         .query_one_raw(statement(
             db.get_database_backend(),
-            "SELECT id FROM customers WHERE deleted_at IS NULL AND ((LOWER(email) = $1) OR (phone_digits = $2) \
-             OR (LOWER(name) = $3 AND LOWER(city) = $4)) ORDER BY created_at, id LIMIT 1",
+            "SELECT id, created_at FROM customers WHERE deleted_at IS NULL AND email = $1 \
+             UNION ALL SELECT id, created_at FROM customers WHERE deleted_at IS NULL AND phone_digits = $2 \
+             UNION ALL SELECT id, created_at FROM customers WHERE deleted_at IS NULL \
+             AND LOWER(name) = $3 AND LOWER(city) = $4 ORDER BY created_at, id LIMIT 1",
             vec![email.into(), digits.into(), name.into(), city.into()],
         ))
         .await?;
