@@ -75,6 +75,10 @@ pub struct Settings {
     /// The first retry delay of a failed delivery, in milliseconds; each
     /// retry doubles it, up to an hour.
     pub webhook_retry_base_ms: u64,
+    /// How often the alerts are evaluated for `alerts.raised` and
+    /// `alerts.cleared` webhook events, in seconds (only while someone
+    /// subscribes to them).
+    pub alert_interval_secs: u64,
 }
 
 /// First-response and resolution targets, in minutes, per priority
@@ -260,6 +264,7 @@ impl Settings {
                 None => false,
             },
             webhook_retry_base_ms: parse_number(source, "CRM_WEBHOOK_RETRY_BASE_MS", 1000)?,
+            alert_interval_secs: parse_number(source, "CRM_ALERT_INTERVAL_SECS", 60)?,
             workers: parse_number(
                 source,
                 "CRM_WORKERS",

@@ -98,6 +98,7 @@ impl Application {
         let workers = state.settings.workers;
         if state.settings.webhook_worker {
             tokio::spawn(crate::webhooks::run_worker(state.db.clone(), state.settings.clone()));
+            tokio::spawn(crate::webhooks::run_alert_evaluator(state.db.clone(), state.settings.clone()));
         }
         let app_state = state.clone();
         let server = HttpServer::new(move || {

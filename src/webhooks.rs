@@ -345,6 +345,95 @@ pub async fn run_worker(db: DatabaseConnection, settings: std::sync::Arc<crate::
     }
 }
 
+/// Whether anyone subscribes to alert events.
+async fn alerts_subscribed(db: &DatabaseConnection) -> Result<bool, DbErr> {
+    let rows = db
+        .query_all_raw(statement(
+            db.get_database_backend(),
+            "SELECT events FROM webhook_subscriptions WHERE active = $1 AND deleted_at IS NULL",
+            vec![true.into()],
+        ))
+        .await?;
+    Ok(rows.iter().any(|row| {
+        let events: String = row.try_get("", "events").unwrap_or_default();
+        let patterns: Vec<String> = serde_json::from_str(&events).unwrap_or_default();
+        patterns.iter().any(|p| matches(p, "alerts.raised") || matches(p, "alerts.cleared"))
+    }))
+}
+
+/// Compares the alerts of now (company-wide, default thresholds) with
+/// those seen last time: an alert that appeared is `alerts.raised`, one
+/// that went away `alerts.cleared`, each queued in one transaction with
+/// the new state.
+pub async fn evaluate_alerts(
+    db: &DatabaseConnection,
+    settings: &crate::config::Settings,
+) -> crate::error::AppResult<()> {
+    use crate::stats::alerts::{AlertQuery, alerts};
+    let everyone =
+        crate::auth::AuthUser { id: Uuid::nil(), role: crate::domain::Role::Admin, team_id: None, api_key: None };
+    let query = AlertQuery { limit: Some(1000), ..AlertQuery::default() };
+    let now = alerts(db, &everyone, &settings.sla, &query).await?;
+    let txn = crate::db::begin_write(db).await?;
+    let backend = txn.get_database_backend();
+    let seen: Vec<(String, Uuid)> = txn
+        .query_all_raw(statement(backend, "SELECT rule, record_id FROM alert_states", vec![]))
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("", "rule")?, row.try_get("", "record_id")?)))
+        .collect::<Result<_, DbErr>>()?;
+    let at = crate::domain::time::now();
+    let mut current = std::collections::HashSet::new();
+    for alert in &now.alerts {
+        let view = serde_json::to_value(alert).map_err(crate::error::AppError::internal)?;
+        let rule = view["rule"].as_str().unwrap_or_default().to_string();
+        current.insert((rule.clone(), alert.record.id));
+        if seen.contains(&(rule.clone(), alert.record.id)) {
+            continue;
+        }
+        let severity = view["severity"].as_str().unwrap_or_default().to_string();
+        txn.execute_raw(statement(
+            backend,
+            "INSERT INTO alert_states (rule, record_id, severity, raised_at) VALUES ($1, $2, $3, $4)",
+            vec![rule.into(), alert.record.id.into(), severity.into(), at.into()],
+        ))
+        .await?;
+        enqueue(&txn, "alerts", alert.record.id, "raised", None, &view).await?;
+    }
+    for (rule, record_id) in seen {
+        if current.contains(&(rule.clone(), record_id)) {
+            continue;
+        }
+        txn.execute_raw(statement(
+            backend,
+            "DELETE FROM alert_states WHERE rule = $1 AND record_id = $2",
+            vec![rule.clone().into(), record_id.into()],
+        ))
+        .await?;
+        enqueue(&txn, "alerts", record_id, "cleared", None, &json!({"rule": rule, "record_id": record_id})).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Evaluates the alerts every `alert_interval_secs` while someone
+/// subscribes to them.
+pub async fn run_alert_evaluator(db: DatabaseConnection, settings: std::sync::Arc<crate::config::Settings>) {
+    let mut tick = tokio::time::interval(StdDuration::from_secs(settings.alert_interval_secs.max(1)));
+    loop {
+        tick.tick().await;
+        match alerts_subscribed(&db).await {
+            Ok(true) => {
+                if let Err(error) = evaluate_alerts(&db, &settings).await {
+                    tracing::warn!(%error, "evaluating the alerts failed");
+                }
+            }
+            Ok(false) => {}
+            Err(error) => tracing::warn!(%error, "reading the webhook subscriptions failed"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@ mod m20260107_000001_idempotency;
 mod m20260108_000001_api_keys;
 mod m20260109_000001_webhooks;
 mod m20260110_000001_customer_lookalikes;
+mod m20260111_000001_alert_states;
 pub mod sales_rollup;
 
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260108_000001_api_keys::Migration),
             Box::new(m20260109_000001_webhooks::Migration),
             Box::new(m20260110_000001_customer_lookalikes::Migration),
+            Box::new(m20260111_000001_alert_states::Migration),
         ]
     }
 }

@@ -24,7 +24,7 @@ pub struct Webhook {
     pub id: Uuid,
     /// Where events are posted.
     pub url: String,
-    /// The event types it receives: `*`, `<resource>.*` or `<resource>.<event>` (`customers.created`, `opportunities.stage_changed`, `tickets.resolved`).
+    /// The event types it receives: `*`, `<resource>.*` or `<resource>.<event>` (`customers.created`, `opportunities.stage_changed`, `tickets.resolved`, `alerts.raised`, `alerts.cleared`).
     pub events: Vec<String>,
     pub active: bool,
     pub created_by: Uuid,

@@ -216,3 +216,44 @@ async fn targets_must_be_public_https() {
         .await
         .assert_problem(403);
 }
+
+#[tokio::test]
+async fn alerts_raise_and_clear_events() {
+    let app = spawn_app_with_settings(&[
+        ("CRM_WEBHOOK_ALLOW_PRIVATE", "true"),
+        ("CRM_WEBHOOK_RETRY_BASE_MS", "100"),
+        ("CRM_ALERT_INTERVAL_SECS", "1"),
+    ])
+    .await;
+    let admin = app.admin_token().await;
+    let hook = receiver(0);
+    let (_, secret) = subscribe(&app, &admin, &hook.url, json!(["alerts.*"])).await;
+    let customer = create(&app, &admin, "customers", json!({"name": "Alerted"})).await;
+    let two_hours_ago = (chrono::Utc::now() - chrono::Duration::hours(2)).to_rfc3339();
+    let ticket = create(
+        &app,
+        &admin,
+        "tickets",
+        json!({"customer_id": customer, "subject": "Down", "priority": "urgent", "created_at": two_hours_ago}),
+    )
+    .await;
+
+    let hits = wait_for(&hook, 1).await;
+    assert_eq!(hits[0].event_type, "alerts.raised");
+    verify(&secret, &hits[0]);
+    let event: Value = serde_json::from_str(&hits[0].body).unwrap();
+    assert_eq!(event["data"]["record_id"], ticket.as_str());
+    assert_eq!(
+        (event["data"]["changes"]["rule"].as_str(), event["data"]["changes"]["severity"].as_str()),
+        (Some("sla_first_response"), Some("critical"))
+    );
+
+    // Raised once, however often the alerts are evaluated; cleared once answered.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(hook.hits.lock().unwrap().len(), 1);
+    assert_eq!(app.post(&format!("/api/v1/tickets/{ticket}/respond"), Some(&admin), &json!({})).await.status, 200);
+    let hits = wait_for(&hook, 2).await;
+    assert_eq!(hits[1].event_type, "alerts.cleared");
+    let event: Value = serde_json::from_str(&hits[1].body).unwrap();
+    assert_eq!(event["data"]["record_id"], ticket.as_str());
+}
