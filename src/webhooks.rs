@@ -56,6 +56,23 @@ pub fn matches(pattern: &str, event: &str) -> bool {
         || pattern.strip_suffix(".*").is_some_and(|resource| event.split('.').next() == Some(resource))
 }
 
+/// The active subscriptions and their event patterns.
+async fn active_subscriptions(db: &impl ConnectionTrait) -> Result<Vec<(Uuid, Vec<String>)>, DbErr> {
+    let rows = db
+        .query_all_raw(statement(
+            db.get_database_backend(),
+            "SELECT id, events FROM webhook_subscriptions WHERE active = $1 AND deleted_at IS NULL",
+            vec![true.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let events: String = row.try_get("", "events")?;
+            Ok((row.try_get("", "id")?, serde_json::from_str(&events).unwrap_or_default()))
+        })
+        .collect()
+}
+
 /// Queues the events of an audited change for every matching subscriber,
 /// inside the change's transaction.
 pub async fn enqueue(
@@ -67,13 +84,7 @@ pub async fn enqueue(
     changes: &Value,
 ) -> Result<(), DbErr> {
     let Some(primary) = event_type(resource, action) else { return Ok(()) };
-    let subscriptions = db
-        .query_all_raw(statement(
-            db.get_database_backend(),
-            "SELECT id, events FROM webhook_subscriptions WHERE active = $1 AND deleted_at IS NULL",
-            vec![true.into()],
-        ))
-        .await?;
+    let subscriptions = active_subscriptions(db).await?;
     if subscriptions.is_empty() {
         return Ok(());
     }
@@ -91,10 +102,7 @@ pub async fn enqueue(
             "data": {"resource": resource, "record_id": record_id, "action": action, "actor_id": actor_id, "changes": changes},
         })
         .to_string();
-        for subscription in &subscriptions {
-            let id: Uuid = subscription.try_get("", "id")?;
-            let events: String = subscription.try_get("", "events")?;
-            let patterns: Vec<String> = serde_json::from_str(&events).unwrap_or_default();
+        for (id, patterns) in &subscriptions {
             if !patterns.iter().any(|p| matches(p, &kind)) {
                 continue;
             }
@@ -104,7 +112,7 @@ pub async fn enqueue(
                  next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7)",
                 vec![
                     Uuid::now_v7().into(),
-                    id.into(),
+                    (*id).into(),
                     event_id.into(),
                     kind.clone().into(),
                     payload.clone().into(),
@@ -347,18 +355,10 @@ pub async fn run_worker(db: DatabaseConnection, settings: std::sync::Arc<crate::
 
 /// Whether anyone subscribes to alert events.
 async fn alerts_subscribed(db: &DatabaseConnection) -> Result<bool, DbErr> {
-    let rows = db
-        .query_all_raw(statement(
-            db.get_database_backend(),
-            "SELECT events FROM webhook_subscriptions WHERE active = $1 AND deleted_at IS NULL",
-            vec![true.into()],
-        ))
-        .await?;
-    Ok(rows.iter().any(|row| {
-        let events: String = row.try_get("", "events").unwrap_or_default();
-        let patterns: Vec<String> = serde_json::from_str(&events).unwrap_or_default();
-        patterns.iter().any(|p| matches(p, "alerts.raised") || matches(p, "alerts.cleared"))
-    }))
+    Ok(active_subscriptions(db)
+        .await?
+        .iter()
+        .any(|(_, patterns)| patterns.iter().any(|p| matches(p, "alerts.raised") || matches(p, "alerts.cleared"))))
 }
 
 /// Compares the alerts of now (company-wide, default thresholds) with
