@@ -6,6 +6,7 @@
 # count zero failed rows. Prints the figures as a table.
 #
 #   ROWS=100000 bench/export.sh
+#   BACKEND=postgres ROWS=100000 bench/export.sh   # scale-100 PostgreSQL, import into a fresh database
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
@@ -13,7 +14,8 @@ cd "$(dirname "$0")/.."
 ROWS=${ROWS:-100000}
 PORT=${PORT:-18182}
 work=$(mktemp -d)
-url=$(database_url sqlite 100)
+BACKEND=${BACKEND:-sqlite}
+url=$(database_url "$BACKEND" 100)
 
 rss_kb() { awk -v key="$2:" '$1 == key { print $2 }' "/proc/$1/status"; }
 # peak_while PID CMD...: runs CMD, sampling PID's RSS; prints the peak (kB).
@@ -62,7 +64,13 @@ with open(src, newline='') as f, open(dst, 'w', newline='') as g:
         if i > n: break
         w.writerow(row)
 PY
-fresh="sqlite://$work/fresh.db?mode=rwc"
+if [ "$BACKEND" = postgres ]; then
+  fresh_name="crm_bench_import_$$"
+  psql "$PG_URL/postgres" -qc "CREATE DATABASE $fresh_name"
+  fresh="$PG_URL/$fresh_name"
+else
+  fresh="sqlite://$work/fresh.db?mode=rwc"
+fi
 CRM_ADMIN_EMAIL=bench@example.com CRM_ADMIN_PASSWORD=bench-password-123 start "$fresh" "$PORT" "$work/import-server.log"
 token=$(curl -fs -H 'content-type: application/json' -d '{"email":"bench@example.com","password":"bench-password-123"}' \
   "http://127.0.0.1:$PORT/api/v1/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
@@ -77,9 +85,11 @@ read -r irows created failed skipped <<< "$report"
 
 echo "| step | rows | seconds | rows/s | server RSS at rest MB | peak MB | result |"
 echo "|---|---:|---:|---:|---:|---:|---|"
-printf '| export CSV (scale 100, SQLite) | %d | %.1f | %.0f | %.1f | %.1f | %.1f MB file |\n' \
+printf "| export CSV (scale 100, $BACKEND) | %d | %.1f | %.0f | %.1f | %.1f | %.1f MB file |\n" \
   "$rows" "$seconds" "$(echo "$rows / $seconds" | bc -l)" "$(echo "$rest / 1024" | bc -l)" "$(echo "$peak / 1024" | bc -l)" \
   "$(echo "$bytes / 1048576" | bc -l)"
-printf '| import CSV (empty SQLite) | %d | %.1f | %.0f | %.1f | %.1f | %d created, %d failed, %d skipped |\n' \
+printf "| import CSV (empty $BACKEND database) | %d | %.1f | %.0f | %.1f | %.1f | %d created, %d failed, %d skipped |\n" \
   "$irows" "$iseconds" "$(echo "$irows / $iseconds" | bc -l)" "$(echo "$irest / 1024" | bc -l)" \
   "$(echo "$ipeak / 1024" | bc -l)" "$created" "$failed" "$skipped"
+kill $server; wait $server 2>/dev/null || true
+if [ "$BACKEND" = postgres ]; then psql "$PG_URL/postgres" -qc "DROP DATABASE $fresh_name"; fi
