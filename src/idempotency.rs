@@ -53,7 +53,7 @@ fn hash(req: &ServiceRequest, body: &[u8]) -> String {
     digest.update(req.query_string());
     digest.update([0]);
     digest.update(body);
-    digest.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::auth::hex(&digest.finalize())
 }
 
 /// A stored first response.
@@ -181,6 +181,8 @@ pub async fn middleware(
     let Ok(caller) = crate::auth::extractor::authenticate(req.request()).await else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
+    // The handler's extractor takes the caller from here (no second key lookup).
+    req.extensions_mut().insert(caller.clone());
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };

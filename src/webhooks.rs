@@ -130,8 +130,7 @@ pub async fn enqueue(
 pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { return String::new() };
     mac.update(format!("{timestamp}.{body}").as_bytes());
-    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
-    format!("v1={hex}")
+    format!("v1={}", crate::auth::hex(&mac.finalize().into_bytes()))
 }
 
 /// Whether an address is one a webhook must not reach without the

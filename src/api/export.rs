@@ -5,7 +5,7 @@
 //! grow with the row count; XLSX is written row by row to a constant-memory
 //! sheet (spilled to a temporary file) and sent when complete.
 
-use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use sea_orm::Condition;
 use serde::Deserialize;
@@ -105,12 +105,9 @@ where
     Ok((rows, page.next_cursor))
 }
 
-fn attachment(name: &str, extension: &str) -> ContentDisposition {
+fn attachment(name: &str, extension: &str) -> header::ContentDisposition {
     let date = crate::domain::time::now().format("%Y-%m-%d");
-    ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters: vec![DispositionParam::Filename(format!("{name}-{date}.{extension}"))],
-    }
+    super::respond::attachment(format!("{name}-{date}.{extension}"))
 }
 
 /// Answers an export of resource `R` (`name` as in its path).

@@ -10,7 +10,6 @@
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use sea_orm::{ConnectionTrait, DbErr};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::AuthUser;
@@ -75,7 +74,7 @@ pub fn generate() -> String {
 }
 
 pub fn hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    super::secret_hash(secret)
 }
 
 /// The first characters of a secret, shown in lists.

@@ -7,7 +7,7 @@ use std::ops::Deref;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
@@ -75,6 +75,10 @@ fn api_key_secret(req: &HttpRequest) -> Result<Option<String>, AppError> {
 /// The caller: an access token's user, or an API key (checked against the
 /// scope the request needs).
 pub async fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
+    // Already authenticated by a middleware on this request.
+    if let Some(user) = req.extensions().get::<AuthUser>().cloned() {
+        return Ok(user);
+    }
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::internal("application state is not configured"))?;

@@ -8,3 +8,15 @@ pub mod password;
 pub mod policy;
 
 pub use extractor::{AuthUser, Authorized};
+
+/// Lower-case hex of bytes (digests, signatures).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256 of a high-entropy secret (refresh token, API key) as hex: what
+/// is stored instead of the secret.
+pub fn secret_hash(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(secret.as_bytes()))
+}

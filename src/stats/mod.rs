@@ -503,7 +503,7 @@ pub async fn periodic_report(
     request: actix_web::HttpRequest,
 ) -> AppResult<actix_web::HttpResponse> {
     use actix_web::HttpResponse;
-    use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+    use actix_web::http::header;
     use reports::ReportFormat;
     let kind = reports::ReportKind::from_path(&kind).ok_or_else(|| {
         crate::error::AppError::NotFound(format!("no {kind} report; weekly, monthly, quarterly or annual"))
@@ -517,10 +517,7 @@ pub async fn periodic_report(
         ReportFormat::Json
     });
     let report = reports::report(&state.db, &auth, &state.settings.sla, kind, &query.0).await?;
-    let attachment = |extension: &str| ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters: vec![DispositionParam::Filename(reports::file_name(&report, extension))],
-    };
+    let attachment = |extension: &str| crate::api::respond::attachment(reports::file_name(&report, extension));
     Ok(match format {
         ReportFormat::Json => HttpResponse::Ok().json(&report),
         ReportFormat::Csv => HttpResponse::Ok()

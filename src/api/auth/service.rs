@@ -11,7 +11,6 @@ use chrono::Duration;
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::dto::TokenResponse;
@@ -23,11 +22,6 @@ use crate::domain::time::now;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use entity::{refresh_token, user};
-
-fn hash_token(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 fn invalid_credentials() -> AppError {
     AppError::Unauthorized("The email or password is wrong, or the account is inactive.".into())
@@ -53,7 +47,7 @@ async fn issue_tokens(
     refresh_token::ActiveModel {
         id: Set(token_id),
         user_id: Set(user.id),
-        token_hash: Set(hash_token(&refresh)),
+        token_hash: Set(crate::auth::secret_hash(&refresh)),
         created_at: Set(at),
         expires_at: Set(at + Duration::seconds(ttl)),
         revoked_at: Set(None),
@@ -99,7 +93,7 @@ pub async fn login(state: &AppState, email: &str, password_text: String) -> AppR
 pub async fn refresh(state: &AppState, token: &str) -> AppResult<TokenResponse> {
     let txn = crate::db::begin_write(&state.db).await?;
     let stored = refresh_token::Entity::find()
-        .filter(refresh_token::Column::TokenHash.eq(hash_token(token)))
+        .filter(refresh_token::Column::TokenHash.eq(crate::auth::secret_hash(token)))
         .one(&txn)
         .await?
         .ok_or_else(invalid_refresh_token)?;
@@ -140,7 +134,7 @@ pub async fn refresh(state: &AppState, token: &str) -> AppResult<TokenResponse> 
 /// tokens are ignored: signing out is idempotent.
 pub async fn logout(state: &AppState, token: &str, all_sessions: bool) -> AppResult<()> {
     let Some(stored) = refresh_token::Entity::find()
-        .filter(refresh_token::Column::TokenHash.eq(hash_token(token)))
+        .filter(refresh_token::Column::TokenHash.eq(crate::auth::secret_hash(token)))
         .one(&state.db)
         .await?
     else {
