@@ -79,6 +79,18 @@ pub struct Settings {
     /// `alerts.cleared` webhook events, in seconds (only while someone
     /// subscribes to them).
     pub alert_interval_secs: u64,
+    /// Requests per minute per client (user, API key or address); 0 turns
+    /// the limit off (`CRM_RATE_LIMIT`).
+    pub rate_limit_per_minute: u32,
+    /// Sign-in attempts per account per 15 minutes; an address gets four
+    /// times as many (`CRM_LOGIN_ATTEMPTS`).
+    pub login_attempts: u32,
+    /// Whether the client address comes from `Forwarded` /
+    /// `X-Forwarded-For` (only behind a reverse proxy that sets them).
+    pub trust_forwarded_for: bool,
+    /// How long a request waits for a database connection before it is
+    /// answered 503, in seconds (`CRM_DB_TIMEOUT_SECS`).
+    pub db_timeout_secs: u64,
 }
 
 /// First-response and resolution targets, in minutes, per priority
@@ -265,6 +277,13 @@ impl Settings {
             },
             webhook_retry_base_ms: parse_number(source, "CRM_WEBHOOK_RETRY_BASE_MS", 1000)?,
             alert_interval_secs: parse_number(source, "CRM_ALERT_INTERVAL_SECS", 60)?,
+            rate_limit_per_minute: parse_number(source, "CRM_RATE_LIMIT", 1200)?,
+            login_attempts: parse_number(source, "CRM_LOGIN_ATTEMPTS", 10)?,
+            trust_forwarded_for: match source.get("CRM_TRUST_FORWARDED_FOR") {
+                Some(v) => parse_bool("CRM_TRUST_FORWARDED_FOR", &v)?,
+                None => false,
+            },
+            db_timeout_secs: parse_number(source, "CRM_DB_TIMEOUT_SECS", 5)?.max(1),
             workers: parse_number(
                 source,
                 "CRM_WORKERS",

@@ -21,8 +21,8 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
     options
         .max_connections(settings.db_max_connections)
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(5))
+        .connect_timeout(Duration::from_secs(settings.db_timeout_secs))
+        .acquire_timeout(Duration::from_secs(settings.db_timeout_secs))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|opts| {
             opts.create_if_missing(true)

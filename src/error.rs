@@ -88,6 +88,8 @@ pub enum AppError {
     UnsupportedMediaType(String),
     #[error("validation failed")]
     Validation(Vec<FieldError>),
+    #[error("too many requests: {detail}")]
+    TooManyRequests { detail: String, retry_after_secs: u64 },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -119,6 +121,7 @@ impl AppError {
             AppError::PayloadTooLarge { .. } => ("payload-too-large", "Request body too large"),
             AppError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             AppError::Validation(_) => ("validation-error", "Validation failed"),
+            AppError::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
             AppError::Unavailable(_) => ("service-unavailable", "Service unavailable"),
             AppError::Internal(_) => ("internal-error", "Internal server error"),
         }
@@ -133,7 +136,7 @@ impl AppError {
             | AppError::NotFound(d)
             | AppError::PreconditionFailed(d)
             | AppError::UnsupportedMediaType(d) => d.clone(),
-            AppError::Conflict { detail, .. } => detail.clone(),
+            AppError::Conflict { detail, .. } | AppError::TooManyRequests { detail, .. } => detail.clone(),
             AppError::MethodNotAllowed { allow } => {
                 format!("This path does not support this method; it supports {}.", allow.join(", "))
             }
@@ -181,6 +184,7 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -205,6 +209,9 @@ impl ResponseError for AppError {
             }
             AppError::Unavailable(_) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            AppError::TooManyRequests { retry_after_secs, .. } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
             _ => {}
         }
@@ -278,10 +285,12 @@ fn is_unavailable(err: &DbErr) -> bool {
             // (57P0x: shutdown, cannot connect now), too many connections.
             // SQLite: BUSY (5) and LOCKED (6), with their extended codes,
             // after the busy timeout.
-            code.starts_with("08")
-                || code.starts_with("57P")
-                || code == "53300"
-                || matches!(code.parse::<i32>(), Ok(c) if c & 0xff == 5 || c & 0xff == 6)
+            let sqlite = db.try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>().is_some();
+            if sqlite {
+                matches!(code.parse::<i32>(), Ok(c) if c & 0xff == 5 || c & 0xff == 6)
+            } else {
+                code.starts_with("08") || code.starts_with("57P") || code == "53300"
+            }
         }
         _ => false,
     }

@@ -158,16 +158,19 @@ fn conflict(detail: &str) -> AppError {
     AppError::Conflict { detail: detail.to_string(), errors: vec![] }
 }
 
+/// Whether a `POST` to this path takes an `Idempotency-Key`. Sign-in and
+/// API key answers hold secrets, which are never stored; a webhook
+/// subscription's creation answers its signing secret.
+pub fn applies_to(path: &str) -> bool {
+    !path.starts_with("/api/v1/auth/") && !path.starts_with("/api/v1/api-keys") && path != "/api/v1/webhooks"
+}
+
 pub async fn middleware(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let key = req.headers().get(HEADER).map(|v| v.to_str().map(str::to_owned));
-    // Sign-in and API key answers hold secrets, which are never stored.
-    let applies = req.method() == actix_web::http::Method::POST
-        && !req.path().starts_with("/api/v1/auth/")
-        && !req.path().starts_with("/api/v1/api-keys")
-        && req.path() != "/api/v1/webhooks";
+    let applies = req.method() == actix_web::http::Method::POST && applies_to(req.path());
     let (Some(key), true) = (key, applies) else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };

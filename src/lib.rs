@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod idempotency;
 pub mod openapi;
+pub mod rate_limit;
 pub mod request_context;
 pub mod rollup;
 pub mod seed;

@@ -45,7 +45,15 @@ use crate::error::{FieldError, Problem};
         (name = "webhooks", description = "Signed event posts from a durable outbox, with retries and a delivery log."),
         (name = "health", description = "Liveness and readiness probes."),
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(
+        Problem,
+        FieldError,
+        crate::api::export::ExportFormat,
+        crate::api::imports::OnDuplicate,
+        crate::stats::reports::ReportFormat,
+        crate::stats::query::RangePreset,
+        crate::stats::query::Compare
+    )),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;
@@ -82,6 +90,12 @@ const ERRORS: &[(&str, &str, &str)] = &[
     ("413", "PayloadTooLarge", "The request body is too large."),
     ("415", "UnsupportedMediaType", "The request body is not JSON."),
     ("422", "ValidationFailed", "Validation failed; `errors` names every invalid field."),
+    (
+        "429",
+        "TooManyRequests",
+        "Rate limited (per client, or sign-in attempts per account and address); retry after `Retry-After` seconds. \
+         Limited responses carry `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` and `RateLimit-Policy`.",
+    ),
     ("500", "InternalError", "Unexpected error; the body carries a request id to report, never internals."),
     ("503", "ServiceUnavailable", "The database is unavailable; retry after `Retry-After` seconds."),
 ];
@@ -113,9 +127,15 @@ fn document_errors(doc: &mut OpenApiDoc) {
     }
     for (path, item) in doc.paths.paths.iter_mut() {
         let is_health = path == "/healthz";
-        for operation in
-            [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten()
-        {
+        let is_probe = is_health || path == "/readyz";
+        let operations = [
+            (false, &mut item.get),
+            (true, &mut item.post),
+            (false, &mut item.put),
+            (false, &mut item.patch),
+            (false, &mut item.delete),
+        ];
+        for (is_post, operation) in operations.into_iter().filter_map(|(p, o)| Some((p, o.as_mut()?))) {
             let secured = operation.security.as_ref().is_some_and(|reqs| {
                 reqs.iter().any(|r| serde_json::to_value(r).is_ok_and(|v| v.get("bearer").is_some()))
             });
@@ -137,8 +157,17 @@ fn document_errors(doc: &mut OpenApiDoc) {
             if has_body {
                 statuses.extend(["413", "415"]);
             }
-            if has_body || has_query {
+            // Actions without a body (a ticket's `close`) still refuse a
+            // move the record's state does not allow.
+            if has_body || has_query || is_post {
                 statuses.push("422");
+            }
+            // Sign-in, refresh and sign-out answer 401 to bad credentials.
+            if path.starts_with("/api/v1/auth/") {
+                statuses.push("401");
+            }
+            if !is_probe {
+                statuses.push("429");
             }
             statuses.push("500");
             if !is_health {
@@ -148,7 +177,7 @@ fn document_errors(doc: &mut OpenApiDoc) {
                 add_error(operation, status);
             }
         }
-        if let Some(operation) = item.post.as_mut().filter(|_| !path.starts_with("/api/v1/auth/")) {
+        if let Some(operation) = item.post.as_mut().filter(|_| crate::idempotency::applies_to(path)) {
             let secured = operation.security.as_ref().is_some_and(|reqs| {
                 reqs.iter().any(|r| serde_json::to_value(r).is_ok_and(|v| v.get("bearer").is_some()))
             });
@@ -172,7 +201,13 @@ fn document_idempotency(operation: &mut Operation) {
             "Makes the request safe to retry: a retry with the same key and request gets the first response again \
              (with `Idempotent-Replayed: true`) and changes nothing; keys are the caller's and kept for 24 hours.",
         ))
-        .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(255))))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(255))
+                .pattern(Some("^[\\x21-\\x7E]+$")),
+        ))
         .build();
     operation.parameters.get_or_insert_with(Vec::new).push(RefOr::T(parameter));
     add_error(operation, "409");

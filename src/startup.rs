@@ -7,17 +7,16 @@ use std::sync::Arc;
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::middleware::{Compress, Condition, DefaultHeaders, from_fn};
+use actix_web::middleware::{Compress, Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::extract::BodyLimit;
-use crate::api::fallback::{RouteTable, not_found_or_not_allowed};
+use crate::api::fallback::{RouteTable, malformed_path, not_found_or_not_allowed};
 use crate::auth::jwt::JwtKeys;
 use crate::bootstrap::{self, CreatedAdmin};
 use crate::config::Settings;
-use crate::error::AppError;
 use crate::state::AppState;
 use crate::{db, openapi, request_context};
 
@@ -56,6 +55,40 @@ fn cors(origins: &[String]) -> Cors {
     cors
 }
 
+/// The content security policy of API responses: they are data, never
+/// pages, so nothing may load from them or frame them.
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+/// Swagger UI loads its own scripts, styles and images, nothing else.
+const DOCS_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+                        script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
+
+/// Security headers on every response (a handler's own `Cache-Control`,
+/// e.g. on the OpenAPI document, is kept).
+async fn security_headers(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let docs = req.path().starts_with("/swagger-ui");
+    let mut response = next.call(req).await?;
+    let headers = response.headers_mut();
+    let fixed = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains"),
+        (header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+        (header::HeaderName::from_static("cross-origin-resource-policy"), "same-origin"),
+        (header::CONTENT_SECURITY_POLICY, if docs { DOCS_CSP } else { API_CSP }),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, header::HeaderValue::from_static(value));
+    }
+    if !docs && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    }
+    Ok(response)
+}
+
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         Self::build_with(settings, |_| {}).await
@@ -90,6 +123,7 @@ impl Application {
         let state = AppState {
             db,
             jwt: Arc::new(JwtKeys::new(settings.jwt_secret.expose().as_bytes(), settings.access_token_ttl_secs)),
+            limits: Arc::new(crate::rate_limit::RateLimits::new(&settings)),
             settings: Arc::new(settings),
         };
         let document = openapi::document();
@@ -107,9 +141,7 @@ impl Application {
                 .app_data(web::Data::new(app_state.clone()))
                 .app_data(web::Data::new(BodyLimit(body_limit)))
                 .app_data(web::PayloadConfig::new(body_limit))
-                .app_data(web::PathConfig::default().error_handler(|_, _| {
-                    AppError::NotFound("No resource exists at this path (the id is malformed).".into()).into()
-                }))
+                .app_data(web::PathConfig::default().error_handler(|_, req| malformed_path(req).into()))
                 .app_data(routes.clone())
                 .configure(extra_routes.clone())
                 .into_utoipa_app()
@@ -118,14 +150,10 @@ impl Application {
                 .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", document.clone()))
                 .default_service(web::to(not_found_or_not_allowed))
                 .wrap(from_fn(crate::idempotency::middleware))
+                .wrap(from_fn(crate::rate_limit::middleware))
                 .wrap(Compress::default())
                 .wrap(Condition::new(!origins.is_empty(), cors(origins)))
-                .wrap(
-                    DefaultHeaders::new()
-                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                        .add((header::X_FRAME_OPTIONS, "DENY"))
-                        .add((header::REFERRER_POLICY, "no-referrer")),
-                )
+                .wrap(from_fn(security_headers))
                 .wrap(from_fn(request_context::observe))
         })
         .listen(listener)?

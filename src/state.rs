@@ -12,4 +12,5 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub jwt: Arc<JwtKeys>,
     pub settings: Arc<Settings>,
+    pub limits: Arc<crate::rate_limit::RateLimits>,
 }

@@ -29,9 +29,9 @@ pub const BODY_BYTES: usize = 16 * 1024 * 1024;
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkRequest {
-    /// 1 to 1,000 records, each with an `external_id` and the fields of a create (for a new record) or of a merge patch (for an existing one).
+    /// 1 to 1,000 records, each an object with an `external_id` and the fields of a create (for a new record) or of a merge patch (for an existing one). A record that is not an object is reported failed like any other bad record, without blocking the others.
     #[validate(length(min = 1, max = 1000))]
-    #[schema(value_type = Vec<Object>, min_items = 1, max_items = 1000)]
+    #[schema(value_type = Vec<serde_json::Value>, min_items = 1, max_items = 1000)]
     pub records: Vec<Value>,
 }
 

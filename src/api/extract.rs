@@ -67,13 +67,47 @@ fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> AppError {
     }
 }
 
+/// The path of the first string (or key) holding a NUL character, which
+/// no text column stores (PostgreSQL refuses it).
+fn nul_field(value: &serde_json::Value, path: &str) -> Option<String> {
+    use serde_json::Value;
+    let join = |key: &str| if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+    match value {
+        Value::String(text) if text.contains('\0') => Some(if path.is_empty() { "body".into() } else { path.into() }),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| nul_field(v, &format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(key, v)| {
+            if key.contains('\0') { Some(join(&key.replace('\0', "\\0"))) } else { nul_field(v, &join(key)) }
+        }),
+        _ => None,
+    }
+}
+
+fn nul_error(field: String) -> AppError {
+    AppError::validation(field, "invalid_character", "must not contain NUL characters")
+}
+
 /// A JSON value (one record of a bulk call) as `T`, strictly, with the
 /// same field errors as a request body.
 pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
+    if let Some(field) = nul_field(&value, "") {
+        return Err(nul_error(field));
+    }
     serde_path_to_error::deserialize::<_, T>(value).map_err(json_error)
 }
 
+/// Whether a JSON text may hold a NUL character: the escape `\u0000`
+/// (a raw NUL byte is not JSON).
+fn may_hold_nul(body: &[u8]) -> bool {
+    body.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"))
+}
+
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    if may_hold_nul(body)
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(body)
+        && let Some(field) = nul_field(&value, "")
+    {
+        return Err(nul_error(field));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize::<_, T>(&mut deserializer).map_err(json_error)?;
     deserializer.end().map_err(|err| AppError::BadRequest(format!("The request body is not valid JSON: {err}.")))?;
@@ -125,6 +159,10 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
 pub struct Query<T>(pub T);
 
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
+    if let Some((key, _)) = form_urlencoded::parse(query.as_bytes()).find(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        return Err(nul_error(key.replace('\0', "\\0")));
+    }
     let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize::<_, T>(deserializer).map_err(|err| {
         let path = err.path().to_string();

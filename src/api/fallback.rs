@@ -36,23 +36,39 @@ impl RouteTable {
         RouteTable { routes }
     }
 
-    /// The methods the path supports, if the path exists.
+    /// The methods the path supports, if the path exists. Where several
+    /// templates match (`/customers/bulk` and `/customers/{id}`), the one
+    /// with the most literal segments is the path.
     pub fn allowed(&self, path: &str) -> Option<Vec<String>> {
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-        let mut allowed: Vec<String> = Vec::new();
+        let mut best: Option<(usize, Vec<String>)> = None;
         for (template, methods) in &self.routes {
             let matches = template.len() == segments.len()
                 && template.iter().zip(&segments).all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s);
-            if matches {
-                allowed.extend(methods.iter().cloned());
+            if !matches {
+                continue;
+            }
+            let literals = template.iter().filter(|t| !t.starts_with('{')).count();
+            match &mut best {
+                Some((most, allowed)) if *most == literals => allowed.extend(methods.iter().cloned()),
+                Some((most, _)) if *most > literals => {}
+                _ => best = Some((literals, methods.clone())),
             }
         }
-        if allowed.is_empty() {
-            return None;
-        }
+        let (_, mut allowed) = best?;
         allowed.sort();
         allowed.dedup();
         Some(allowed)
+    }
+}
+
+/// A path whose id segment did not parse: 405 when the path is really
+/// another one (`PATCH /customers/bulk`), 404 otherwise.
+pub fn malformed_path(req: &HttpRequest) -> AppError {
+    let allowed = req.app_data::<web::Data<RouteTable>>().and_then(|table| table.allowed(req.path()));
+    match allowed {
+        Some(allow) if !allow.iter().any(|m| m == req.method().as_str()) => AppError::MethodNotAllowed { allow },
+        _ => AppError::NotFound("No resource exists at this path (the id is malformed).".into()),
     }
 }
 

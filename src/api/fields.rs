@@ -123,3 +123,12 @@ pub fn time_range<C: sea_orm::ColumnTrait>(
     }
     Ok(condition)
 }
+
+/// The schema of a query parameter that takes an instant: a date
+/// (`2025-06-01`, midnight UTC) or an RFC 3339 timestamp.
+pub fn instant_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{AnyOfBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    let string =
+        |format| ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(format)));
+    AnyOfBuilder::new().item(string(KnownFormat::Date)).item(string(KnownFormat::DateTime)).build().into()
+}

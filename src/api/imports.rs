@@ -216,6 +216,13 @@ where
             None => report.ignored_columns.push(header.to_string()),
         }
     }
+    if columns.is_empty() {
+        return Err(AppError::validation(
+            "body",
+            "no_known_columns",
+            format!("no column of the header row is a field of {table} (map headers with `mapping`)"),
+        ));
+    }
     for (number, row) in reader.records().enumerate() {
         let number = number + 1;
         report.rows += 1;

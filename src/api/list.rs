@@ -55,14 +55,18 @@ macro_rules! list_query {
             pub cursor: Option<String>,
             /// Sort field, `-` in front for descending (e.g. `-created_at`). Default `-created_at`, or `updated_at` when `updated_since` is given. Ties are broken by `id`.
             pub sort: Option<String>,
-            /// Case-insensitive search in the name and email.
-            #[validate(length(min = 1, max = 200))]
+            /// Case-insensitive search in the name and email; empty means no search.
+            #[param(max_length = 200)]
+            #[validate(length(max = 200))]
             pub q: Option<String>,
             /// Only records created at or after this instant (RFC 3339 or `YYYY-MM-DD`).
+            #[param(schema_with = $crate::api::fields::instant_schema)]
             pub created_from: Option<String>,
             /// Only records created before this instant (RFC 3339 or `YYYY-MM-DD`).
+            #[param(schema_with = $crate::api::fields::instant_schema)]
             pub created_to: Option<String>,
             /// Only records changed (or deleted) at or after this instant, for incremental sync.
+            #[param(schema_with = $crate::api::fields::instant_schema)]
             pub updated_since: Option<String>,
             /// Include soft-deleted records (tombstones, with `deleted_at` set).
             pub include_deleted: Option<bool>,

@@ -22,6 +22,7 @@ pub mod list;
 pub mod opportunities;
 pub mod orders;
 pub mod patch;
+pub mod privacy;
 pub mod products;
 pub mod record;
 pub mod resource;
@@ -63,6 +64,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(imports::configure)
             .configure(webhooks::configure)
             .configure(customers::configure)
+            .configure(privacy::configure)
             .configure(contacts::configure)
             .configure(products::configure)
             .configure(orders::configure)

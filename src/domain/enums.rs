@@ -7,13 +7,23 @@
 macro_rules! string_enum {
     ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
         $(#[$meta])*
+        // The texts are the snake_case variant names (a test checks it);
+        // `rename_all` written out here is what utoipa reads, it does not
+        // see a per-variant rename passed through the macro.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant,)+
+            $($(#[$vmeta])* $variant,)+
         }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// Whether every variant's JSON form is its text.
+            #[cfg(test)]
+            fn serde_matches_text() -> bool {
+                Self::ALL.iter().all(|v| serde_json::to_value(v).ok() == Some(serde_json::Value::from(v.as_str())))
+            }
 
             pub fn as_str(self) -> &'static str {
                 match self {
@@ -105,6 +115,29 @@ pub fn stored<T: std::str::FromStr>(value: &str) -> Result<T, crate::error::AppE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_forms_are_the_texts() {
+        let all = [
+            CustomerKind::serde_matches_text(),
+            Gender::serde_matches_text(),
+            LifecycleStage::serde_matches_text(),
+            OrderStatus::serde_matches_text(),
+            CampaignStatus::serde_matches_text(),
+            MemberStatus::serde_matches_text(),
+            LeadStatus::serde_matches_text(),
+            Stage::serde_matches_text(),
+            ActivityType::serde_matches_text(),
+            Direction::serde_matches_text(),
+            Priority::serde_matches_text(),
+            TicketStatus::serde_matches_text(),
+            TargetPeriod::serde_matches_text(),
+            TargetMetric::serde_matches_text(),
+            TaskStatus::serde_matches_text(),
+            RelatedType::serde_matches_text(),
+        ];
+        assert!(all.iter().all(|matches| *matches));
+    }
 
     #[test]
     fn order_status_moves() {

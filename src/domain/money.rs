@@ -112,7 +112,7 @@ impl<'de> Deserialize<'de> for Money {
 impl PartialSchema for Money {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()
-            .schema_type(Type::String)
+            .schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::String, Type::Number]))
             .pattern(Some(r"^-?\d+(\.\d{1,2})?$"))
             .description(Some(
                 "Money: a decimal string with two fraction digits in responses (\"1234.50\"); requests may also send a JSON number with at most 2 decimals.",

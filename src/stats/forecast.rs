@@ -34,6 +34,7 @@ use crate::error::{AppError, AppResult};
 #[into_params(parameter_in = Query)]
 pub struct ForecastQuery {
     /// Forecast as of this instant (RFC 3339 or `YYYY-MM-DD`, not in the future; default now): the history ends before its period. The pipeline is always the one open now.
+    #[param(schema_with = crate::api::fields::instant_schema)]
     pub as_of: Option<String>,
     /// How many periods to forecast, the current one first (default 6, at most 24).
     #[param(minimum = 1, maximum = 24)]

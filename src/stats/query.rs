@@ -27,8 +27,10 @@ macro_rules! stats_query {
         #[into_params(parameter_in = Query)]
         pub struct $name {
             /// Window start, inclusive: RFC 3339 or `YYYY-MM-DD` (midnight UTC). Default: the first day of this month.
+            #[param(schema_with = $crate::api::fields::instant_schema)]
             pub from: Option<String>,
             /// Window end, exclusive. Default: now.
+            #[param(schema_with = $crate::api::fields::instant_schema)]
             pub to: Option<String>,
             /// A preset window instead of `from`/`to`.
             pub range: Option<$crate::stats::query::RangePreset>,

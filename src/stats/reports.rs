@@ -71,12 +71,35 @@ pub enum SectionName {
 
 /// A figure's value: money as a decimal string, counts as integers,
 /// everything else as a number.
-#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum ReportValue {
     Money(Money),
     Count(i64),
     Number(f64),
+}
+
+// `anyOf`, not the derived `oneOf`: an integer is a number too.
+impl utoipa::PartialSchema for ReportValue {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AnyOfBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        let typed =
+            |kind, format| ObjectBuilder::new().schema_type(kind).format(Some(SchemaFormat::KnownFormat(format)));
+        AnyOfBuilder::new()
+            .item(utoipa::openapi::Ref::from_schema_name("Money"))
+            .item(typed(Type::Integer, KnownFormat::Int64))
+            .item(typed(Type::Number, KnownFormat::Double))
+            .description(Some(
+                "A figure's value: money as a decimal string, counts as integers, everything else as a number.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ReportValue {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        schemas.push(("Money".into(), <Money as utoipa::PartialSchema>::schema()));
+    }
 }
 
 impl ReportValue {

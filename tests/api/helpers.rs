@@ -203,6 +203,7 @@ pub fn base_settings(database_url: &str) -> Vec<(&'static str, String)> {
         ("CRM_DB_MAX_CONNECTIONS", "4".into()),
         ("CRM_CORS_ORIGINS", "https://app.example.com".into()),
         ("CRM_MAX_BODY_BYTES", "65536".into()),
+        ("CRM_RATE_LIMIT", "100000".into()),
     ]
 }
 

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod abuse;
 mod alerts;
 mod api_keys;
 mod auth;
@@ -23,6 +24,7 @@ mod openapi;
 mod orders;
 mod pipeline;
 mod planning;
+mod privacy;
 mod products;
 mod reports;
 mod rollups;

@@ -127,6 +127,7 @@ pub async fn fixture(app: &TestApp) -> Fixture {
         ("r1", r1_id),
         ("r1b", r1b_id),
         ("r2", r2_id),
+        ("c1", c1.clone()),
     ]);
     Fixture { admin, manager, r1, r2, marketing, ids }
 }

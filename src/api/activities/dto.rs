@@ -83,10 +83,12 @@ pub struct UpdateActivity {
     #[schema(value_type = Option<Direction>, nullable)]
     pub direction: Option<Option<Direction>>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(length(min = 1, max = 300), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 300)]
     pub subject: Option<String>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(custom(function = "not_in_future"))]
     pub occurred_at: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "double_option")]
@@ -98,6 +100,7 @@ pub struct UpdateActivity {
     #[schema(value_type = Option<String>, nullable, max_length = 2000)]
     pub outcome: Option<Option<String>>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     pub owner_id: Option<Uuid>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(min = 1, max = 200))]
@@ -116,8 +119,10 @@ crate::list_query! {
         pub opportunity_id: Option<Uuid>,
         pub owner_id: Option<Uuid>,
         /// Only activities at or after this instant (RFC 3339 or date).
+        #[param(schema_with = crate::api::fields::instant_schema)]
         pub occurred_from: Option<String>,
         /// Only activities before this instant (RFC 3339 or date).
+        #[param(schema_with = crate::api::fields::instant_schema)]
         pub occurred_to: Option<String>,
     }
 }

@@ -59,6 +59,7 @@ pub struct AuditQuery {
     pub actor_id: Option<Uuid>,
     /// Only this action (`create`, `update`, `delete`, ...).
     #[validate(length(min = 1, max = 30))]
+    #[param(min_length = 1, max_length = 30)]
     pub action: Option<String>,
     /// Page size, 1 to 500.
     #[param(minimum = 1, maximum = 500, default = 50)]

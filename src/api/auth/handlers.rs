@@ -1,5 +1,5 @@
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 use super::dto::{LoginRequest, LogoutRequest, RefreshRequest, TokenResponse};
 use super::service;
@@ -14,7 +14,10 @@ use crate::state::AppState;
 /// Sign in
 ///
 /// Trades an email and password for an access token (short-lived JWT) and
-/// a refresh token.
+/// a refresh token. Attempts are limited per account and per client
+/// address (`CRM_LOGIN_ATTEMPTS` per 15 minutes, an address four times as
+/// many); past the limit the answer is 429 with `Retry-After`, whatever the
+/// password. A successful sign-in does not count.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
@@ -22,9 +25,17 @@ use crate::state::AppState;
     security(())
 )]
 #[post("/auth/login")]
-pub async fn login(state: web::Data<AppState>, body: Json<LoginRequest>) -> AppResult<web::Json<TokenResponse>> {
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: Json<LoginRequest>,
+) -> AppResult<web::Json<TokenResponse>> {
     let LoginRequest { email, password } = body.0;
-    Ok(web::Json(service::login(&state, &email, password).await?))
+    let address = state.limits.client_address(&req);
+    state.limits.login_attempt(&email, &address)?;
+    let tokens = service::login(&state, &email, password).await?;
+    state.limits.login_succeeded(&email, &address);
+    Ok(web::Json(tokens))
 }
 
 /// Refresh tokens

@@ -80,6 +80,7 @@ pub struct CreateCampaign {
 #[schema(example = json!({"status": "completed", "actual_cost": "48250.00", "impressions": 1500000, "clicks": 41000}))]
 pub struct UpdateCampaign {
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
@@ -88,8 +89,10 @@ pub struct UpdateCampaign {
     #[schema(value_type = Option<String>, nullable, max_length = 100)]
     pub channel: Option<Option<String>>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     pub status: Option<CampaignStatus>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     pub start_date: Option<NaiveDate>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>, nullable)]
@@ -99,13 +102,16 @@ pub struct UpdateCampaign {
     #[schema(value_type = Option<Money>, nullable)]
     pub budget: Option<Option<Money>>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(custom(function = "non_negative"))]
     pub actual_cost: Option<Money>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(range(min = 0))]
     #[schema(minimum = 0)]
     pub impressions: Option<i64>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(range(min = 0))]
     #[schema(minimum = 0)]
     pub clicks: Option<i64>,

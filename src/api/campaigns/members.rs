@@ -83,6 +83,7 @@ pub struct CreateMember {
 #[schema(example = json!({"status": "participated"}))]
 pub struct UpdateMember {
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     pub status: Option<MemberStatus>,
 }
 

@@ -62,8 +62,10 @@ pub struct CreateContact {
 #[schema(example = json!({"title": "Head of purchasing"}))]
 pub struct UpdateContact {
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     pub customer_id: Option<Uuid>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,

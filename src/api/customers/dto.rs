@@ -112,8 +112,10 @@ pub struct CreateCustomer {
 #[schema(example = json!({"lifecycle_stage": "customer", "phone": null}))]
 pub struct UpdateCustomer {
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     pub kind: Option<CustomerKind>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
@@ -165,12 +167,14 @@ pub struct UpdateCustomer {
     #[schema(value_type = Option<String>, nullable, max_length = 100)]
     pub segment: Option<Option<String>>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     pub lifecycle_stage: Option<LifecycleStage>,
     /// `null` leaves the customer unowned (administrators only).
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>, nullable)]
     pub owner_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(custom(function = "valid_tags"))]
     pub tags: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]

@@ -62,6 +62,7 @@ pub struct CreateFeedback {
 #[schema(example = json!({"comment": "Great tea, fast delivery"}))]
 pub struct UpdateFeedback {
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(range(min = 0, max = 10))]
     #[schema(minimum = 0, maximum = 10)]
     pub score: Option<i32>,
@@ -74,6 +75,7 @@ pub struct UpdateFeedback {
     #[schema(value_type = Option<String>, nullable, max_length = 100)]
     pub channel: Option<Option<String>>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(custom(function = "not_in_future"))]
     pub submitted_at: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "double_option")]
@@ -89,8 +91,10 @@ crate::list_query! {
         /// Exact match.
         pub channel: Option<String>,
         /// Only answers submitted at or after this instant.
+        #[param(schema_with = crate::api::fields::instant_schema)]
         pub submitted_from: Option<String>,
         /// Only answers submitted before this instant.
+        #[param(schema_with = crate::api::fields::instant_schema)]
         pub submitted_to: Option<String>,
     }
 }

@@ -87,6 +87,7 @@ pub struct CreateLead {
 #[schema(example = json!({"status": "qualified"}))]
 pub struct UpdateLead {
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
@@ -110,8 +111,10 @@ pub struct UpdateLead {
     #[schema(value_type = Option<Uuid>, nullable)]
     pub campaign_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     pub status: Option<LeadStatus>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     pub owner_id: Option<Uuid>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(min = 1, max = 200))]

@@ -114,17 +114,22 @@ pub struct CreateOpportunity {
 #[schema(example = json!({"stage": "negotiation"}))]
 pub struct UpdateOpportunity {
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     pub customer_id: Option<Uuid>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(custom(function = "non_negative"))]
     pub amount: Option<Money>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     pub stage: Option<Stage>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(custom(function = "ratio"))]
     #[schema(minimum = 0, maximum = 1)]
     pub probability: Option<f64>,
@@ -132,6 +137,7 @@ pub struct UpdateOpportunity {
     #[schema(value_type = Option<NaiveDate>, nullable)]
     pub expected_close_date: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     pub owner_id: Option<Uuid>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>, nullable)]

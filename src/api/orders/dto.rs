@@ -118,8 +118,10 @@ pub struct CreateOrder {
 #[schema(example = json!({"status": "completed"}))]
 pub struct UpdateOrder {
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     pub customer_id: Option<Uuid>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     pub owner_id: Option<Uuid>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 100))]
@@ -130,11 +132,14 @@ pub struct UpdateOrder {
     #[schema(value_type = Option<String>, nullable, max_length = 100)]
     pub region: Option<Option<String>>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     pub status: Option<OrderStatus>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(custom(function = "not_in_future"))]
     pub ordered_at: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(length(min = 1, max = 500), nested)]
     pub items: Option<Vec<OrderItemInput>>,
     #[serde(default, deserialize_with = "double_option")]
@@ -155,8 +160,10 @@ crate::list_query! {
         /// Exact match.
         pub region: Option<String>,
         /// Only orders placed at or after this instant (RFC 3339 or date).
+        #[param(schema_with = crate::api::fields::instant_schema)]
         pub ordered_from: Option<String>,
         /// Only orders placed before this instant (RFC 3339 or date).
+        #[param(schema_with = crate::api::fields::instant_schema)]
         pub ordered_to: Option<String>,
     }
 }

@@ -71,10 +71,12 @@ pub struct CreateProduct {
 #[schema(example = json!({"unit_price": "95.00"}))]
 pub struct UpdateProduct {
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 100)]
     pub sku: Option<String>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
@@ -83,12 +85,15 @@ pub struct UpdateProduct {
     #[schema(value_type = Option<String>, nullable, max_length = 100)]
     pub category: Option<Option<String>>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(custom(function = "non_negative"))]
     pub unit_price: Option<Money>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(custom(function = "non_negative"))]
     pub unit_cost: Option<Money>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     pub active: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(min = 1, max = 200))]

@@ -71,6 +71,7 @@ pub struct CreateTarget {
 #[schema(example = json!({"target_value": "160000.00"}))]
 pub struct UpdateTarget {
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(custom(function = "non_negative"))]
     #[schema(value_type = String)]
     pub target_value: Option<Money>,

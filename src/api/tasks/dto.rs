@@ -68,15 +68,18 @@ pub struct CreateTask {
 #[schema(example = json!({"status": "done"}))]
 pub struct UpdateTask {
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(length(min = 1, max = 300), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 300)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     pub assignee_id: Option<Uuid>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<DateTime<Utc>>, nullable)]
     pub due_at: Option<Option<DateTime<Utc>>>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     pub status: Option<TaskStatus>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(min = 1, max = 200))]
@@ -92,8 +95,10 @@ crate::list_query! {
         pub related_type: Option<RelatedType>,
         pub related_id: Option<Uuid>,
         /// Only tasks due at or after this instant.
+        #[param(schema_with = crate::api::fields::instant_schema)]
         pub due_from: Option<String>,
         /// Only tasks due before this instant.
+        #[param(schema_with = crate::api::fields::instant_schema)]
         pub due_to: Option<String>,
     }
 }

@@ -68,6 +68,7 @@ pub struct CreateTeam {
 #[schema(example = json!({"manager_id": null}))]
 pub struct UpdateTeam {
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,

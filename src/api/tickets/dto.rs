@@ -99,6 +99,7 @@ pub struct CreateTicket {
 #[schema(example = json!({"priority": "urgent", "assignee_id": "01a2047b-5a00-7000-8000-000000000002"}))]
 pub struct UpdateTicket {
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(length(min = 1, max = 300), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 300)]
     pub subject: Option<String>,
@@ -111,6 +112,7 @@ pub struct UpdateTicket {
     #[schema(value_type = Option<String>, nullable, max_length = 100)]
     pub category: Option<Option<String>>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     pub priority: Option<Priority>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 100))]
@@ -118,6 +120,7 @@ pub struct UpdateTicket {
     pub channel: Option<Option<String>>,
     /// Only `open` (reopen) or `pending` (waiting on the customer).
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     pub status: Option<TicketStatus>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>, nullable)]

@@ -96,25 +96,30 @@ pub struct CreateUser {
 #[schema(example = json!({"role": "manager", "team_id": null}))]
 pub struct UpdateUser {
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(email, length(max = 254))]
     #[schema(format = Email, max_length = 254)]
     pub email: Option<String>,
     /// A new password; signs the user out of every session.
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     #[validate(length(min = 8, max = 128))]
     #[schema(write_only, format = Password, min_length = 8, max_length = 128)]
     pub password: Option<String>,
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     pub role: Option<Role>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>, nullable)]
     pub team_id: Option<Option<Uuid>>,
     /// `false` signs the user out and blocks sign-in.
     #[serde(default, deserialize_with = "required")]
+    #[schema(nullable = false)]
     pub active: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(min = 1, max = 200))]
