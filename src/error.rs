@@ -265,12 +265,15 @@ pub fn problem_for_status(status: StatusCode) -> Problem {
 fn is_unavailable(err: &DbErr) -> bool {
     use sea_orm::sqlx::Error as SqlxError;
     let runtime = match err {
-        DbErr::ConnectionAcquire(_) => return true,
-        DbErr::Conn(r) | DbErr::Exec(r) | DbErr::Query(r) => r,
+        // No connection could be had or made: whatever the server said
+        // (shutting down, not accepting connections, too many clients),
+        // the database is not available to this request.
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(r) | DbErr::Query(r) => r,
         _ => return false,
     };
     let RuntimeErr::SqlxError(sqlx_err) = runtime else {
-        return matches!(err, DbErr::Conn(_));
+        return false;
     };
     match sqlx_err.as_ref() {
         SqlxError::Io(_)

@@ -463,3 +463,12 @@ pub async fn create(app: &TestApp, token: &str, resource: &str, body: Value) -> 
     assert_eq!(reply.status, 201, "create {resource}: {}", reply.text);
     reply.body["id"].as_str().unwrap().to_string()
 }
+
+/// A fresh database of its own for a test that starts the `crm` binary:
+/// its URL, and a guard that drops it.
+pub struct ScratchDatabase(#[allow(dead_code)] TestDatabase);
+
+pub async fn scratch_database() -> (ScratchDatabase, String) {
+    let (database, url) = TestDatabase::create().await;
+    (ScratchDatabase(database), url)
+}

@@ -27,6 +27,7 @@ mod planning;
 mod privacy;
 mod products;
 mod reports;
+mod resilience;
 mod rollups;
 mod seed;
 mod service;
