@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, create, spawn_app};
+use crate::helpers::{TestApp, create, spawn_app, spawn_app_with_settings};
 
 const ROLES: [&str; 7] = ["admin", "manager", "sales", "sales_other_team", "marketing", "service", "analyst"];
 
@@ -315,4 +315,83 @@ async fn every_role_gets_what_the_role_table_says() {
             .await;
         assert_eq!(audit.body["data"][0]["actor_id"], world.ids["sales"].as_str(), "{resource}: {}", audit.text);
     }
+}
+
+/// Beyond records: statistics, reports, alerts, exports, imports, API keys,
+/// webhooks and privacy requests, per role (in `ROLES` order).
+#[tokio::test]
+async fn every_role_gets_what_the_role_table_says_beyond_records() {
+    let app = spawn_app_with_settings(&[("CRM_WEBHOOK_ALLOW_PRIVATE", "true"), ("CRM_WEBHOOK_WORKER", "false")]).await;
+    let world = world(&app).await;
+    let rep = &world.ids["sales"];
+    let customer = &world.fixtures["customers"];
+    let window = "from=2025-01-01&to=2025-07-01";
+    let reads: Vec<(String, [u16; 7])> = vec![
+        (format!("/api/v1/stats/sales/summary?{window}"), [200, 200, 200, 200, 403, 403, 200]),
+        (format!("/api/v1/stats/sales/funnel?{window}"), [200, 200, 200, 200, 403, 403, 200]),
+        (format!("/api/v1/stats/customers/overview?{window}"), [200, 200, 200, 200, 403, 403, 200]),
+        (format!("/api/v1/stats/customers/rfm?{window}"), [200, 200, 200, 200, 403, 403, 200]),
+        (format!("/api/v1/stats/teams/performance?{window}"), [200, 200, 403, 403, 403, 403, 200]),
+        (format!("/api/v1/stats/service/summary?{window}"), [200, 200, 403, 403, 403, 200, 200]),
+        (format!("/api/v1/stats/marketing/campaigns?{window}"), [200, 200, 403, 403, 200, 403, 200]),
+        (format!("/api/v1/stats/leads/conversion?{window}"), [200, 200, 200, 200, 200, 403, 200]),
+        // Another employee's scorecard is out of a rep's (or an agent's)
+        // scope: 404, never data.
+        (format!("/api/v1/stats/employees/{rep}/scorecard?{window}"), [200, 200, 200, 404, 404, 404, 200]),
+        (format!("/api/v1/stats/dashboard?{window}"), [200; 7]),
+        ("/api/v1/reports/monthly?period=2025-06".into(), [200; 7]),
+        ("/api/v1/alerts".into(), [200; 7]),
+        ("/api/v1/customers/export".into(), [200, 200, 200, 200, 403, 200, 200]),
+        ("/api/v1/orders/export".into(), [200, 200, 200, 200, 403, 403, 200]),
+        ("/api/v1/leads/export".into(), [200, 200, 200, 200, 200, 403, 200]),
+        ("/api/v1/tickets/export".into(), [200, 200, 403, 403, 403, 200, 200]),
+        ("/api/v1/api-keys".into(), [200, 403, 403, 403, 403, 403, 403]),
+        ("/api/v1/webhooks".into(), [200, 403, 403, 403, 403, 403, 403]),
+        (format!("/api/v1/customers/{customer}/export"), [200, 403, 403, 403, 403, 403, 403]),
+    ];
+    let mut failures = vec![];
+    for (path, expected) in &reads {
+        for (index, role) in ROLES.iter().enumerate() {
+            let reply = app.get(path, Some(&world.tokens[role])).await;
+            if reply.status != expected[index] {
+                failures.push(format!(
+                    "{role} GET {path}: expected {}, got {} {}",
+                    expected[index], reply.status, reply.text
+                ));
+            } else if reply.status >= 400 {
+                reply.assert_problem(reply.status);
+            }
+        }
+    }
+    // Writes that are not records: an import, an API key, a subscription.
+    for (index, role) in ROLES.iter().enumerate() {
+        let token = &world.tokens[role];
+        let import = app
+            .send(
+                app.request(reqwest::Method::POST, "/api/v1/imports/customers?dry_run=true", Some(token))
+                    .header("content-type", "text/csv")
+                    .body("name,city\nImported,Suzhou\n"),
+            )
+            .await;
+        let key = app
+            .post("/api/v1/api-keys", Some(token), &json!({"name": format!("k{index}"), "scopes": ["stats:read"]}))
+            .await;
+        let hook = app
+            .post(
+                "/api/v1/webhooks",
+                Some(token),
+                &json!({"url": "http://127.0.0.1:9/hook", "events": ["customers.created"]}),
+            )
+            .await;
+        for (what, reply, expected) in [
+            ("import", import, [200, 200, 200, 200, 403, 403, 403][index]),
+            ("api key", key, [201, 403, 403, 403, 403, 403, 403][index]),
+            ("webhook", hook, [201, 403, 403, 403, 403, 403, 403][index]),
+        ] {
+            if reply.status != expected {
+                failures.push(format!("{role} {what}: expected {expected}, got {} {}", reply.status, reply.text));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
 }
