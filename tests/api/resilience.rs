@@ -84,6 +84,15 @@ struct Server {
 
 impl Server {
     async fn start(database_url: &str) -> Server {
+        Server::start_logging(database_url, None).await
+    }
+
+    /// Starts the server, its log going to `log` (JSON lines) if given.
+    async fn start_logging(database_url: &str, log: Option<&std::path::Path>) -> Server {
+        let output = || match log {
+            Some(path) => Stdio::from(std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap()),
+            None => Stdio::null(),
+        };
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new(env!("CARGO_BIN_EXE_crm"))
             .arg("serve")
@@ -98,8 +107,10 @@ impl Server {
             .env("CRM_RATE_LIMIT", "0")
             .env("CRM_WEBHOOK_WORKER", "false")
             .env("CRM_WORKERS", "2")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .env("CRM_LOG_FORMAT", "json")
+            .env("RUST_LOG", "debug")
+            .stdout(output())
+            .stderr(output())
             .spawn()
             .unwrap();
         let server = Server { child, base: format!("http://127.0.0.1:{port}"), port };
@@ -249,8 +260,17 @@ async fn a_crash_mid_stream_loses_no_acknowledged_write_and_leaves_nothing_half_
 #[tokio::test]
 async fn sigterm_lets_requests_in_flight_finish_and_takes_no_new_ones() {
     let (_database, url) = scratch_database().await;
-    let mut server = Server::start(&url).await;
+    let log = std::env::temp_dir().join(format!("crm-log-{}.jsonl", uuid::Uuid::now_v7().simple()));
+    let mut server = Server::start_logging(&url, Some(&log)).await;
     let token = server.token().await;
+    // A search for a person, whose name must not reach the log.
+    let searched = reqwest::Client::new()
+        .get(format!("{}/api/v1/customers?q=Zhang%20Wei%20Secret", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(searched.status(), 200);
 
     // A request whose body is still arriving when the signal comes.
     let body = json!({"name": "Arrived during shutdown", "city": "Hangzhou"}).to_string();
@@ -292,4 +312,18 @@ async fn sigterm_lets_requests_in_flight_finish_and_takes_no_new_ones() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(status.success(), "{status:?}");
+
+    // The log tells what happened, and holds no personal data, password or
+    // token (debug level included). The start banner names the configured
+    // administrator account (never its password), which the operator set.
+    let text = std::fs::read_to_string(&log).unwrap();
+    let _ = std::fs::remove_file(&log);
+    let text = text.replace(&format!("Admin login: {ADMIN_EMAIL} (password from CRM_ADMIN_PASSWORD)"), "");
+    assert!(text.contains("request finished") && text.contains("/api/v1/customers"), "{text}");
+    for private in
+        ["Zhang", "Arrived during shutdown", "Hangzhou", ADMIN_PASSWORD, ADMIN_EMAIL, &token[token.len() - 20..]]
+    {
+        let lines: Vec<&str> = text.lines().filter(|line| line.contains(private)).collect();
+        assert!(lines.is_empty(), "the log holds {private:?}: {lines:?}");
+    }
 }

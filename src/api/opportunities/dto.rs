@@ -42,17 +42,22 @@ pub struct Opportunity {
 }
 
 /// One stage an opportunity entered.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StageChange {
     pub stage: Stage,
     pub changed_at: DateTime<Utc>,
-    /// The stage before (absent for the first entry).
-    #[serde(default, skip_deserializing)]
+    /// The stage before (`null` for the first entry).
     pub from_stage: Option<Stage>,
-    /// Who made the change (absent for imported history).
-    #[serde(default, skip_deserializing)]
+    /// Who made the change (`null` for imported history).
     pub changed_by: Option<Uuid>,
+}
+
+/// One stage of an imported history: the stage, and when it was entered.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StageEntry {
+    pub stage: Stage,
+    pub changed_at: DateTime<Utc>,
 }
 
 pub fn ratio(value: f64) -> Result<(), ValidationError> {
@@ -97,7 +102,7 @@ pub struct CreateOpportunity {
     /// For imports: the stages the deal went through, oldest first, ending
     /// with `stage`. Default: one entry, `stage` at `created_at`.
     #[validate(length(min = 1, max = 100))]
-    pub stage_history: Option<Vec<StageChange>>,
+    pub stage_history: Option<Vec<StageEntry>>,
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200)]
     pub external_id: Option<String>,

@@ -9,7 +9,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::dto::{CreateOpportunity, Opportunity, OpportunityListQuery, StageChange, UpdateOpportunity};
+use super::dto::{CreateOpportunity, Opportunity, OpportunityListQuery, StageChange, StageEntry, UpdateOpportunity};
 use crate::api::audit;
 use crate::api::campaigns::service::Campaigns;
 use crate::api::customers::service::Customers;
@@ -97,7 +97,7 @@ pub async fn history(db: &impl ConnectionTrait, opportunity_id: Uuid) -> AppResu
 
 /// Checks imported history: in time order, not before the creation, and
 /// ending in the current stage.
-fn check_history(history: &[StageChange], stage: Stage, created: DateTime<Utc>) -> AppResult<()> {
+fn check_history(history: &[StageEntry], stage: Stage, created: DateTime<Utc>) -> AppResult<()> {
     let ordered = history.windows(2).all(|w| w[0].changed_at <= w[1].changed_at);
     if !ordered || history.first().is_some_and(|h| h.changed_at < created) {
         return Err(AppError::validation("stage_history", "order", "must be in time order, not before created_at"));
@@ -161,7 +161,7 @@ impl Resource for Opportunities {
                 check_history(&history, stage, created)?;
                 history
             }
-            None => vec![StageChange { stage, changed_at: created, from_stage: None, changed_by: None }],
+            None => vec![StageEntry { stage, changed_at: created }],
         };
         let id = Uuid::now_v7();
         let model = opportunity::ActiveModel {
