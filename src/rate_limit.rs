@@ -13,12 +13,14 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpRequest, ResponseError, web};
 
+use crate::auth::extractor::{api_key_secret, token_user};
 use crate::config::Settings;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -194,20 +196,20 @@ fn account_key(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-/// Who a request counts against: the signed-in user (a valid access
-/// token), the API key, or else the client address.
+/// Who a request counts against: the API key, the signed-in user (a valid
+/// access token, verified once: the `Authorized` extractor takes the caller
+/// from the request), or else the client address.
 fn client_key(state: &AppState, limits: &RateLimits, req: &ServiceRequest) -> String {
-    let headers = req.headers();
-    if let Some(token) =
-        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
-        && let Ok(claims) = state.jwt.verify(token.trim())
-    {
-        return format!("user:{}", claims.sub);
+    let http = req.request();
+    if let Ok(Some(secret)) = api_key_secret(http) {
+        return format!("key:{}", &crate::auth::secret_hash(&secret)[..32]);
     }
-    if let Some(key) = headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
-        return format!("key:{}", &crate::auth::secret_hash(key.trim())[..32]);
+    if let Ok(user) = token_user(state, http) {
+        let key = format!("user:{}", user.id);
+        req.extensions_mut().insert(user);
+        return key;
     }
-    format!("ip:{}", limits.client_address(req.request()))
+    format!("ip:{}", limits.client_address(http))
 }
 
 fn number(value: u64) -> HeaderValue {

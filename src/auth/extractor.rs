@@ -63,7 +63,7 @@ fn bearer_token(req: &HttpRequest) -> Result<&str, AppError> {
 
 /// The API key secret of the request: `X-API-Key`, or a bearer token
 /// that starts like one.
-fn api_key_secret(req: &HttpRequest) -> Result<Option<String>, AppError> {
+pub(crate) fn api_key_secret(req: &HttpRequest) -> Result<Option<String>, AppError> {
     if let Some(value) = req.headers().get("x-api-key") {
         let text =
             value.to_str().map_err(|_| AppError::Unauthorized("The X-API-Key header is not valid text.".into()))?;
@@ -85,8 +85,12 @@ pub async fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
     if let Some(secret) = api_key_secret(req)? {
         return super::api_keys::authenticate(&state.db, &secret, req.method(), req.path()).await;
     }
-    let token = bearer_token(req)?;
-    let claims = state.jwt.verify(token)?;
+    token_user(state, req)
+}
+
+/// The user of a request's access token, if it is valid.
+pub(crate) fn token_user(state: &AppState, req: &HttpRequest) -> Result<AuthUser, AppError> {
+    let claims = state.jwt.verify(bearer_token(req)?)?;
     Ok(AuthUser { id: claims.sub, role: claims.role, team_id: claims.team_id, api_key: None })
 }
 
