@@ -79,15 +79,8 @@ where
     R::to_dtos(db, rows).await
 }
 
-async fn ids<E: EntityTrait>(
-    db: &impl ConnectionTrait,
-    id_column: E::Column,
-    condition: Condition,
-) -> AppResult<Vec<Uuid>>
-where
-    E::Column: ColumnTrait,
-{
-    Ok(E::find().select_only().column(id_column).filter(condition).into_tuple::<Uuid>().all(db).await?)
+async fn ids<E: RecordEntity>(db: &impl ConnectionTrait, condition: Condition) -> AppResult<Vec<Uuid>> {
+    Ok(E::find().select_only().column(E::ID).filter(condition).into_tuple::<Uuid>().all(db).await?)
 }
 
 async fn existing(db: &impl ConnectionTrait, id: Uuid) -> AppResult<customer::Model> {
@@ -117,12 +110,8 @@ pub async fn export_customer(
     let id = id.into_inner();
     let db = &state.db;
     let found = existing(db, id).await?;
-    let contacts =
-        ids::<contact::Entity>(db, contact::Column::Id, Condition::all().add(contact::Column::CustomerId.eq(id)))
-            .await?;
-    let leads =
-        ids::<lead::Entity>(db, lead::Column::Id, Condition::all().add(lead::Column::ConvertedCustomerId.eq(id)))
-            .await?;
+    let contacts = ids::<contact::Entity>(db, Condition::all().add(contact::Column::CustomerId.eq(id))).await?;
+    let leads = ids::<lead::Entity>(db, Condition::all().add(lead::Column::ConvertedCustomerId.eq(id))).await?;
     let personal: Vec<Uuid> =
         std::iter::once(id).chain(contacts.iter().copied()).chain(leads.iter().copied()).collect();
     let audit = audit_log::Entity::find()
@@ -195,23 +184,22 @@ fn tag(id: Uuid) -> String {
     text[text.len() - 8..].to_string()
 }
 
-/// Sets `columns` to NULL, bumps the version and the change time (so that
-/// sync clients fetch the anonymized record), on the rows of `condition`.
-async fn scrub<E: EntityTrait>(
+/// Sets `values` on the records of `E` matching `condition`, with a new
+/// version and change time (so that sync clients fetch the anonymized
+/// record); answers their ids.
+async fn scrub<E: RecordEntity>(
     db: &impl ConnectionTrait,
     condition: Condition,
     values: Vec<(E::Column, sea_orm::sea_query::SimpleExpr)>,
-    version: E::Column,
-    updated_at: E::Column,
     at: DateTime<Utc>,
-) -> AppResult<u64> {
+) -> AppResult<Vec<Uuid>> {
+    let changed = ids::<E>(db, condition.clone()).await?;
     let mut update = E::update_many().filter(condition);
     for (column, value) in values {
         update = update.col_expr(column, value);
     }
-    let result =
-        update.col_expr(version, Expr::col(version).add(1)).col_expr(updated_at, Expr::value(at)).exec(db).await?;
-    Ok(result.rows_affected)
+    update.col_expr(E::VERSION, Expr::col(E::VERSION).add(1)).col_expr(E::UPDATED_AT, Expr::value(at)).exec(db).await?;
+    Ok(changed)
 }
 
 fn null() -> sea_orm::sea_query::SimpleExpr {
@@ -268,20 +256,7 @@ pub async fn erase_customer(
             (customer::Column::Occupation, null()),
         ]);
     }
-    let of_customer = Condition::all().add(customer::Column::Id.eq(id));
-    scrub::<customer::Entity>(
-        &txn,
-        of_customer,
-        customer_values,
-        customer::Column::Version,
-        customer::Column::UpdatedAt,
-        at,
-    )
-    .await?;
-
-    let contact_ids =
-        ids::<contact::Entity>(&txn, contact::Column::Id, Condition::all().add(contact::Column::CustomerId.eq(id)))
-            .await?;
+    scrub::<customer::Entity>(&txn, Condition::all().add(customer::Column::Id.eq(id)), customer_values, at).await?;
     let contacts = scrub::<contact::Entity>(
         &txn,
         Condition::all().add(contact::Column::CustomerId.eq(id)),
@@ -291,14 +266,9 @@ pub async fn erase_customer(
             (contact::Column::Phone, null()),
             (contact::Column::Email, null()),
         ],
-        contact::Column::Version,
-        contact::Column::UpdatedAt,
         at,
     )
     .await?;
-    let lead_ids =
-        ids::<lead::Entity>(&txn, lead::Column::Id, Condition::all().add(lead::Column::ConvertedCustomerId.eq(id)))
-            .await?;
     let leads = scrub::<lead::Entity>(
         &txn,
         Condition::all().add(lead::Column::ConvertedCustomerId.eq(id)),
@@ -308,26 +278,16 @@ pub async fn erase_customer(
             (lead::Column::Email, null()),
             (lead::Column::Phone, null()),
         ],
-        lead::Column::Version,
-        lead::Column::UpdatedAt,
         at,
     )
     .await?;
-    let activity_ids =
-        ids::<activity::Entity>(&txn, activity::Column::Id, Condition::all().add(activity::Column::CustomerId.eq(id)))
-            .await?;
     let activities = scrub::<activity::Entity>(
         &txn,
         Condition::all().add(activity::Column::CustomerId.eq(id)),
         vec![(activity::Column::Subject, text("(erased)".into())), (activity::Column::Outcome, null())],
-        activity::Column::Version,
-        activity::Column::UpdatedAt,
         at,
     )
     .await?;
-    let ticket_ids =
-        ids::<ticket::Entity>(&txn, ticket::Column::Id, Condition::all().add(ticket::Column::CustomerId.eq(id)))
-            .await?;
     let tickets = scrub::<ticket::Entity>(
         &txn,
         Condition::all().add(ticket::Column::CustomerId.eq(id)),
@@ -336,31 +296,23 @@ pub async fn erase_customer(
             (ticket::Column::Description, null()),
             (ticket::Column::SatisfactionComment, null()),
         ],
-        ticket::Column::Version,
-        ticket::Column::UpdatedAt,
         at,
     )
     .await?;
-    let feedback_ids =
-        ids::<feedback::Entity>(&txn, feedback::Column::Id, Condition::all().add(feedback::Column::CustomerId.eq(id)))
-            .await?;
     let feedback = scrub::<feedback::Entity>(
         &txn,
         Condition::all().add(feedback::Column::CustomerId.eq(id)),
         vec![(feedback::Column::Comment, null())],
-        feedback::Column::Version,
-        feedback::Column::UpdatedAt,
         at,
     )
     .await?;
 
     // The history and the webhook payloads of every record touched.
-    let touched: Vec<Uuid> = std::iter::once(id)
-        .chain(contact_ids)
-        .chain(lead_ids)
-        .chain(activity_ids)
-        .chain(ticket_ids)
-        .chain(feedback_ids)
+    let touched: Vec<Uuid> = [&contacts, &leads, &activities, &tickets, &feedback]
+        .into_iter()
+        .flatten()
+        .copied()
+        .chain(std::iter::once(id))
         .collect();
     let mut audit_entries = 0;
     let mut webhook_deliveries = 0;
@@ -384,11 +336,11 @@ pub async fn erase_customer(
     let report = ErasureReport {
         customer_id: id,
         erased_at: at,
-        contacts,
-        leads,
-        activities,
-        tickets,
-        feedback,
+        contacts: contacts.len() as u64,
+        leads: leads.len() as u64,
+        activities: activities.len() as u64,
+        tickets: tickets.len() as u64,
+        feedback: feedback.len() as u64,
         audit_entries,
         webhook_deliveries,
         demographics_kept: keep_demographics,
