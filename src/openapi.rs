@@ -127,7 +127,6 @@ fn document_errors(doc: &mut OpenApiDoc) {
     }
     for (path, item) in doc.paths.paths.iter_mut() {
         let is_health = path == "/healthz";
-        let is_probe = is_health || path == "/readyz";
         let operations = [
             (false, &mut item.get),
             (true, &mut item.post),
@@ -166,7 +165,7 @@ fn document_errors(doc: &mut OpenApiDoc) {
             if path.starts_with("/api/v1/auth/") {
                 statuses.push("401");
             }
-            if !is_probe {
+            if crate::rate_limit::applies_to(path) {
                 statuses.push("429");
             }
             statuses.push("500");

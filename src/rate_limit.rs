@@ -225,13 +225,18 @@ fn announce(headers: &mut HeaderMap, limit: u64, remaining: u64, reset_secs: u64
     }
 }
 
+/// Whether the per-client limit applies to a path (probes and the
+/// documentation are never limited).
+pub fn applies_to(path: &str) -> bool {
+    !UNLIMITED_PREFIXES.iter().any(|prefix| path.starts_with(prefix))
+}
+
 /// The general per-client limit.
 pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let limited = req.method() != actix_web::http::Method::OPTIONS
-        && !UNLIMITED_PREFIXES.iter().any(|prefix| req.path().starts_with(prefix));
+    let limited = req.method() != actix_web::http::Method::OPTIONS && applies_to(req.path());
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let Some(state) = state.filter(|_| limited) else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
