@@ -154,6 +154,35 @@ fn replay(stored: Stored) -> Result<HttpResponse, AppError> {
     Ok(response.body(stored.body.unwrap_or_default()))
 }
 
+/// Replaces the kept first answers that mention `record` (a record whose
+/// personal data is being erased) with a 409 problem: the request was
+/// carried out once and a retry must still not repeat it, but its answer
+/// held personal data. An answer that merely names the record (an order of
+/// the erased customer, say) is replaced too: matching by id is what makes
+/// sure that none is missed.
+pub async fn forget_answers_about(db: &impl ConnectionTrait, record: uuid::Uuid) -> Result<u64, DbErr> {
+    let problem = crate::error::Problem {
+        instance: None,
+        request_id: None,
+        ..conflict(
+            "The request sent with this Idempotency-Key was carried out; its answer was removed \
+             when the personal data it held was erased.",
+        )
+        .to_problem()
+    };
+    let body = serde_json::to_vec(&problem).map_err(|error| DbErr::Custom(error.to_string()))?;
+    let headers = serde_json::json!({ "content-type": crate::error::PROBLEM_JSON }).to_string();
+    let pattern = format!("%{record}%").into_bytes();
+    let changed = db
+        .execute_raw(statement(
+            db.get_database_backend(),
+            "UPDATE idempotency_keys SET status = $1, headers = $2, body = $3 WHERE status IS NOT NULL AND body LIKE $4",
+            vec![409i32.into(), headers.into(), body.into(), pattern.into()],
+        ))
+        .await?;
+    Ok(changed.rows_affected())
+}
+
 fn conflict(detail: &str) -> AppError {
     AppError::Conflict { detail: detail.to_string(), errors: vec![] }
 }

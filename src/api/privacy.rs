@@ -175,6 +175,9 @@ pub struct ErasureReport {
     pub audit_entries: u64,
     /// Webhook deliveries whose payload was removed.
     pub webhook_deliveries: u64,
+    /// Kept first answers to `Idempotency-Key` requests (24 hours) that
+    /// mentioned these records: a retry now gets a 409 instead of them.
+    pub idempotent_answers: u64,
     pub demographics_kept: bool,
 }
 
@@ -213,8 +216,9 @@ fn null() -> sea_orm::sea_query::SimpleExpr {
 /// contacts (name replaced; title, phone and email removed), the leads
 /// converted into it (name replaced; company, email and phone removed), the
 /// free text of its activities, tickets and feedback, the values recorded
-/// in the change history of all of these, and the payloads of webhook
-/// deliveries about them. Kept: ids, owners, dates, amounts, statuses,
+/// in the change history of all of these, the payloads of webhook
+/// deliveries about them, and the kept answers to `Idempotency-Key`
+/// requests that mention them (a retry of one gets a 409 instead). Kept: ids, owners, dates, amounts, statuses,
 /// stages, kind, industry, city, region, country, source, segment and
 /// lifecycle stage, and (unless `keep_demographics=false`) gender, birth
 /// date and occupation: every statistic stays as it was. Each changed record
@@ -316,6 +320,7 @@ pub async fn erase_customer(
         .collect();
     let mut audit_entries = 0;
     let mut webhook_deliveries = 0;
+    let mut idempotent_answers = 0;
     for chunk in touched.chunks(500) {
         audit_entries += audit_log::Entity::update_many()
             .col_expr(audit_log::Column::Changes, Expr::value(r#"{"erased":true}"#))
@@ -331,6 +336,7 @@ pub async fn erase_customer(
             vec![json!({"erased": true}).to_string().into(), format!("%{record}%").into()],
         );
         webhook_deliveries += txn.execute_raw(statement).await?.rows_affected();
+        idempotent_answers += crate::idempotency::forget_answers_about(&txn, *record).await?;
     }
 
     let report = ErasureReport {
@@ -343,6 +349,7 @@ pub async fn erase_customer(
         feedback: feedback.len() as u64,
         audit_entries,
         webhook_deliveries,
+        idempotent_answers,
         demographics_kept: keep_demographics,
     };
     let summary = serde_json::to_value(&report).map_err(AppError::internal)?;

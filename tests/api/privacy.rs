@@ -1,6 +1,7 @@
 //! Privacy requests: a customer's data export, and its erasure, which
 //! leaves every statistic as it was.
 
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, create, spawn_app};
@@ -57,9 +58,18 @@ async fn erasing_a_customer_anonymizes_it_and_changes_no_statistic() {
         )
         .await;
     assert_eq!(patched.status, 200, "{}", patched.text);
-    let contact =
-        create(&app, admin, "contacts", json!({"customer_id": c1, "name": "Li Na", "email": "li.na@private.example"}))
-            .await;
+    // Created with an Idempotency-Key: its first answer is kept for retries.
+    let contact_body = json!({"customer_id": c1, "name": "Li Na", "email": "li.na@private.example"});
+    let create_contact = || {
+        app.send(
+            app.request(Method::POST, "/api/v1/contacts", Some(admin))
+                .header("idempotency-key", "li-na")
+                .json(&contact_body),
+        )
+    };
+    let created = create_contact().await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let contact = created.body["id"].as_str().unwrap().to_string();
     let lead =
         create(&app, admin, "leads", json!({"name": "Li Na", "email": "li.na@private.example", "phone": "555"})).await;
     let converted = app.post(&format!("/api/v1/leads/{lead}/convert"), Some(admin), &json!({"customer_id": c1})).await;
@@ -103,6 +113,7 @@ async fn erasing_a_customer_anonymizes_it_and_changes_no_statistic() {
     assert_eq!(report["activities"], 1);
     assert_eq!((report["tickets"].as_u64(), report["feedback"].as_u64()), (Some(1), Some(1)));
     assert_eq!(report["demographics_kept"], true);
+    assert_eq!(report["idempotent_answers"], 1, "the contact's kept answer");
 
     // Every statistic is as it was; only C1's name reads differently.
     let customer = app.get(&format!("/api/v1/customers/{c1}"), Some(admin)).await.body;
@@ -118,6 +129,16 @@ async fn erasing_a_customer_anonymizes_it_and_changes_no_statistic() {
     for personal in ["private.example", "1 Lane Road", "138 0000", "Li Na", "divorce", "vip", "\"C1\""] {
         assert!(!text.contains(personal), "{personal} is still held: {text}");
     }
+    // A retry of the contact's creation is still not carried out twice, and
+    // its kept answer no longer shows what it held.
+    let retried = create_contact().await;
+    assert_eq!(retried.status, 409, "{}", retried.text);
+    assert_eq!(retried.header("content-type"), Some("application/problem+json"));
+    assert!(!retried.text.contains("Li Na") && !retried.text.contains("private.example"), "{}", retried.text);
+    assert_eq!(
+        app.get(&format!("/api/v1/contacts?customer_id={c1}"), Some(admin)).await.body["data"].as_array().map(Vec::len),
+        Some(1)
+    );
     assert_eq!(customer["gender"], "female", "demographics are kept by default");
     assert_eq!(customer["version"].as_i64(), Some(3), "a new version, for sync clients");
     for path in ["/api/v1/audit?resource=customers", "/api/v1/audit?resource=contacts", "/api/v1/audit?resource=leads"]
