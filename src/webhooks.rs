@@ -31,7 +31,8 @@ pub const MAX_ATTEMPTS: i32 = 10;
 /// The event type of an audited action (`customers.created`,
 /// `tickets.resolved`); `None` for what is not announced.
 fn event_type(resource: &str, action: &str) -> Option<String> {
-    if matches!(resource, "api_keys" | "webhooks") {
+    // Webhooks tell of changes: exports (recorded in the audit log) are reads.
+    if matches!(resource, "api_keys" | "webhooks") || action == "export" {
         return None;
     }
     let past = match action {

@@ -124,6 +124,21 @@ async fn lists_export_as_streamed_csv_and_xlsx() {
     let (status, _, _) = download(&app, &marketing, "/api/v1/customers/export", None).await;
     assert_eq!(status, 403);
 
+    // Every export that was answered is in the audit log: who, which list,
+    // how filtered — a search text only as given, never its words.
+    let audit = app.get("/api/v1/audit?resource=customers&action=export&limit=100", Some(&admin)).await;
+    assert_eq!(audit.status, 200, "{}", audit.text);
+    let entries = audit.body["data"].as_array().unwrap();
+    assert_eq!(entries.len(), 6, "1 + sorted + searched + rep + 2 xlsx; refusals are not exports: {}", audit.text);
+    assert!(entries.iter().all(|e| e["record_id"] == "00000000-0000-0000-0000-000000000000"));
+    assert_eq!(entries.iter().filter(|e| e["actor_id"] == json!(rep_id)).count(), 1);
+    let filtered = |format: &str| {
+        entries.iter().filter(|e| e["changes"]["format"] == format && e["changes"]["filters"]["city"] == "Lyon").count()
+    };
+    assert_eq!((filtered("csv"), filtered("xlsx")), (1, 2));
+    assert_eq!(entries.iter().filter(|e| e["changes"]["search"] == true).count(), 1);
+    assert!(!audit.text.contains("1199"), "the search text is not kept: {}", audit.text);
+
     // Orders carry their items as JSON.
     let product =
         app.post("/api/v1/products", Some(&admin), &json!({"sku": "E1", "name": "Ex", "unit_price": "2.00"})).await;
