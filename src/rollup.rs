@@ -1,7 +1,9 @@
 //! Keeping the pre-aggregated rollups exact: every write that can change
 //! a counted order line takes the touched orders' lines away from the
-//! sales rollup before the change and adds them back after it, in the
-//! write's own transaction (see `migration::sales_rollup`).
+//! sales rollup before the change and adds them back after it, and
+//! recomputes the per-customer rollup of the customers whose orders it
+//! changed, in the write's own transaction (see `migration::sales_rollup`
+//! and `migration::customer_sales`).
 //!
 //! On PostgreSQL a category is read by a statement that sees what was
 //! committed when it started, so the products of the lines are locked
@@ -12,6 +14,7 @@
 
 use std::future::Future;
 
+use migration::customer_sales;
 use migration::sales_rollup::{self, Orders};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 use uuid::Uuid;
@@ -83,10 +86,40 @@ pub async fn moving_product<T, E: From<DbErr>>(
     Ok(out)
 }
 
+/// Recomputes the per-customer rollup of these customers after a write
+/// of their orders (see `migration::customer_sales`). On PostgreSQL the
+/// customers are locked first (in id order; `FOR NO KEY UPDATE` does not
+/// wait for the key locks that inserting their orders takes), so that a
+/// concurrent write of the same customer's orders recomputes after this
+/// one commits and sees it.
+pub async fn refresh_customers(db: &impl ConnectionTrait, customers: &[Uuid]) -> Result<(), DbErr> {
+    let mut ids = customers.to_vec();
+    ids.sort();
+    ids.dedup();
+    let backend = db.get_database_backend();
+    if backend == DbBackend::Postgres {
+        let marks: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            format!("SELECT id FROM customers WHERE id IN ({}) ORDER BY id FOR NO KEY UPDATE", marks.join(", ")),
+            ids.iter().map(|id| (*id).into()),
+        ))
+        .await?;
+    }
+    for statement in customer_sales::refresh(backend, Some(&ids)) {
+        db.execute_raw(statement).await?;
+    }
+    Ok(())
+}
+
 /// Rebuilds the rollups from every order (after a bulk load).
 pub async fn rebuild(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     for rollup in sales_rollup::ALL {
         db.execute_unprepared(&format!("DELETE FROM {}", rollup.table)).await?;
     }
-    apply(db, Orders::All, 1).await
+    apply(db, Orders::All, 1).await?;
+    for statement in customer_sales::refresh(db.get_database_backend(), None) {
+        db.execute_raw(statement).await?;
+    }
+    Ok(())
 }

@@ -5,6 +5,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod common;
+pub mod customer_sales;
 mod m20260101_000001_platform;
 mod m20260102_000001_crm_core;
 mod m20260103_000001_pipeline_service;
@@ -16,6 +17,7 @@ mod m20260108_000001_api_keys;
 mod m20260109_000001_webhooks;
 mod m20260110_000001_customer_lookalikes;
 mod m20260111_000001_alert_states;
+mod m20260112_000001_customer_sales;
 pub mod sales_rollup;
 
 pub struct Migrator;
@@ -35,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260109_000001_webhooks::Migration),
             Box::new(m20260110_000001_customer_lookalikes::Migration),
             Box::new(m20260111_000001_alert_states::Migration),
+            Box::new(m20260112_000001_customer_sales::Migration),
         ]
     }
 }

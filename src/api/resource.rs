@@ -60,6 +60,12 @@ pub trait Resource: 'static {
         Ok(())
     }
 
+    /// Keeps what depends on the record consistent once it is deleted (in
+    /// the deletion's transaction).
+    async fn after_delete(_db: &impl ConnectionTrait, _current: &Model<Self>) -> AppResult<()> {
+        Ok(())
+    }
+
     /// The API form of a page of records (one query for any children).
     async fn to_dtos(db: &impl ConnectionTrait, rows: Vec<Model<Self>>) -> AppResult<Vec<Self::Dto>>;
 }
@@ -240,6 +246,7 @@ pub async fn delete<R: Resource>(
     R::before_delete(&txn, caller, &current).await?;
     let before = to_value(&dto::<R>(&txn, current.clone()).await?)?;
     soft_delete_guarded::<R::Entity>(&txn, id, version_of::<R::Entity>(&current), vec![]).await?;
+    R::after_delete(&txn, &current).await?;
     audit::record(&txn, R::PLURAL, id, "delete", Some(caller.id), audit::diff(Some(&before), None)).await?;
     txn.commit().await?;
     Ok(())

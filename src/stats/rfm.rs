@@ -144,17 +144,35 @@ pub struct Rfm {
 /// `SELECT id, last_at, days_since, orders, revenue`: each customer in
 /// scope with a counted order before `to`, its latest one, the whole UTC
 /// days from that order's day to `to`'s, its counted orders and revenue.
+///
+/// A customer whose last counted order is before `to` (every customer,
+/// when `to` is now) is read from the per-customer rollup, whose totals
+/// are then exactly those up to `to`; only the others are aggregated from
+/// their order lines.
 fn push_per_customer(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters, to: DateTime<Utc>) {
+    let to_day = day_number(to.date_naive());
+    let rollup = crate::rollup::enabled();
+    if rollup {
+        let last_day = day_number_sql(sql.backend(), "cs.last_at");
+        sql.push("SELECT cs.customer_id AS id, cs.last_at AS last_at, ").bind(to_day).push(&format!(
+            " - {last_day} AS days_since, cs.orders AS orders, cs.revenue AS revenue \
+             FROM customer_sales cs JOIN customers c ON c.id = cs.customer_id WHERE cs.last_at < "
+        ));
+        sql.bind(to);
+        push_customer_conditions(sql, caller, filters);
+        sql.push(" UNION ALL ");
+    }
     let last_day = day_number_sql(sql.backend(), "MAX(o.ordered_at)");
-    sql.push("SELECT o.customer_id AS id, MAX(o.ordered_at) AS last_at, ").bind(day_number(to.date_naive())).push(
-        &format!(
-            " - {last_day} AS days_since, CAST(COUNT(DISTINCT o.id) AS BIGINT) AS orders, \
-             CAST(SUM(oi.line_amount) AS BIGINT) AS revenue \
-             FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN customers c ON c.id = o.customer_id \
-             WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed')"
-        ),
-    );
+    sql.push("SELECT o.customer_id AS id, MAX(o.ordered_at) AS last_at, ").bind(to_day).push(&format!(
+        " - {last_day} AS days_since, CAST(COUNT(DISTINCT o.id) AS BIGINT) AS orders, \
+         CAST(SUM(oi.line_amount) AS BIGINT) AS revenue \
+         FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN customers c ON c.id = o.customer_id \
+         WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed')"
+    ));
     push_customer_conditions(sql, caller, filters);
+    if rollup {
+        sql.push(" AND o.customer_id IN (SELECT customer_id FROM customer_sales WHERE last_at >= ").bind(to).push(")");
+    }
     sql.push(" AND o.ordered_at < ").bind(to).push(" GROUP BY o.customer_id");
 }
 

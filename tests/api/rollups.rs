@@ -152,6 +152,7 @@ async fn random_writes(app: &TestApp, token: &str, dice: &mut Dice) -> usize {
                 (3, "cancelled" | "refunded") => json!({"region": dice.pick(&regions)}),
                 (3, _) => json!({"items": items(dice, &products)}),
                 (4, _) => json!({"owner_id": dice.pick(&reps), "channel": dice.pick(&channels)}),
+                (5, "paid" | "completed") => json!({"customer_id": dice.pick(&customers)["id"]}),
                 _ => json!({"region": if dice.below(2) == 0 { json!(null) } else { json!(dice.pick(&regions)) }}),
             };
             app.patch(&format!("/api/v1/orders/{id}"), Some(token), &patch).await
@@ -173,6 +174,28 @@ async fn random_writes(app: &TestApp, token: &str, dice: &mut Dice) -> usize {
         }
     }
     done
+}
+
+type CustomerRow = (Uuid, i64, i64, String, String);
+
+/// Every row of the per-customer rollup, by customer.
+async fn customer_rows(db: &impl ConnectionTrait) -> Vec<CustomerRow> {
+    let sql = "SELECT customer_id, orders, revenue, CAST(first_at AS TEXT) AS first_at, \
+               CAST(last_at AS TEXT) AS last_at FROM customer_sales ORDER BY customer_id";
+    let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+    rows.iter()
+        .map(|r| {
+            let text = |name: &str| r.try_get::<String>("", name).unwrap();
+            let number = |name: &str| r.try_get::<i64>("", name).unwrap();
+            (
+                r.try_get::<Uuid>("", "customer_id").unwrap(),
+                number("orders"),
+                number("revenue"),
+                text("first_at"),
+                text("last_at"),
+            )
+        })
+        .collect()
 }
 
 type RollupRow = (String, String, String, String, Option<Uuid>, [i64; 6]);
@@ -246,6 +269,12 @@ async fn assert_statistics_match(app: &TestApp, callers: &[(&str, AuthUser)], fi
         for path in ["dashboard", "employees/performance", "teams/performance"] {
             requests.push((path.into(), window.to_string()));
         }
+        // "As of `to`" over each customer's history: the per-customer rollup
+        // for customers whose last order is before `to`, raw lines for the rest.
+        for path in ["customers/rfm", "customers/churn-risk"] {
+            requests.push((path.into(), format!("{window}&limit=500")));
+            requests.push((path.into(), format!("{window}&customer_segment=vip")));
+        }
         requests.push((format!("employees/{rep}/scorecard"), format!("{window}&granularity=week")));
     }
     let sla = &app.state.settings.sla;
@@ -296,6 +325,15 @@ async fn rollup_backed_statistics_equal_the_raw_rows_after_random_writes() {
         rebuilt.len()
     );
 
+    // So does the per-customer rollup.
+    let kept = customer_rows(db).await;
+    assert!(kept.len() > 50, "{} customer rows", kept.len());
+    let txn = db.begin().await.unwrap();
+    crm::rollup::rebuild(&txn).await.unwrap();
+    let rebuilt = customer_rows(&txn).await;
+    txn.rollback().await.unwrap();
+    assert_eq!(kept, rebuilt, "the maintained per-customer rollup differs from a rebuild");
+
     // Every caller kind, with and without each filter the rollup serves.
     let users = ids(&app, &token, "/api/v1/users?limit=200").await;
     let user = |role: &str| users.iter().find(|u| u["role"] == role && !u["team_id"].is_null()).unwrap().clone();
@@ -334,4 +372,8 @@ async fn rollup_backed_statistics_equal_the_raw_rows_after_random_writes() {
     let statements = recording.take();
     assert!(statements.iter().any(|s| s.sql.contains("sales_rollup")), "{statements:?}");
     assert!(statements.iter().all(|s| !s.sql.contains("order_items")), "no line is read: {statements:?}");
+    let recording = crm::db::Recording::new(db.clone());
+    let sla = &app.state.settings.sla;
+    crm::stats::answer(&recording, &callers[0].1, sla, "customers/rfm", "from=2025-01-01&to=2025-07-01").await.unwrap();
+    assert!(recording.take().iter().any(|s| s.sql.contains("customer_sales")), "RFM reads the per-customer rollup");
 }

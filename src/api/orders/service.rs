@@ -184,6 +184,7 @@ impl Resource for Orders {
         insert_lines(db, priced.lines).await?;
         if status.counted() {
             crate::rollup::add_order(db, id).await?;
+            crate::rollup::refresh_customers(db, &[order.customer_id]).await?;
         }
         Ok(order)
     }
@@ -206,6 +207,10 @@ impl Resource for Orders {
         if moves_sales {
             crate::rollup::remove_order(db, current.id).await?;
         }
+        let patch_moves_customer_sales = patch.status.is_some()
+            || patch.ordered_at.is_some()
+            || patch.items.is_some()
+            || patch.customer_id.is_some();
         let mut model = <order::ActiveModel as ActiveModelTrait>::default();
         if let Some(next) = patch.status {
             if !status.can_become(next) {
@@ -277,12 +282,22 @@ impl Resource for Orders {
         if moves_sales {
             crate::rollup::add_order(db, current.id).await?;
         }
+        // What the per-customer rollup holds: counted or not, when, how much, whose.
+        if patch_moves_customer_sales {
+            crate::rollup::refresh_customers(db, &[current.customer_id, updated.customer_id]).await?;
+        }
         Ok(updated)
     }
 
     /// A deleted order's lines leave the rollup with it.
     async fn before_delete(db: &impl ConnectionTrait, _caller: &AuthUser, current: &order::Model) -> AppResult<()> {
         crate::rollup::remove_order(db, current.id).await?;
+        Ok(())
+    }
+
+    /// And its customer's totals no longer count it.
+    async fn after_delete(db: &impl ConnectionTrait, current: &order::Model) -> AppResult<()> {
+        crate::rollup::refresh_customers(db, &[current.customer_id]).await?;
         Ok(())
     }
 
