@@ -141,26 +141,33 @@ pub struct Rfm {
     pub top_customers: Vec<RfmCustomer>,
 }
 
+/// Whether the per-customer rollup holds every customer's totals as of
+/// `to`: no counted order is at or after `to` (the usual case, `to` being
+/// now). One index probe.
+async fn rollup_covers(db: &impl ConnectionTrait, to: DateTime<Utc>) -> AppResult<bool> {
+    if !crate::rollup::enabled() {
+        return Ok(false);
+    }
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT customer_id FROM customer_sales WHERE last_at >= ").bind(to).push(" LIMIT 1");
+    Ok(db.query_one_raw(sql.statement()).await?.is_none())
+}
+
 /// `SELECT id, last_at, days_since, orders, revenue`: each customer in
 /// scope with a counted order before `to`, its latest one, the whole UTC
-/// days from that order's day to `to`'s, its counted orders and revenue.
-///
-/// A customer whose last counted order is before `to` (every customer,
-/// when `to` is now) is read from the per-customer rollup, whose totals
-/// are then exactly those up to `to`; only the others are aggregated from
-/// their order lines.
-fn push_per_customer(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters, to: DateTime<Utc>) {
+/// days from that order's day to `to`'s, its counted orders and revenue —
+/// from the per-customer rollup when it covers `to` ([`rollup_covers`]),
+/// else from the order lines.
+fn push_per_customer(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters, to: DateTime<Utc>, rollup: bool) {
     let to_day = day_number(to.date_naive());
-    let rollup = crate::rollup::enabled();
     if rollup {
         let last_day = day_number_sql(sql.backend(), "cs.last_at");
         sql.push("SELECT cs.customer_id AS id, cs.last_at AS last_at, ").bind(to_day).push(&format!(
             " - {last_day} AS days_since, cs.orders AS orders, cs.revenue AS revenue \
-             FROM customer_sales cs JOIN customers c ON c.id = cs.customer_id WHERE cs.last_at < "
+             FROM customer_sales cs JOIN customers c ON c.id = cs.customer_id WHERE TRUE"
         ));
-        sql.bind(to);
         push_customer_conditions(sql, caller, filters);
-        sql.push(" UNION ALL ");
+        return;
     }
     let last_day = day_number_sql(sql.backend(), "MAX(o.ordered_at)");
     sql.push("SELECT o.customer_id AS id, MAX(o.ordered_at) AS last_at, ").bind(to_day).push(&format!(
@@ -170,9 +177,6 @@ fn push_per_customer(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters
          WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed')"
     ));
     push_customer_conditions(sql, caller, filters);
-    if rollup {
-        sql.push(" AND o.customer_id IN (SELECT customer_id FROM customer_sales WHERE last_at >= ").bind(to).push(")");
-    }
     sql.push(" AND o.ordered_at < ").bind(to).push(" GROUP BY o.customer_id");
 }
 
@@ -188,9 +192,9 @@ fn quintile(order: &str) -> String {
 /// `WITH per AS (…), scores AS (…), scored AS (…)`: each customer in scope
 /// with a counted order before `to`, its recency in days, orders, revenue,
 /// its R, F and M scores ([`quintile`]) and segment.
-fn push_scored(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters, to: DateTime<Utc>) {
+fn push_scored(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters, to: DateTime<Utc>, rollup: bool) {
     sql.push("WITH per AS (");
-    push_per_customer(sql, caller, filters, to);
+    push_per_customer(sql, caller, filters, to, rollup);
     sql.push(&format!(
         "), \
          scores AS (SELECT id, last_at, days_since, orders, revenue, \
@@ -213,8 +217,9 @@ pub async fn rfm(db: &impl ConnectionTrait, caller: &AuthUser, query: &RfmQuery)
     // One pass: every scored customer with its segment's totals and its
     // ranks; kept are the listed customers and each segment's first row
     // (which carries the segment's totals).
+    let rollup = rollup_covers(db, window.to).await?;
     let mut sql = Sql::new(backend);
-    push_scored(&mut sql, caller, &filters, window.to);
+    push_scored(&mut sql, caller, &filters, window.to, rollup);
     sql.push(
         "SELECT x.id AS id, c.name AS name, x.last_at AS last_at, x.days_since AS days_since, x.orders AS orders, \
          x.revenue AS revenue, x.r AS r, x.f AS f, x.m AS m, x.segment AS segment, x.seg_customers AS seg_customers, \
@@ -354,7 +359,15 @@ pub struct ChurnRisk {
 /// in scope with a counted order before `to`: its purchase days (UTC days
 /// with a counted order), the median gap between consecutive ones, its
 /// days since the last, orders, revenue, and the threshold.
-fn push_risk(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters, to: DateTime<Utc>, factor: f64, days: i64) {
+fn push_risk(
+    sql: &mut Sql,
+    caller: &AuthUser,
+    filters: &CustomerFilters,
+    to: DateTime<Utc>,
+    factor: f64,
+    days: i64,
+    rollup: bool,
+) {
     let backend = sql.backend();
     let day = day_number_sql(backend, "o.ordered_at");
     sql.push(&format!("WITH purchase_days AS (SELECT DISTINCT o.customer_id AS id, {day} AS d"));
@@ -364,7 +377,7 @@ fn push_risk(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters, to: Da
         sql.push("SELECT id, d - LAG(d) OVER (PARTITION BY id ORDER BY d) AS x FROM purchase_days");
     });
     sql.push("), per AS (");
-    push_per_customer(sql, caller, filters, to);
+    push_per_customer(sql, caller, filters, to, rollup);
     sql.push(
         "), risk AS (SELECT per.id, per.last_at, per.days_since, per.orders, \
              per.revenue, med.p50 AS median_gap, CASE WHEN med.p50 IS NULL THEN ",
@@ -386,8 +399,9 @@ pub async fn churn_risk(db: &impl ConnectionTrait, caller: &AuthUser, query: &Ch
 
     // One pass: the totals over every customer ride on the first row; kept
     // are that row and the customers at risk with the most revenue.
+    let rollup = rollup_covers(db, window.to).await?;
     let mut sql = Sql::new(backend);
-    push_risk(&mut sql, caller, &filters, window.to, factor, days);
+    push_risk(&mut sql, caller, &filters, window.to, factor, days, rollup);
     sql.push(
         "SELECT x.id AS id, c.name AS name, c.owner_id AS owner_id, x.last_at AS last_at, x.days_since AS since, \
          CAST(x.median_gap AS DOUBLE PRECISION) AS median_gap, CAST(x.threshold AS DOUBLE PRECISION) AS threshold, \
