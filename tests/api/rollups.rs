@@ -375,5 +375,8 @@ async fn rollup_backed_statistics_equal_the_raw_rows_after_random_writes() {
     let recording = crm::db::Recording::new(db.clone());
     let sla = &app.state.settings.sla;
     crm::stats::answer(&recording, &callers[0].1, sla, "customers/rfm", "from=2025-01-01&to=2025-07-01").await.unwrap();
-    assert!(recording.take().iter().any(|s| s.sql.contains("FROM customer_sales cs")), "RFM reads the per-customer rollup");
+    assert!(
+        recording.take().iter().any(|s| s.sql.contains("FROM customer_sales cs")),
+        "RFM reads the per-customer rollup"
+    );
 }
