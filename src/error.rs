@@ -21,7 +21,8 @@ pub struct FieldError {
     /// parameter name (`items[2].quantity`, `limit`).
     pub field: String,
     /// A stable machine-readable code (`required`, `length`, `email`,
-    /// `range`, `unknown_field`, `invalid_type`, `invalid_value`, `unique`, ...).
+    /// `range`, `unknown_field`, `duplicate_field`, `invalid_type`,
+    /// `invalid_value`, `invalid_character`, `unique`, ...).
     pub code: String,
     /// A human-readable explanation.
     pub message: String,
@@ -61,7 +62,9 @@ pub struct Problem {
     /// line of the request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-    /// For validation errors: every invalid field.
+    /// For validation errors: every invalid field (wrong types, unknown
+    /// enum values, unknown or repeated fields and rule errors together,
+    /// sorted by field; at most 50).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
 }

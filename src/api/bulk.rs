@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::extract::from_value;
+use super::extract::{Items, from_value};
 use super::resource::{self, Model, Resource};
 use crate::auth::AuthUser;
 use crate::db::statement;
@@ -90,10 +90,24 @@ fn field_error(field: &str, code: &str, message: impl Into<String>) -> AppError 
     AppError::Validation(vec![FieldError::new(field, code, message)])
 }
 
+impl super::extract::HasItems for BulkRequest {
+    const ITEMS: &'static str = "records";
+
+    fn item_count(&self) -> usize {
+        self.records.len()
+    }
+}
+
 /// Replaces each `<stem>_external_id` of `object` (and of its `items`)
 /// by `<stem>_id`, looked up among the live records; `path` prefixes the
-/// field names in errors.
-async fn resolve_references(db: &impl ConnectionTrait, object: &mut Map<String, Value>, path: &str) -> AppResult<()> {
+/// field names of the errors, which are collected (every unknown
+/// reference named) rather than returned at the first.
+async fn resolve_references(
+    db: &impl ConnectionTrait,
+    object: &mut Map<String, Value>,
+    path: &str,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<()> {
     for (stem, table) in REFERENCES {
         let key = format!("{stem}_external_id");
         let Some(value) = object.remove(&key) else { continue };
@@ -102,24 +116,54 @@ async fn resolve_references(db: &impl ConnectionTrait, object: &mut Map<String, 
             continue;
         }
         let Some(external_id) = value.as_str() else {
-            return Err(field_error(&field, "invalid_type", "must be a string"));
+            errors.push(FieldError::new(field, "invalid_type", "must be a string"));
+            continue;
         };
         if object.contains_key(&format!("{stem}_id")) {
-            return Err(field_error(&field, "conflict", format!("give either {stem}_id or {key}, not both")));
+            errors.push(FieldError::new(field, "conflict", format!("give either {stem}_id or {key}, not both")));
+            continue;
         }
         let Some(id) = by_external_id(db, table, external_id).await? else {
-            return Err(field_error(&field, "not_found", format!("no {table} record has this external_id")));
+            errors.push(FieldError::new(field, "not_found", format!("no {table} record has this external_id")));
+            continue;
         };
         object.insert(format!("{stem}_id"), Value::String(id.to_string()));
     }
     if let Some(Value::Array(items)) = object.get_mut("items") {
         for (index, item) in items.iter_mut().enumerate() {
             if let Value::Object(item) = item {
-                Box::pin(resolve_references(db, item, &format!("{path}items[{index}]."))).await?;
+                Box::pin(resolve_references(db, item, &format!("{path}items[{index}]."), errors)).await?;
             }
         }
     }
     Ok(())
+}
+
+/// The record as `T`, with the errors already found in it (parse problems,
+/// unknown references) named together with its own.
+fn decode_record<T: serde::de::DeserializeOwned + Validate>(
+    record: Value,
+    problems: Vec<FieldError>,
+    references: Vec<FieldError>,
+) -> AppResult<T> {
+    if references.is_empty() {
+        return from_value(record, problems);
+    }
+    // A reference that was not found leaves its `<stem>_id` out: that the
+    // id is then required says nothing new.
+    let unresolved: Vec<String> = references
+        .iter()
+        .filter_map(|e| e.field.strip_suffix("_external_id").map(|stem| format!("{stem}_id")))
+        .collect();
+    let mut errors = match from_value::<T>(record, problems) {
+        Ok(_) => Vec::new(),
+        Err(AppError::Validation(errors)) => errors,
+        Err(other) => return Err(other),
+    };
+    errors.retain(|e| !(e.code == "required" && unresolved.contains(&e.field)));
+    errors.extend(references);
+    errors.sort_by(|a, b| a.field.cmp(&b.field).then(a.code.cmp(&b.code)));
+    Err(AppError::Validation(errors))
 }
 
 /// How one record is written.
@@ -153,13 +197,15 @@ pub async fn write_one<R: Resource>(
     caller: &AuthUser,
     table: &str,
     mut record: Value,
+    problems: Vec<FieldError>,
     write: Write,
     dry_run: bool,
 ) -> AppResult<(BulkStatus, Option<Uuid>)> {
     let Value::Object(object) = &mut record else {
         return Err(field_error("body", "invalid_type", "each record must be a JSON object"));
     };
-    resolve_references(db, object, "").await?;
+    let mut references = Vec::new();
+    resolve_references(db, object, "", &mut references).await?;
     let existing = match write {
         Write::Create => None,
         Write::Update(id) => Some(id),
@@ -170,8 +216,7 @@ pub async fn write_one<R: Resource>(
     };
     match existing {
         None => {
-            let input: R::Create = from_value(record)?;
-            input.validate()?;
+            let input: R::Create = decode_record(record, problems, references)?;
             if dry_run {
                 return Ok((BulkStatus::Created, None));
             }
@@ -187,8 +232,7 @@ pub async fn write_one<R: Resource>(
             for field in CREATE_ONLY {
                 object.remove(*field);
             }
-            let patch: R::Update = from_value(record)?;
-            patch.validate()?;
+            let patch: R::Update = decode_record(record, problems, references)?;
             if dry_run {
                 return Ok((BulkStatus::Updated, Some(id)));
             }
@@ -207,13 +251,14 @@ async fn upsert_one<R: Resource>(
     caller: &AuthUser,
     table: &str,
     record: Value,
+    problems: Vec<FieldError>,
 ) -> AppResult<(BulkStatus, Option<Uuid>)> {
     match record.get("external_id") {
         Some(Value::String(id)) if !id.trim().is_empty() => {}
         _ if !record.is_object() => {}
         _ => return Err(field_error("external_id", "required", "every bulk record needs its external_id")),
     }
-    write_one::<R>(db, caller, table, record, Write::ByExternalId, false).await
+    write_one::<R>(db, caller, table, record, problems, Write::ByExternalId, false).await
 }
 
 /// A failed write as field errors; `None` for a failure of the server
@@ -234,12 +279,13 @@ pub async fn upsert<R: Resource>(
     db: &DatabaseConnection,
     caller: &AuthUser,
     table: &str,
-    request: BulkRequest,
+    request: Items<BulkRequest>,
 ) -> AppResult<BulkResponse> {
     let mut response = BulkResponse::default();
-    for (index, record) in request.records.into_iter().enumerate() {
+    let records = request.body.records.into_iter().zip(request.problems);
+    for (index, (record, problems)) in records.enumerate() {
         let external_id = record.get("external_id").and_then(Value::as_str).map(str::to_owned);
-        let (status, id, errors) = match upsert_one::<R>(db, caller, table, record).await {
+        let (status, id, errors) = match upsert_one::<R>(db, caller, table, record, problems).await {
             Ok((status, id)) => (status, id, vec![]),
             Err(error) => (BulkStatus::Failed, None, record_errors(error)?),
         };
@@ -272,9 +318,9 @@ macro_rules! bulk_handler {
         pub async fn $handler(
             auth: $crate::auth::Authorized<$write>,
             state: actix_web::web::Data<$crate::state::AppState>,
-            body: $crate::api::extract::Json<$crate::api::bulk::BulkRequest>,
+            body: $crate::api::extract::Items<$crate::api::bulk::BulkRequest>,
         ) -> $crate::error::AppResult<actix_web::web::Json<$crate::api::bulk::BulkResponse>> {
-            Ok(actix_web::web::Json($crate::api::bulk::upsert::<$R>(&state.db, &auth, $table, body.0).await?))
+            Ok(actix_web::web::Json($crate::api::bulk::upsert::<$R>(&state.db, &auth, $table, body).await?))
         }
     };
 }

@@ -129,12 +129,11 @@ where
     )?;
     // The paging parameters do not apply, but a malformed one is still an
     // error (the list's own parsing and validation say which).
-    let whole: R::Query = parse_query(
+    parse_query::<R::Query>(
         &form_urlencoded::Serializer::new(String::new())
             .extend_pairs(form_urlencoded::parse(base.as_bytes()).filter(|(key, _)| key != "format"))
             .finish(),
     )?;
-    whole.validate()?;
     let accept = request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let format = params.format.unwrap_or(if accept.contains(crate::stats::reports::XLSX) {
         ExportFormat::Xlsx

@@ -263,7 +263,7 @@ where
             }
             write = Write::Update(existing);
         }
-        match write_one::<R>(db, caller, table, Value::Object(record), write, dry_run).await {
+        match write_one::<R>(db, caller, table, Value::Object(record), Vec::new(), write, dry_run).await {
             Ok((status, _)) => match status {
                 BulkStatus::Created => report.created += 1,
                 BulkStatus::Updated => report.updated += 1,

@@ -9,6 +9,7 @@ pub mod bulk;
 pub mod campaigns;
 pub mod contacts;
 pub mod customers;
+pub mod decode;
 pub mod etag;
 pub mod export;
 pub mod extract;

@@ -12,6 +12,9 @@ pub fn field_errors(errors: &ValidationErrors) -> Vec<FieldError> {
     let mut out = Vec::new();
     collect(errors, "", &mut out);
     out.sort_by(|a, b| a.field.cmp(&b.field).then(a.code.cmp(&b.code)));
+    // A blank value is also too short: saying so twice adds nothing.
+    let blank: Vec<String> = out.iter().filter(|e| e.code == "blank").map(|e| e.field.clone()).collect();
+    out.retain(|e| !(e.code == "length" && blank.contains(&e.field)));
     out
 }
 
@@ -95,10 +98,14 @@ pub fn describe_serde_error(message: &str) -> (Option<String>, &'static str, Str
             None => "is not a known field".to_string(),
         };
         (quoted(), "unknown_field", text)
+    } else if message.starts_with("duplicate field") {
+        (quoted(), "duplicate_field", "is given more than once".into())
     } else if message.starts_with("missing field") {
         (quoted(), "required", "is required".into())
     } else if message.starts_with("unknown variant") {
         (None, "invalid_value", clean)
+    } else if message.starts_with("UUID parsing failed") {
+        (None, "invalid_type", "must be a UUID like 0193a3b2-7c1e-7d2a-9f4e-2b8c1d5e6f70".into())
     } else if message.starts_with("invalid type")
         || message.starts_with("invalid value")
         || message.starts_with("invalid length")

@@ -13,8 +13,19 @@ use utoipa::{PartialSchema, ToSchema};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Money(pub i64);
 
+/// Why an amount beyond [`Money::MAX_CENTS`] is refused.
+pub const TOO_LARGE: &str = "must be at most 10000000000.00 in absolute value";
+
 impl Money {
     pub const ZERO: Money = Money(0);
+
+    /// The largest amount any one money value may hold, in cents:
+    /// 10,000,000,000.00. An order's lines and its total are held to it too
+    /// (quantity ≤ 1,000,000), so that the sums statistics and rollups make
+    /// stay exact in 64 bits: a sum overflows only past 9.2 million values at
+    /// the bound (i64::MAX ≈ 9.2 × 10^18 cents), ten thousand times the
+    /// revenue of the largest companies' yearly order books.
+    pub const MAX_CENTS: i64 = 1_000_000_000_000;
 
     pub fn cents(self) -> i64 {
         self.0
@@ -41,13 +52,11 @@ impl Money {
         if digits.ends_with('.') {
             return Err("must be a decimal amount like 1234.50");
         }
-        let whole: i64 = whole.parse().map_err(|_| "is too large")?;
+        let whole: i64 = whole.parse().map_err(|_| TOO_LARGE)?;
         let fraction: i64 = format!("{fraction:0<2}").parse().map_err(|_| "must be a decimal amount like 1234.50")?;
-        let cents = whole.checked_mul(100).and_then(|c| c.checked_add(fraction)).ok_or("is too large")?;
-        // Amounts beyond a trillion are certainly typos, and keeping sums of
-        // millions of them far from i64's limit keeps arithmetic exact.
-        if cents > 100_000_000_000_000 {
-            return Err("is too large");
+        let cents = whole.checked_mul(100).and_then(|c| c.checked_add(fraction)).ok_or(TOO_LARGE)?;
+        if cents > Self::MAX_CENTS {
+            return Err(TOO_LARGE);
         }
         Ok(Money(if negative { -cents } else { cents }))
     }
@@ -115,7 +124,7 @@ impl PartialSchema for Money {
             .schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::String, Type::Number]))
             .pattern(Some(r"^-?\d+(\.\d{1,2})?$"))
             .description(Some(
-                "Money: a decimal string with two fraction digits in responses (\"1234.50\"); requests may also send a JSON number with at most 2 decimals.",
+                "Money: a decimal string with two fraction digits in responses (\"1234.50\"); requests may also send a JSON number with at most 2 decimals. At most 10000000000.00 in absolute value; an order's line values and totals are held to the same bound, so that every sum a statistic makes stays exact.",
             ))
             .examples(["1234.50"])
             .into()
@@ -139,6 +148,10 @@ mod tests {
         assert!(Money::parse("abc").is_err());
         assert!(Money::parse("1.").is_err());
         assert!(Money::parse(".5").is_err());
+        assert_eq!(Money::parse("10000000000.00"), Ok(Money(Money::MAX_CENTS)));
+        assert_eq!(Money::parse("-10000000000"), Ok(Money(-Money::MAX_CENTS)));
+        assert_eq!(Money::parse("10000000000.01"), Err(TOO_LARGE));
+        assert_eq!(Money::parse("99999999999999999999"), Err(TOO_LARGE));
         assert_eq!(Money(123450).to_string(), "1234.50");
         assert_eq!(Money(-5).to_string(), "-0.05");
     }

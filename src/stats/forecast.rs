@@ -395,9 +395,7 @@ pub async fn forecast(db: &impl ConnectionTrait, caller: &AuthUser, query: &Fore
     let mut by_period: HashMap<NaiveDate, PipelineFigures> = HashMap::new();
     let (mut overdue, mut later, mut undated) =
         (PipelineFigures::default(), PipelineFigures::default(), PipelineFigures::default());
-    for row in super::pipeline::grouped(db, caller, &pipeline_query, Some(&bucket)).await? {
-        let figures = super::pipeline::read(&row)?;
-        let key: Option<String> = row.try_get("", "group_key")?;
+    for (key, figures) in super::pipeline::grouped(db, caller, &pipeline_query, Some(&bucket)).await? {
         let day = key.and_then(|key| NaiveDate::parse_from_str(&key, "%Y-%m-%d").ok());
         match day {
             None => undated = figures,

@@ -1,7 +1,7 @@
 //! The sales pipeline: open opportunities as of now.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
+use sea_orm::{ConnectionTrait, DbBackend};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -78,30 +78,23 @@ pub struct Pipeline {
     pub total: PipelineFigures,
 }
 
-pub(super) fn read(row: &QueryResult) -> AppResult<PipelineFigures> {
-    let weighted_basis: i64 = row.try_get("", "weighted_basis")?;
-    Ok(PipelineFigures {
-        count: row.try_get("", "n")?,
-        amount: Money(row.try_get("", "amount")?),
-        // Σ amount (cents) × probability (basis points), back to cents.
-        weighted: Money((weighted_basis + 5_000).div_euclid(10_000)),
-    })
-}
-
+/// The pipeline figures per value of `group` (one group, keyed `None`,
+/// without one). The weighted amount is Σ amount (cents) × probability
+/// (basis points) / 10,000: the database sums the amounts per probability,
+/// which cannot overflow where the products could (an amount at the bound
+/// times 10,000 basis points is 10^16), and the products are added here in
+/// 128 bits, then rounded half-up to the cent once per group.
 pub(super) async fn grouped(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
     query: &PipelineQuery,
     group: Option<&str>,
-) -> AppResult<Vec<QueryResult>> {
+) -> AppResult<Vec<(Option<String>, PipelineFigures)>> {
     let mut sql = Sql::new(db.get_database_backend());
-    sql.push("SELECT ");
-    if let Some(group) = group {
-        sql.push(&format!("{group} AS group_key, "));
-    }
+    sql.push(&format!("SELECT {} AS group_key, ", group.unwrap_or("NULL")));
     sql.push(
-        "CAST(COUNT(*) AS BIGINT) AS n, CAST(COALESCE(SUM(op.amount), 0) AS BIGINT) AS amount, \
-         CAST(COALESCE(SUM(op.amount * op.probability_bp), 0) AS BIGINT) AS weighted_basis FROM opportunities op",
+        "CAST(op.probability_bp AS BIGINT) AS bp, CAST(COUNT(*) AS BIGINT) AS n, CAST(COALESCE(SUM(op.amount), 0) AS BIGINT) AS amount \
+         FROM opportunities op",
     );
     if query.customer_segment.is_some() || query.region.is_some() {
         sql.push(" JOIN customers c ON c.id = op.customer_id");
@@ -113,10 +106,25 @@ pub(super) async fn grouped(
     sql.and_eq("c.segment", query.customer_segment.as_ref());
     sql.and_eq("c.region", query.region.as_ref());
     push_scope(&mut sql, caller, "op.owner_id");
-    if let Some(group) = group {
-        sql.push(&format!(" GROUP BY {group}"));
+    sql.push(&format!(" GROUP BY {}op.probability_bp", group.map(|g| format!("{g}, ")).unwrap_or_default()));
+    let mut groups: Vec<(Option<String>, i64, i64, i128)> = Vec::new();
+    for row in db.query_all_raw(sql.statement()).await? {
+        let key: Option<String> = row.try_get("", "group_key")?;
+        let bp: i64 = row.try_get::<Option<i64>>("", "bp")?.unwrap_or(0);
+        let (n, amount): (i64, i64) = (row.try_get("", "n")?, row.try_get("", "amount")?);
+        let basis = i128::from(amount) * i128::from(bp);
+        match groups.iter_mut().find(|g| g.0 == key) {
+            Some(g) => (g.1, g.2, g.3) = (g.1 + n, g.2 + amount, g.3 + basis),
+            None => groups.push((key, n, amount, basis)),
+        }
     }
-    Ok(db.query_all_raw(sql.statement()).await?)
+    Ok(groups
+        .into_iter()
+        .map(|(key, count, amount, basis)| {
+            let weighted = i64::try_from((basis + 5_000).div_euclid(10_000)).unwrap_or(i64::MAX);
+            (key, PipelineFigures { count, amount: Money(amount), weighted: Money(weighted) })
+        })
+        .collect())
 }
 
 /// `YYYY-MM` of a DATE column.
@@ -131,8 +139,8 @@ fn month_of(backend: DbBackend, column: &str) -> String {
 pub async fn pipeline(db: &impl ConnectionTrait, caller: &AuthUser, query: &PipelineQuery) -> AppResult<Pipeline> {
     let as_of = now();
     let mut stages = std::collections::HashMap::new();
-    for row in grouped(db, caller, query, Some("op.stage")).await? {
-        stages.insert(row.try_get::<String>("", "group_key")?, read(&row)?);
+    for (stage, figures) in grouped(db, caller, query, Some("op.stage")).await? {
+        stages.insert(stage.unwrap_or_default(), figures);
     }
     let by_stage = Stage::ALL
         .iter()
@@ -141,8 +149,8 @@ pub async fn pipeline(db: &impl ConnectionTrait, caller: &AuthUser, query: &Pipe
         .collect();
     let month = month_of(db.get_database_backend(), "op.expected_close_date");
     let mut by_month = vec![];
-    for row in grouped(db, caller, query, Some(&month)).await? {
-        by_month.push(MonthPipeline { month: row.try_get("", "group_key")?, figures: read(&row)? });
+    for (month, figures) in grouped(db, caller, query, Some(&month)).await? {
+        by_month.push(MonthPipeline { month, figures });
     }
     // Months in order, undated last.
     by_month.sort_by(|a, b| (a.month.is_none(), &a.month).cmp(&(b.month.is_none(), &b.month)));
@@ -152,8 +160,5 @@ pub async fn pipeline(db: &impl ConnectionTrait, caller: &AuthUser, query: &Pipe
 
 /// The whole open pipeline now, in one query.
 pub async fn total(db: &impl ConnectionTrait, caller: &AuthUser, query: &PipelineQuery) -> AppResult<PipelineFigures> {
-    match grouped(db, caller, query, None).await?.first() {
-        Some(row) => read(row),
-        None => Ok(PipelineFigures::default()),
-    }
+    Ok(grouped(db, caller, query, None).await?.into_iter().next().map(|(_, figures)| figures).unwrap_or_default())
 }

@@ -49,7 +49,11 @@ async fn customer_fields_are_cleaned_and_validated() {
         )
         .await;
     reply.assert_problem(422);
-    assert_eq!(reply.error_fields(), vec!["kind"], "enum errors are reported first (deserialization)");
+    assert_eq!(
+        reply.error_fields(),
+        vec!["birth_date", "created_at", "email", "kind"],
+        "an unknown enum value is named with the rule errors"
+    );
     let reply = app
         .post(
             "/api/v1/customers",

@@ -86,10 +86,17 @@ async fn price_lines(db: &impl ConnectionTrait, order_id: Uuid, items: &[OrderIt
         let unit_price = item.unit_price.map(Money::cents).unwrap_or(product.unit_price);
         let unit_cost = item.unit_cost.map(Money::cents).unwrap_or(product.unit_cost);
         let discount = item.discount.map(Money::cents).unwrap_or(0);
-        let gross = item.quantity.checked_mul(unit_price);
-        let cost = item.quantity.checked_mul(unit_cost);
+        // Each line, and the order's totals, within Money::MAX_CENTS: what
+        // statistics add up stays far from 64 bits.
+        let within = |value: Option<i64>| value.filter(|v| *v <= Money::MAX_CENTS);
+        let gross = within(item.quantity.checked_mul(unit_price));
+        let cost = within(item.quantity.checked_mul(unit_cost));
         let (Some(gross), Some(cost)) = (gross, cost) else {
-            errors.push(FieldError::new(format!("items[{index}].quantity"), "range", "the line's value is too large"));
+            errors.push(FieldError::new(
+                format!("items[{index}].quantity"),
+                "range",
+                "the line's value (quantity × unit price or unit cost) must be at most 10000000000.00",
+            ));
             continue;
         };
         if discount > gross {
@@ -101,10 +108,15 @@ async fn price_lines(db: &impl ConnectionTrait, order_id: Uuid, items: &[OrderIt
             continue;
         }
         let amount = gross - discount;
-        match (total_amount.checked_add(amount), total_cost.checked_add(cost)) {
+        match (within(total_amount.checked_add(amount)), within(total_cost.checked_add(cost))) {
             (Some(a), Some(c)) => (total_amount, total_cost) = (a, c),
+            _ if errors.iter().any(|e| e.field == "items") => continue,
             _ => {
-                errors.push(FieldError::new("items", "range", "the order's total is too large"));
+                errors.push(FieldError::new(
+                    "items",
+                    "range",
+                    "the order's total (amount or cost) must be at most 10000000000.00",
+                ));
                 continue;
             }
         }
