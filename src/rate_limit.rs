@@ -20,7 +20,7 @@ use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpRequest, ResponseError, web};
 
-use crate::auth::extractor::{api_key_secret, token_user};
+use crate::auth::extractor::{LookedUpKey, VerifiedToken, api_key_secret, verified_token};
 use crate::config::Settings;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -196,17 +196,27 @@ fn account_key(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-/// Who a request counts against: the API key, the signed-in user (a valid
-/// access token, verified once: the `Authorized` extractor takes the caller
-/// from the request), or else the client address.
-fn client_key(state: &AppState, limits: &RateLimits, req: &ServiceRequest) -> String {
+/// Who a request counts against: a valid API key, the signed-in user (a
+/// valid access token), or else the client address — also for a key that
+/// does not exist, so that random keys do not each get a budget. What was
+/// found is handed to the `Authorized` extractor, which does not look again.
+async fn client_key(state: &AppState, limits: &RateLimits, req: &ServiceRequest) -> String {
     let http = req.request();
     if let Ok(Some(secret)) = api_key_secret(http) {
-        return format!("key:{}", &crate::auth::secret_hash(&secret)[..32]);
-    }
-    if let Ok(user) = token_user(state, http) {
-        let key = format!("user:{}", user.id);
-        req.extensions_mut().insert(user);
+        match crate::auth::api_keys::lookup(&state.db, &secret).await {
+            Ok(found) => {
+                let key = found.as_ref().map(|found| format!("key:{}", found.id));
+                req.extensions_mut().insert(LookedUpKey(found));
+                if let Some(key) = key {
+                    return key;
+                }
+            }
+            // The extractor looks again and answers for the database.
+            Err(error) => tracing::warn!(%error, "looking up an API key for the request budget failed"),
+        }
+    } else if let Ok(claims) = verified_token(state, http) {
+        let key = format!("user:{}", claims.sub);
+        req.extensions_mut().insert(VerifiedToken(claims));
         return key;
     }
     format!("ip:{}", limits.client_address(http))
@@ -244,7 +254,7 @@ pub async fn middleware(
     let Some(limiter) = state.limits.requests.as_ref() else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
-    let key = client_key(&state, &state.limits, &req);
+    let key = client_key(&state, &state.limits, &req).await;
     match limiter.take(&key) {
         Decision::Allowed { remaining, reset_secs } => {
             let mut response = next.call(req).await?.map_into_boxed_body();

@@ -13,4 +13,6 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     pub settings: Arc<Settings>,
     pub limits: Arc<crate::rate_limit::RateLimits>,
+    /// Callers' current roles and active flags, briefly cached.
+    pub callers: Arc<crate::auth::callers::Callers>,
 }

@@ -164,12 +164,47 @@ impl<'de> Visitor<'de> for Node<'_> {
 /// A JSON document (a body or one bulk record) as `T`, validated, naming
 /// every bad field; `problems` are field errors found while parsing it.
 pub fn json<T: DeserializeOwned + Validate>(value: Value, problems: Vec<FieldError>) -> Result<T, AppError> {
+    json_except::<T>(value, problems, None)
+}
+
+/// `json`, leaving the values under the top-level key `items` unchecked:
+/// they are decoded one by one later (bulk records).
+pub fn json_except<T: DeserializeOwned + Validate>(
+    value: Value,
+    mut problems: Vec<FieldError>,
+    items: Option<&str>,
+) -> Result<T, AppError> {
     // Every body and record is an object (serde would also read a struct
     // from a list of its fields in order).
-    if !value.is_object() {
+    let Value::Object(map) = &value else {
         return Err(AppError::validation("body", "invalid_type", "must be a JSON object"));
+    };
+    for (key, item) in map.iter().filter(|(key, _)| Some(key.as_str()) != items) {
+        dates_out_of_range(item, key, &mut problems);
     }
     decode(JsonDocument(value), problems, "body")
+}
+
+/// Every text written as a date or date-time whose year is outside the
+/// supported range (`domain::time::YEARS`): PostgreSQL refuses some such
+/// values and SQLite would store and compare them as text.
+fn dates_out_of_range(value: &Value, path: &str, out: &mut Vec<FieldError>) {
+    match value {
+        Value::String(text) if crate::domain::time::is_out_of_range_date(text) => {
+            out.push(FieldError::new(field_or_body(path), "range", crate::domain::time::OUT_OF_RANGE));
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                dates_out_of_range(item, &format!("{path}[{index}]"), out);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                dates_out_of_range(item, &child(path, key), out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A query string as `T`, validated, naming every bad parameter.
@@ -180,6 +215,10 @@ pub fn query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, AppError>
         if key.contains('\0') || value.contains('\0') {
             problems.push(nul_error(key.replace('\0', "\\0")));
             continue;
+        }
+        // A date out of range, except in a search text, which is free.
+        if key != "q" && crate::domain::time::is_out_of_range_date(&value) {
+            problems.push(FieldError::new(key.clone(), "range", crate::domain::time::OUT_OF_RANGE));
         }
         pairs.push((key.into_owned(), value.into_owned()));
     }
@@ -268,9 +307,9 @@ fn decode<T: DeserializeOwned + Validate>(
 ) -> Result<T, AppError> {
     let mut replaced: Vec<StandIn> = Vec::new();
     // Rule errors about a stand-in, or about a value already named as
-    // unreadable, say nothing about what was sent.
+    // unusable (a NUL character, a date out of range), say nothing new.
     let silenced: Vec<String> =
-        errors.iter().filter(|e| e.code == "invalid_character").map(|e| e.field.clone()).collect();
+        errors.iter().filter(|e| e.code != "duplicate_field").map(|e| e.field.clone()).collect();
     let mut named: HashSet<String> = errors.iter().map(|e| e.field.clone()).collect();
     for _ in 0..MAX_ATTEMPTS {
         if errors.len() >= MAX_FIELD_ERRORS {

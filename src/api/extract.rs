@@ -148,7 +148,7 @@ impl<T: DeserializeOwned + Validate + HasItems + 'static> FromRequest for Items<
             let parsed = decode::parse(&body.await?)?;
             let count = parsed.value.get(T::ITEMS).and_then(|v| v.as_array()).map_or(0, Vec::len);
             let (rest, problems) = split_item_problems(parsed.problems, T::ITEMS, count);
-            let body: T = decode::json(parsed.value, rest)?;
+            let body: T = decode::json_except(parsed.value, rest, Some(T::ITEMS))?;
             let problems =
                 if problems.len() == body.item_count() { problems } else { vec![Vec::new(); body.item_count()] };
             Ok(Items { body, problems })

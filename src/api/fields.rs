@@ -101,19 +101,7 @@ pub fn time_range<C: sea_orm::ColumnTrait>(
     from: (&str, Option<&str>),
     to: (&str, Option<&str>),
 ) -> crate::error::AppResult<sea_orm::Condition> {
-    let parse = |(field, value): (&str, Option<&str>)| {
-        value
-            .map(|text| {
-                crate::domain::time::parse_instant(text).ok_or_else(|| {
-                    crate::error::AppError::validation(
-                        field,
-                        "invalid_value",
-                        "must be an RFC 3339 timestamp or a date YYYY-MM-DD",
-                    )
-                })
-            })
-            .transpose()
-    };
+    let parse = |(field, value): (&str, Option<&str>)| crate::domain::time::instant_param(field, value);
     let mut condition = sea_orm::Condition::all();
     if let Some(from) = parse(from)? {
         condition = condition.add(column.gte(from));
@@ -130,5 +118,10 @@ pub fn instant_schema() -> utoipa::openapi::schema::Schema {
     use utoipa::openapi::schema::{AnyOfBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
     let string =
         |format| ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(format)));
-    AnyOfBuilder::new().item(string(KnownFormat::Date)).item(string(KnownFormat::DateTime)).build().into()
+    AnyOfBuilder::new()
+        .item(string(KnownFormat::Date))
+        .item(string(KnownFormat::DateTime))
+        .description(Some("A date (midnight UTC) or an RFC 3339 timestamp, between 1900-01-01 and 9999-12-31."))
+        .build()
+        .into()
 }

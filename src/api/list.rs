@@ -113,13 +113,7 @@ pub struct ListCommon {
 }
 
 fn instant(field: &str, value: Option<&str>) -> AppResult<Option<DateTime<Utc>>> {
-    value
-        .map(|v| {
-            parse_instant(v).ok_or_else(|| {
-                AppError::validation(field, "invalid_value", "must be an RFC 3339 timestamp or a date YYYY-MM-DD")
-            })
-        })
-        .transpose()
+    crate::domain::time::instant_param(field, value)
 }
 
 impl ListCommon {

@@ -50,19 +50,47 @@ pub fn all_scopes() -> Vec<String> {
     scopes
 }
 
-/// The scope a request needs: its resource (the first path segment under
+/// The scopes a request needs: its resource (the first path segment under
 /// `/api/v1`; statistics, reports and alerts are `stats`) and `read` for
-/// `GET`/`HEAD`, `write` otherwise. `None` for what no key may do.
-pub fn required_scope(method: &actix_web::http::Method, path: &str) -> Option<String> {
-    let segment = path.strip_prefix("/api/v1/")?.split('/').next()?;
-    let resource = match segment {
+/// `GET`/`HEAD`, `write` otherwise; and for an endpoint that spans
+/// resources, every resource it reads or writes. `None` for what no key
+/// may do.
+pub fn required_scopes(method: &actix_web::http::Method, path: &str) -> Option<Vec<String>> {
+    let segments: Vec<&str> = path.strip_prefix("/api/v1/")?.split('/').collect();
+    let read = method == actix_web::http::Method::GET || method == actix_web::http::Method::HEAD;
+    let scopes = |resources: &[&str], action: &str| Some(resources.iter().map(|r| format!("{r}:{action}")).collect());
+    match (segments.as_slice(), read) {
+        // A data subject's export holds every record about the customer.
+        (["customers", _, "export"], true) => {
+            return scopes(
+                &[
+                    "customers",
+                    "contacts",
+                    "leads",
+                    "orders",
+                    "opportunities",
+                    "activities",
+                    "tickets",
+                    "feedback",
+                    "tasks",
+                    "audit",
+                ],
+                "read",
+            );
+        }
+        // Erasure is irreversible: administrators only, never a key.
+        (["customers", _, "erase"], _) => return None,
+        // A conversion creates (or links) a customer and an opportunity.
+        (["leads", _, "convert"], false) => return scopes(&["leads", "customers", "opportunities"], "write"),
+        _ => {}
+    }
+    let resource = match *segments.first()? {
         "stats" | "reports" | "alerts" => "stats",
         other => other,
     };
-    let read = method == actix_web::http::Method::GET || method == actix_web::http::Method::HEAD;
     let allowed =
         if read { WRITABLE.contains(&resource) || READ_ONLY.contains(&resource) } else { WRITABLE.contains(&resource) };
-    allowed.then(|| format!("{resource}:{}", if read { "read" } else { "write" }))
+    allowed.then(|| vec![format!("{resource}:{}", if read { "read" } else { "write" })])
 }
 
 /// A new secret.
@@ -83,18 +111,24 @@ pub fn prefix(secret: &str) -> String {
 }
 
 /// A key found by its secret.
+#[derive(Clone, Debug)]
 pub struct Found {
     pub id: Uuid,
     pub created_by: Uuid,
     pub scopes: Vec<String>,
 }
 
-async fn find(db: &impl ConnectionTrait, secret: &str, at: DateTime<Utc>) -> Result<Option<Found>, DbErr> {
+/// The live key with this secret: not revoked, not expired, and created by
+/// a user who is still an active administrator (a key acts as one, so it
+/// ends with its creator's rights: deactivation, deletion or demotion).
+pub async fn lookup(db: &impl ConnectionTrait, secret: &str) -> Result<Option<Found>, DbErr> {
+    let at = crate::domain::time::now();
     let row = db
         .query_one_raw(statement(
             db.get_database_backend(),
-            "SELECT id, created_by, scopes FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL \
-             AND (expires_at IS NULL OR expires_at > $2)",
+            "SELECT k.id, k.created_by, k.scopes FROM api_keys k JOIN users u ON u.id = k.created_by \
+             WHERE k.secret_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > $2) \
+             AND u.active AND u.deleted_at IS NULL AND u.role = 'admin'",
             vec![hash(secret).into(), at.into()],
         ))
         .await?;
@@ -118,24 +152,28 @@ async fn touch(db: &impl ConnectionTrait, id: Uuid, at: DateTime<Utc>) -> Result
     Ok(())
 }
 
-/// The caller a key stands for, if the key is valid (401 otherwise) and
-/// holds the scope the request needs (403 otherwise).
+/// The caller a key stands for, if the key was found (401 otherwise) and
+/// holds every scope the request needs (403 otherwise).
 pub async fn authenticate(
     db: &impl ConnectionTrait,
-    secret: &str,
+    key: Option<Found>,
     method: &actix_web::http::Method,
     path: &str,
 ) -> Result<AuthUser, AppError> {
-    let at = crate::domain::time::now();
-    let key = find(db, secret, at)
-        .await?
-        .ok_or_else(|| AppError::Unauthorized("The API key is not valid: unknown, revoked or expired.".into()))?;
-    let Some(scope) = required_scope(method, path) else {
+    let key = key.ok_or_else(|| {
+        AppError::Unauthorized(
+            "The API key is not valid: unknown, revoked or expired, or its creator is no longer an active administrator."
+                .into(),
+        )
+    })?;
+    let Some(needed) = required_scopes(method, path) else {
         return Err(AppError::Forbidden("API keys may not do this.".into()));
     };
-    if !key.scopes.contains(&scope) {
-        return Err(AppError::Forbidden(format!("This API key does not hold the scope `{scope}`.")));
+    if let Some(missing) = needed.iter().find(|scope| !key.scopes.contains(scope)) {
+        let all = if needed.len() > 1 { format!(" (it needs {})", needed.join(", ")) } else { String::new() };
+        return Err(AppError::Forbidden(format!("This API key does not hold the scope `{missing}`{all}.")));
     }
+    let at = crate::domain::time::now();
     if let Err(error) = touch(db, key.id, at).await {
         tracing::warn!(%error, "noting an API key's use failed");
     }
@@ -149,19 +187,27 @@ mod tests {
 
     #[test]
     fn scopes_follow_the_path_and_method() {
-        assert_eq!(required_scope(&Method::GET, "/api/v1/customers").as_deref(), Some("customers:read"));
-        assert_eq!(required_scope(&Method::PATCH, "/api/v1/orders/1").as_deref(), Some("orders:write"));
-        assert_eq!(required_scope(&Method::POST, "/api/v1/tickets/1/respond").as_deref(), Some("tickets:write"));
-        assert_eq!(required_scope(&Method::GET, "/api/v1/stats/sales/summary").as_deref(), Some("stats:read"));
-        assert_eq!(required_scope(&Method::GET, "/api/v1/reports/monthly").as_deref(), Some("stats:read"));
-        assert_eq!(required_scope(&Method::GET, "/api/v1/users").as_deref(), Some("users:read"));
+        let one = |method: Method, path: &str| required_scopes(&method, path).map(|s| s.join(" "));
+        assert_eq!(one(Method::GET, "/api/v1/customers").as_deref(), Some("customers:read"));
+        assert_eq!(one(Method::GET, "/api/v1/customers/export").as_deref(), Some("customers:read"));
+        assert_eq!(one(Method::PATCH, "/api/v1/orders/1").as_deref(), Some("orders:write"));
+        assert_eq!(one(Method::POST, "/api/v1/tickets/1/respond").as_deref(), Some("tickets:write"));
+        assert_eq!(one(Method::GET, "/api/v1/stats/sales/summary").as_deref(), Some("stats:read"));
+        assert_eq!(one(Method::GET, "/api/v1/reports/monthly").as_deref(), Some("stats:read"));
+        assert_eq!(one(Method::GET, "/api/v1/users").as_deref(), Some("users:read"));
+        assert_eq!(
+            one(Method::POST, "/api/v1/leads/1/convert").as_deref(),
+            Some("leads:write customers:write opportunities:write")
+        );
+        assert_eq!(required_scopes(&Method::GET, "/api/v1/customers/1/export").map(|s| s.len()), Some(10));
         for (method, path) in [
             (Method::POST, "/api/v1/users"),
             (Method::GET, "/api/v1/api-keys"),
             (Method::POST, "/api/v1/auth/logout"),
             (Method::POST, "/api/v1/stats/x"),
+            (Method::POST, "/api/v1/customers/1/erase"),
         ] {
-            assert_eq!(required_scope(&method, path), None, "{method} {path}");
+            assert_eq!(required_scopes(&method, path), None, "{method} {path}");
         }
     }
 

@@ -11,6 +11,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
+use super::jwt::Claims;
 use super::policy::Policy;
 use crate::domain::Role;
 use crate::error::AppError;
@@ -72,8 +73,25 @@ pub(crate) fn api_key_secret(req: &HttpRequest) -> Result<Option<String>, AppErr
     Ok(bearer_token(req).ok().filter(|token| token.starts_with(super::api_keys::SECRET_PREFIX)).map(str::to_owned))
 }
 
-/// The caller: an access token's user, or an API key (checked against the
-/// scope the request needs).
+/// A verified access token, handed by the request limiter (which keys the
+/// budget by its user) to the extractor, so that it is verified once.
+#[derive(Clone, Debug)]
+pub(crate) struct VerifiedToken(pub Claims);
+
+/// An API key looked up by the request limiter (which keys the budget by
+/// it, or by the address when there is no such key), handed on the same way.
+#[derive(Clone)]
+pub(crate) struct LookedUpKey(pub Option<super::api_keys::Found>);
+
+/// The access token of a request, verified (signature, issuer, audience,
+/// times); it says who the caller is, not what they may do now.
+pub(crate) fn verified_token(state: &AppState, req: &HttpRequest) -> Result<Claims, AppError> {
+    state.jwt.verify(bearer_token(req)?)
+}
+
+/// The caller: an access token's user as the database has them now (role,
+/// team, active; see `callers`), or an API key (checked against the scopes
+/// the request needs). Kept on the request once found.
 pub async fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
     // Already authenticated by a middleware on this request.
     if let Some(user) = req.extensions().get::<AuthUser>().cloned() {
@@ -82,16 +100,28 @@ pub async fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::internal("application state is not configured"))?;
-    if let Some(secret) = api_key_secret(req)? {
-        return super::api_keys::authenticate(&state.db, &secret, req.method(), req.path()).await;
-    }
-    token_user(state, req)
-}
-
-/// The user of a request's access token, if it is valid.
-pub(crate) fn token_user(state: &AppState, req: &HttpRequest) -> Result<AuthUser, AppError> {
-    let claims = state.jwt.verify(bearer_token(req)?)?;
-    Ok(AuthUser { id: claims.sub, role: claims.role, team_id: claims.team_id, api_key: None })
+    let user = if let Some(secret) = api_key_secret(req)? {
+        let looked_up = req.extensions().get::<LookedUpKey>().cloned();
+        let key = match looked_up {
+            Some(LookedUpKey(key)) => key,
+            None => super::api_keys::lookup(&state.db, &secret).await?,
+        };
+        super::api_keys::authenticate(&state.db, key, req.method(), req.path()).await?
+    } else {
+        let verified = req.extensions().get::<VerifiedToken>().cloned();
+        let claims = match verified {
+            Some(VerifiedToken(claims)) => claims,
+            None => verified_token(state, req)?,
+        };
+        let account = state
+            .callers
+            .account(&state.db, claims.sub)
+            .await?
+            .ok_or_else(|| AppError::Unauthorized("This account no longer exists or is inactive.".into()))?;
+        AuthUser { id: claims.sub, role: account.role, team_id: account.team_id, api_key: None }
+    };
+    req.extensions_mut().insert(user.clone());
+    Ok(user)
 }
 
 impl<P: Policy> FromRequest for Authorized<P> {

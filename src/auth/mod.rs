@@ -2,6 +2,7 @@
 //! authorization (role policies declared in each handler's signature).
 
 pub mod api_keys;
+pub mod callers;
 pub mod extractor;
 pub mod jwt;
 pub mod password;

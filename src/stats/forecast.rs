@@ -334,15 +334,10 @@ pub async fn forecast(db: &impl ConnectionTrait, caller: &AuthUser, query: &Fore
     }
     let horizon = query.horizon.unwrap_or(6) as usize;
     let current_time = now();
-    let as_of = match query.as_of.as_deref() {
+    let as_of = match crate::domain::time::instant_param("as_of", query.as_of.as_deref())? {
         None => current_time,
-        Some(text) => match crate::domain::time::parse_instant(text) {
-            Some(at) if at <= current_time => at,
-            Some(_) => return Err(AppError::validation("as_of", "future", "as_of must not be in the future")),
-            None => {
-                return Err(AppError::validation("as_of", "invalid", "expected RFC 3339 or YYYY-MM-DD"));
-            }
-        },
+        Some(at) if at <= current_time => at,
+        Some(_) => return Err(AppError::validation("as_of", "future", "as_of must not be in the future")),
     };
     let filters = Filters {
         owner_id: query.owner_id,

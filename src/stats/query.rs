@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::domain::Role;
-use crate::domain::time::{now, parse_instant};
+use crate::domain::time::now;
 use crate::error::{AppError, AppResult};
 
 /// Declares a statistics query: the window and comparison every statistic
@@ -368,15 +368,7 @@ pub fn resolve_window(from: Option<&str>, to: Option<&str>, range: Option<RangeP
         }
         return Ok(preset.resolve(at));
     }
-    let parse = |field: &str, value: Option<&str>| {
-        value
-            .map(|text| {
-                parse_instant(text).ok_or_else(|| {
-                    AppError::validation(field, "invalid_value", "must be an RFC 3339 timestamp or a date YYYY-MM-DD")
-                })
-            })
-            .transpose()
-    };
+    let parse = crate::domain::time::instant_param;
     let to = parse("to", to)?.unwrap_or(at);
     let from = parse("from", from)?.unwrap_or_else(|| midnight(Granularity::Month.start_of(at.date_naive())));
     if from >= to {

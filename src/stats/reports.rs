@@ -421,6 +421,9 @@ pub async fn report(
             AppError::validation("period", "invalid", format!("expected a period like {}", kind.example()))
         })?,
     };
+    if !crate::domain::time::YEARS.contains(&chrono::Datelike::year(&start)) {
+        return Err(AppError::validation("period", "range", crate::domain::time::OUT_OF_RANGE));
+    }
     if start > this_period {
         return Err(AppError::validation("period", "future", "the period has not started"));
     }

@@ -287,3 +287,194 @@ async fn money_is_bounded_so_that_no_statistic_overflows() {
     every_statistic_answers(&app, &admin, &me, "last_12_months").await;
     every_statistic_answers(&app, &admin, &me, "today").await;
 }
+
+async fn with_key(app: &crate::helpers::TestApp, method: Method, path: &str, secret: &str) -> crate::helpers::Reply {
+    app.send(app.client.request(method, app.url(path)).header("x-api-key", secret).json(&json!({}))).await
+}
+
+async fn new_key(app: &crate::helpers::TestApp, admin: &str, scopes: &[&str]) -> String {
+    let reply = app.post("/api/v1/api-keys", Some(admin), &json!({"name": "ERP", "scopes": scopes})).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    reply.body["secret"].as_str().unwrap().to_string()
+}
+
+const EXPORT_SCOPES: &[&str] = &[
+    "customers:read",
+    "contacts:read",
+    "leads:read",
+    "orders:read",
+    "opportunities:read",
+    "activities:read",
+    "tickets:read",
+    "feedback:read",
+    "tasks:read",
+    "audit:read",
+    "users:read",
+];
+
+#[tokio::test]
+async fn api_keys_end_with_their_creators_rights() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let customer = crate::helpers::create(&app, &admin, "customers", json!({"name": "Subject"})).await;
+    let (creator, creator_token) = app.user_with_role(&admin, "admin", None).await;
+    let secret = new_key(&app, &creator_token, EXPORT_SCOPES).await;
+    let export = format!("/api/v1/customers/{customer}/export");
+    assert_eq!(with_key(&app, Method::GET, "/api/v1/users", &secret).await.status, 200);
+    assert_eq!(with_key(&app, Method::GET, &export, &secret).await.status, 200);
+
+    // Deactivated: the key stops at once; reactivated, it works again.
+    let user = format!("/api/v1/users/{creator}");
+    assert_eq!(app.patch(&user, Some(&admin), &json!({"active": false})).await.status, 200);
+    for path in ["/api/v1/users", export.as_str()] {
+        let reply = with_key(&app, Method::GET, path, &secret).await;
+        reply.assert_problem(401);
+        assert!(reply.body["detail"].as_str().unwrap().contains("creator"), "{}", reply.text);
+    }
+    assert_eq!(app.patch(&user, Some(&admin), &json!({"active": true})).await.status, 200);
+    assert_eq!(with_key(&app, Method::GET, "/api/v1/users", &secret).await.status, 200);
+
+    // Demoted: a key acts as an administrator, so it ends too.
+    assert_eq!(app.patch(&user, Some(&admin), &json!({"role": "sales"})).await.status, 200);
+    with_key(&app, Method::GET, "/api/v1/users", &secret).await.assert_problem(401);
+    assert_eq!(app.patch(&user, Some(&admin), &json!({"role": "admin"})).await.status, 200);
+    assert_eq!(with_key(&app, Method::GET, "/api/v1/users", &secret).await.status, 200);
+
+    // Deleted.
+    assert_eq!(app.delete(&user, Some(&admin)).await.status, 204);
+    with_key(&app, Method::GET, "/api/v1/users", &secret).await.assert_problem(401);
+    with_key(&app, Method::GET, &export, &secret).await.assert_problem(401);
+}
+
+#[tokio::test]
+async fn keys_need_every_scope_an_endpoint_spanning_resources_touches() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let customer = crate::helpers::create(&app, &admin, "customers", json!({"name": "Subject"})).await;
+    let export = format!("/api/v1/customers/{customer}/export");
+
+    // A data subject's export holds orders, tickets, audit …: customers:read is not enough.
+    let customers_only = new_key(&app, &admin, &["customers:read", "customers:write"]).await;
+    let reply = with_key(&app, Method::GET, &export, &customers_only).await;
+    reply.assert_problem(403);
+    assert!(reply.body["detail"].as_str().unwrap().contains("contacts:read"), "{}", reply.text);
+    let every_read = new_key(&app, &admin, EXPORT_SCOPES).await;
+    assert_eq!(with_key(&app, Method::GET, &export, &every_read).await.status, 200);
+    // The list export is the customer list: its own scope.
+    assert_eq!(with_key(&app, Method::GET, "/api/v1/customers/export", &customers_only).await.status, 200);
+
+    // Erasure is irreversible and for administrators: no key may erase.
+    let mut all: Vec<&str> = EXPORT_SCOPES.to_vec();
+    all.extend(["customers:write", "leads:write", "opportunities:write"]);
+    let everything = new_key(&app, &admin, &all).await;
+    for secret in [&customers_only, &everything] {
+        with_key(&app, Method::POST, &format!("/api/v1/customers/{customer}/erase"), secret).await.assert_problem(403);
+    }
+    let subject = app.get(&format!("/api/v1/customers/{customer}"), Some(&admin)).await;
+    assert_eq!(subject.body["name"], "Subject", "not erased");
+
+    // A conversion creates a customer and an opportunity.
+    let lead =
+        crate::helpers::create(&app, &admin, "leads", json!({"name": "Zhao Lei", "company": "Blue River"})).await;
+    let convert = format!("/api/v1/leads/{lead}/convert");
+    let leads_only = new_key(&app, &admin, &["leads:read", "leads:write"]).await;
+    let reply = with_key(&app, Method::POST, &convert, &leads_only).await;
+    reply.assert_problem(403);
+    let customers = app.get("/api/v1/customers?count=true&limit=1", Some(&admin)).await;
+    assert_eq!(customers.body["total"], 1, "no customer was created");
+    let reply = with_key(&app, Method::POST, &convert, &everything).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}
+
+#[tokio::test]
+async fn a_demotion_or_deactivation_takes_effect_on_the_next_request() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (id, token) = app.user_with_role(&admin, "admin", None).await;
+    let user = format!("/api/v1/users/{id}");
+    assert_eq!(app.get("/api/v1/users", Some(&token)).await.status, 200);
+
+    // Demoted to a sales rep: the same token is a sales rep's now.
+    assert_eq!(app.patch(&user, Some(&admin), &json!({"role": "sales"})).await.status, 200);
+    app.get("/api/v1/users", Some(&token)).await.assert_problem(403);
+    let me = app.get("/api/v1/auth/me", Some(&token)).await;
+    assert_eq!(me.body["role"], "sales");
+    let customer = crate::helpers::create(&app, &admin, "customers", json!({"name": "Not theirs"})).await;
+    app.get(&format!("/api/v1/customers/{customer}"), Some(&token)).await.assert_problem(404);
+
+    // Deactivated: 401 everywhere, as on /auth/me.
+    assert_eq!(app.patch(&user, Some(&admin), &json!({"active": false})).await.status, 200);
+    for path in ["/api/v1/customers", "/api/v1/auth/me", "/api/v1/stats/sales/summary"] {
+        app.get(path, Some(&token)).await.assert_problem(401);
+    }
+    // Reactivated and promoted back: the token works as an admin's again.
+    assert_eq!(app.patch(&user, Some(&admin), &json!({"active": true, "role": "admin"})).await.status, 200);
+    assert_eq!(app.get("/api/v1/users", Some(&token)).await.status, 200);
+    // Deleted.
+    assert_eq!(app.delete(&user, Some(&admin)).await.status, 204);
+    app.get("/api/v1/customers", Some(&token)).await.assert_problem(401);
+}
+
+#[tokio::test]
+async fn dates_lie_between_1900_and_9999_everywhere() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let customer = crate::helpers::create(&app, &admin, "customers", json!({"name": "Dated"})).await;
+
+    // Statistics windows at chrono's extremes panicked; now a 422 naming them.
+    for (path, fields) in [
+        ("/api/v1/stats/sales/timeseries?from=%2B262140-01-01&to=%2B262142-12-31", vec!["from", "to"]),
+        ("/api/v1/stats/dashboard?from=%2B262140-01-01&to=%2B262142-12-31", vec!["from", "to"]),
+        ("/api/v1/stats/customers/retention/cohorts?from=%2B262140-01-01&to=%2B262142-12-31", vec!["from", "to"]),
+        ("/api/v1/stats/sales/summary?from=-262143-01-01&to=2025-01-01&compare=previous_year", vec!["from"]),
+        ("/api/v1/stats/sales/summary?from=1899-12-31&to=1900-02-01", vec!["from"]),
+        ("/api/v1/stats/sales/forecast?as_of=%2B10000-01-01", vec!["as_of"]),
+        ("/api/v1/reports/monthly?period=10000-01", vec!["period"]),
+        ("/api/v1/customers?created_from=%2B10000-01-01", vec!["created_from"]),
+        ("/api/v1/orders?ordered_to=-0001-01-01T00:00:00Z", vec!["ordered_to"]),
+    ] {
+        let reply = app.get(path, Some(&admin)).await;
+        reply.assert_problem(422);
+        assert_eq!(reply.error_fields(), fields, "{path}: {}", reply.text);
+    }
+    // The bounds themselves are fine.
+    let reply =
+        app.get("/api/v1/stats/sales/summary?from=1900-01-01&to=1901-01-01&compare=previous_year", Some(&admin)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let reply = app.get("/api/v1/customers?created_from=9999-12-31T23:59:59Z&q=1850-01-01", Some(&admin)).await;
+    assert_eq!(reply.status, 200, "a search text may look like a date: {}", reply.text);
+
+    // Bodies: PostgreSQL refused some of these with a 500, SQLite stored them.
+    for (resource, body, field) in [
+        (
+            "opportunities",
+            json!({"customer_id": customer, "name": "Far", "amount": "1.00", "expected_close_date": "-262143-01-01"}),
+            "expected_close_date",
+        ),
+        ("tasks", json!({"title": "Later", "due_at": "+10000-01-01T00:00:00Z"}), "due_at"),
+        ("campaigns", json!({"name": "Ancient", "start_date": "1066-10-14"}), "start_date"),
+        ("customers", json!({"name": "Old", "birth_date": "+262142-12-31"}), "birth_date"),
+    ] {
+        let reply = app.post(&format!("/api/v1/{resource}"), Some(&admin), &body).await;
+        reply.assert_problem(422);
+        assert_eq!(reply.error_fields(), vec![field], "{resource}: {}", reply.text);
+        assert_eq!(reply.body["errors"][0]["code"], "range");
+    }
+    let reply = app
+        .post(
+            "/api/v1/opportunities",
+            Some(&admin),
+            &json!({"customer_id": customer, "name": "Edge", "amount": "1.00", "expected_close_date": "9999-12-31"}),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    // Bulk records too.
+    let reply = app
+        .post(
+            "/api/v1/opportunities/bulk",
+            Some(&admin),
+            &json!({"records": [{"external_id": "F-1", "customer_id": customer, "name": "Far", "amount": "1.00", "expected_close_date": "+10000-01-01"}]}),
+        )
+        .await;
+    assert_eq!(reply.body["results"][0]["errors"][0]["field"], "expected_close_date", "{}", reply.text);
+}

@@ -97,7 +97,10 @@ pub async fn update_team(
     if_match: IfMatch,
     body: Json<UpdateTeam>,
 ) -> AppResult<HttpResponse> {
-    let team = service::update(&state.db, &auth, id.into_inner(), body.0, &if_match).await?;
+    let team = service::update(&state.db, &auth, id.into_inner(), body.0, &if_match).await;
+    // Members' teams may have changed.
+    state.callers.forget_all();
+    let team = team?;
     Ok(respond::record(StatusCode::OK, team.version, None, &Team::from(team)))
 }
 
@@ -125,6 +128,8 @@ pub async fn delete_team(
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
-    service::delete(&state.db, &auth, id.into_inner(), &if_match).await?;
+    let deleted = service::delete(&state.db, &auth, id.into_inner(), &if_match).await;
+    state.callers.forget_all();
+    deleted?;
     Ok(HttpResponse::NoContent().finish())
 }

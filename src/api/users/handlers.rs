@@ -100,7 +100,11 @@ pub async fn update_user(
     if_match: IfMatch,
     body: Json<UpdateUser>,
 ) -> AppResult<HttpResponse> {
-    let user = service::update(&state.db, &auth, id.into_inner(), body.0, &if_match).await?;
+    let id = id.into_inner();
+    let user = service::update(&state.db, &auth, id, body.0, &if_match).await;
+    // A new role, team or status applies to the user's next request.
+    state.callers.forget(id);
+    let user = user?;
     Ok(respond::record(StatusCode::OK, user.version, None, &User::from(user)))
 }
 
@@ -129,6 +133,9 @@ pub async fn delete_user(
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
-    service::delete(&state.db, &auth, id.into_inner(), &if_match).await?;
+    let id = id.into_inner();
+    let deleted = service::delete(&state.db, &auth, id, &if_match).await;
+    state.callers.forget(id);
+    deleted?;
     Ok(HttpResponse::NoContent().finish())
 }
