@@ -270,6 +270,8 @@ pub fn record_errors(error: AppError) -> Result<Vec<FieldError>, AppError> {
             Ok(if errors.is_empty() { vec![FieldError::new("body", "conflict", detail)] } else { errors })
         }
         AppError::NotFound(detail) => Ok(vec![FieldError::new("body", "not_found", detail)]),
+        // One record changed meanwhile fails alone, never the whole call.
+        AppError::PreconditionFailed(detail) => Ok(vec![FieldError::new("body", "changed_meanwhile", detail)]),
         other => Err(other),
     }
 }

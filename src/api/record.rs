@@ -68,6 +68,25 @@ pub fn changed_meanwhile() -> AppError {
     AppError::PreconditionFailed("The record was changed by another request; fetch it again and retry.".into())
 }
 
+/// Holds row `id` until the write's transaction ends (PostgreSQL `FOR NO
+/// KEY UPDATE`; SQLite's write transaction already holds the database), so
+/// that concurrent changes of one record take turns instead of the later
+/// failing its version guard (see `resource::get_for_update`).
+pub async fn lock_row<E: RecordEntity>(db: &impl ConnectionTrait, id: Uuid) -> AppResult<()> {
+    use sea_orm::QuerySelect;
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        E::find()
+            .select_only()
+            .column(E::ID)
+            .filter(E::ID.eq(id))
+            .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
+            .into_tuple::<Uuid>()
+            .one(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// The live (not deleted) record `id`, or 404 naming `what`.
 pub async fn find_live<E: RecordEntity>(db: &impl ConnectionTrait, id: Uuid, what: &str) -> AppResult<E::Model> {
     E::find()

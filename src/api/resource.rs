@@ -86,6 +86,28 @@ pub async fn get<R: Resource>(db: &impl ConnectionTrait, caller: &AuthUser, id: 
     find::<R>(db, caller, id).await?.ok_or_else(|| AppError::not_found(R::NAME))
 }
 
+/// [`get`] in a write's transaction, holding the row until it commits
+/// (PostgreSQL `FOR NO KEY UPDATE`; SQLite's write transaction already
+/// holds the database). Two concurrent changes of one record then take
+/// turns: the second reads the first's version instead of failing its
+/// version guard, so without `If-Match` the last write wins, and with it a
+/// stale version is still a 412.
+pub async fn get_for_update<R: Resource>(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    id: Uuid,
+) -> AppResult<Model<R>> {
+    use sea_orm::QuerySelect;
+    let mut select = R::Entity::find()
+        .filter(<R::Entity as RecordEntity>::ID.eq(id))
+        .filter(<R::Entity as RecordEntity>::DELETED_AT.is_null())
+        .filter(R::visible(caller));
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        select = select.lock(sea_orm::sea_query::LockType::NoKeyUpdate);
+    }
+    select.one(db).await?.ok_or_else(|| AppError::not_found(R::NAME))
+}
+
 /// A reference from another record (`customer_id`, ...) must name a record
 /// the caller can see; otherwise a 422 naming the field.
 pub async fn ensure_reference<R: Resource>(
@@ -185,7 +207,7 @@ pub async fn change<R: Resource>(
     apply: impl AsyncFnOnce(&DatabaseTransaction, &Model<R>) -> AppResult<Model<R>>,
 ) -> AppResult<(i64, R::Dto)> {
     let txn = crate::db::begin_write(db).await?;
-    let current = get::<R>(&txn, caller, id).await?;
+    let current = get_for_update::<R>(&txn, caller, id).await?;
     if_match.check(version_of::<R::Entity>(&current))?;
     let (version, dto, _) = apply_change::<R>(txn, caller, id, current, action, true, apply).await?;
     Ok((version, dto))
@@ -202,7 +224,7 @@ pub async fn change_if_any<R: Resource>(
     apply: impl AsyncFnOnce(&DatabaseTransaction, &Model<R>) -> AppResult<Model<R>>,
 ) -> AppResult<bool> {
     let txn = crate::db::begin_write(db).await?;
-    let current = get::<R>(&txn, caller, id).await?;
+    let current = get_for_update::<R>(&txn, caller, id).await?;
     let (_, _, changed) = apply_change::<R>(txn, caller, id, current, action, false, apply).await?;
     Ok(changed)
 }
@@ -241,7 +263,7 @@ pub async fn delete<R: Resource>(
     if_match: &IfMatch,
 ) -> AppResult<()> {
     let txn = crate::db::begin_write(db).await?;
-    let current = get::<R>(&txn, caller, id).await?;
+    let current = get_for_update::<R>(&txn, caller, id).await?;
     if_match.check(version_of::<R::Entity>(&current))?;
     R::before_delete(&txn, caller, &current).await?;
     let before = to_value(&dto::<R>(&txn, current.clone()).await?)?;

@@ -478,3 +478,84 @@ async fn dates_lie_between_1900_and_9999_everywhere() {
         .await;
     assert_eq!(reply.body["results"][0]["errors"][0]["field"], "expected_close_date", "{}", reply.text);
 }
+
+#[tokio::test]
+async fn unknown_api_keys_count_against_the_address() {
+    let app = crate::helpers::spawn_app_with_settings(&[("CRM_RATE_LIMIT", "20")]).await;
+    let admin = app.admin_token().await;
+    let secret = new_key(&app, &admin, &["customers:read"]).await;
+    // Thirty requests, each with another made-up key: one address, one budget.
+    let mut statuses = vec![];
+    for i in 0..30 {
+        let made_up = format!("crm_{i:040}");
+        let reply =
+            app.send(app.client.request(Method::GET, app.url("/api/v1/customers")).header("x-api-key", &made_up)).await;
+        statuses.push(reply.status);
+    }
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert!(refused >= 10, "made-up keys share the address's budget: {statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+    // A real key has its own budget, untouched by them.
+    let reply = with_key(&app, Method::GET, "/api/v1/customers", &secret).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.header("ratelimit-remaining"), Some("19"));
+}
+
+#[tokio::test]
+async fn concurrent_writes_without_if_match_all_land() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let customer = crate::helpers::create(&app, &admin, "customers", json!({"name": "Contended"})).await;
+    let path = format!("/api/v1/customers/{customer}");
+
+    // Twenty concurrent patches without a precondition: the last write wins,
+    // none is refused (PostgreSQL answered 15 of them 412).
+    let patches = (0..20).map(|i| {
+        let (app, admin, path) = (&app, &admin, &path);
+        async move { app.patch(path, Some(admin), &json!({"city": format!("City {i}")})).await.status }
+    });
+    let statuses = futures_util::future::join_all(patches).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let after = app.get(&path, Some(&admin)).await;
+    assert_eq!(after.body["version"], 21, "every patch made a version: {}", after.text);
+
+    // With a precondition, a stale version is still refused.
+    let version = after.header("etag").unwrap().to_string();
+    let guarded = (0..2).map(|i| {
+        let (app, admin, path, version) = (&app, &admin, &path, &version);
+        async move {
+            app.send(
+                app.request(Method::PATCH, path, Some(admin))
+                    .header("if-match", version.as_str())
+                    .json(&json!({"city": format!("Guarded {i}")})),
+            )
+            .await
+            .status
+        }
+    });
+    let mut statuses = futures_util::future::join_all(guarded).await;
+    statuses.sort();
+    assert_eq!(statuses, vec![200, 412]);
+
+    // Two bulk calls updating the same 50 records at once: both report
+    // every record, none fails for the other.
+    let records = |tag: &str| -> Value {
+        json!({"records": (0..50).map(|i| json!({"external_id": format!("C-{i}"), "name": format!("{tag} {i}")})).collect::<Vec<_>>()})
+    };
+    let created = app.post("/api/v1/customers/bulk", Some(&admin), &records("Start")).await;
+    assert_eq!(created.body["created"], 50, "{}", created.text);
+    let (first, second) = (records("A"), records("B"));
+    let (a, b) = tokio::join!(
+        app.post("/api/v1/customers/bulk", Some(&admin), &first),
+        app.post("/api/v1/customers/bulk", Some(&admin), &second)
+    );
+    for reply in [&a, &b] {
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        assert_eq!(
+            (reply.body["updated"].as_u64(), reply.body["failed"].as_u64()),
+            (Some(50), Some(0)),
+            "{}",
+            reply.text
+        );
+    }
+}

@@ -208,7 +208,7 @@ pub async fn convert(
     if_match: &IfMatch,
 ) -> AppResult<(i64, ConversionResult)> {
     let txn = crate::db::begin_write(db).await?;
-    let current = resource::get::<Leads>(&txn, caller, id).await?;
+    let current = resource::get_for_update::<Leads>(&txn, caller, id).await?;
     if_match.check(current.version)?;
     if current.status == LeadStatus::Converted.as_str() {
         return Err(AppError::Conflict { detail: "The lead is already converted.".into(), errors: vec![] });

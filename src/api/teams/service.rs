@@ -83,6 +83,7 @@ pub async fn update(
     if_match: &IfMatch,
 ) -> AppResult<team::Model> {
     let txn = crate::db::begin_write(db).await?;
+    crate::api::record::lock_row::<Teams>(&txn, id).await?;
     let current = get(&txn, id).await?;
     if_match.check(current.version)?;
     if let Some(Some(manager_id)) = patch.manager_id {
@@ -108,6 +109,7 @@ pub async fn update(
 /// Soft-deletes a team that has no members left.
 pub async fn delete(db: &DatabaseConnection, caller: &AuthUser, id: Uuid, if_match: &IfMatch) -> AppResult<()> {
     let txn = crate::db::begin_write(db).await?;
+    crate::api::record::lock_row::<Teams>(&txn, id).await?;
     let current = get(&txn, id).await?;
     if_match.check(current.version)?;
     let members = user::Entity::find()

@@ -154,6 +154,7 @@ pub async fn update(
         None => None,
     };
     let txn = crate::db::begin_write(db).await?;
+    crate::api::record::lock_row::<Users>(&txn, id).await?;
     let current = get(&txn, caller, id).await?;
     if_match.check(current.version)?;
     if let Some(Some(team_id)) = patch.team_id {
@@ -210,6 +211,7 @@ pub async fn delete(
         return Err(AppError::Conflict { detail: "You cannot delete yourself.".into(), errors: vec![] });
     }
     let txn = crate::db::begin_write(db).await?;
+    crate::api::record::lock_row::<Users>(&txn, id).await?;
     let current = get(&txn, caller, id).await?;
     if_match.check(current.version)?;
     if current.role == Role::Admin.as_str() && current.active && other_active_admins(&txn, id).await? == 0 {
