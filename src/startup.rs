@@ -125,6 +125,7 @@ impl Application {
             jwt: Arc::new(JwtKeys::new(settings.jwt_secret.expose().as_bytes(), settings.access_token_ttl_secs)),
             limits: Arc::new(crate::rate_limit::RateLimits::new(&settings)),
             callers: Arc::default(),
+            background: tokio::runtime::Handle::current(),
             settings: Arc::new(settings),
         };
         let document = openapi::document();

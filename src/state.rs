@@ -15,4 +15,7 @@ pub struct AppState {
     pub limits: Arc<crate::rate_limit::RateLimits>,
     /// Callers' current roles and active flags, briefly cached.
     pub callers: Arc<crate::auth::callers::Callers>,
+    /// The server's multi-threaded runtime, for long work a request waits
+    /// for off its worker (imports).
+    pub background: tokio::runtime::Handle,
 }

@@ -32,6 +32,15 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 /// thousand customers).
 pub const BODY_BYTES: usize = 128 * 1024 * 1024;
 
+/// The most data rows one import takes; a larger file is refused before
+/// any row is written (split it).
+pub const MAX_ROWS: usize = 100_000;
+
+/// The most rows the report lists under `problems`; beyond them the rows
+/// are still counted (`skipped`, `failed`) and `problems_omitted` says how
+/// many were not listed.
+pub const MAX_PROBLEMS: usize = 1_000;
+
 /// What to do with a new customer that looks like an existing one.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -94,8 +103,44 @@ pub struct ImportReport {
     pub failed: usize,
     /// Columns that are no field of the resource, ignored.
     pub ignored_columns: Vec<String>,
-    /// The rows that were skipped or failed, in order.
+    /// The rows that were skipped or failed, in order: the first 1,000.
     pub problems: Vec<ImportRow>,
+    /// Rows skipped or failed beyond the first 1,000, counted but not listed.
+    pub problems_omitted: usize,
+}
+
+impl ImportReport {
+    fn problem(&mut self, row: ImportRow) {
+        match row.status {
+            ImportStatus::Skipped => self.skipped += 1,
+            _ => self.failed += 1,
+        }
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(row);
+        } else {
+            self.problems_omitted += 1;
+        }
+    }
+}
+
+/// The number of data rows, or a 422 past [`MAX_ROWS`]: one pass over the
+/// file reusing one record, so memory stays that of the body.
+fn count_rows(body: &[u8]) -> AppResult<usize> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(body);
+    let mut record = csv::ByteRecord::new();
+    let mut rows = 0;
+    // A malformed row is counted and reported by the import itself.
+    while reader.read_byte_record(&mut record).unwrap_or(true) {
+        rows += 1;
+        if rows > MAX_ROWS {
+            return Err(AppError::validation(
+                "body",
+                "too_many_rows",
+                format!("an import takes at most {MAX_ROWS} data rows; split the file"),
+            ));
+        }
+    }
+    Ok(rows)
 }
 
 /// An apostrophe an export put before a would-be formula.
@@ -153,10 +198,17 @@ where
         .collect()
 }
 
-/// A new customer's existing look-alike: the same email (stored in lower
-/// case), the same phone digits, or the same name and city (case aside);
-/// three indexed lookups, the oldest match first.
-async fn duplicate_customer(db: &impl ConnectionTrait, record: &Map<String, Value>) -> AppResult<Option<Uuid>> {
+/// A new customer's existing look-alike among the customers the caller may
+/// see (one out of their scope behaves as absent: it is neither named nor
+/// touched): the same email (stored in lower case), the same phone digits,
+/// or the same name and city (case aside); three indexed lookups, then the
+/// oldest visible match.
+async fn duplicate_customer(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    record: &Map<String, Value>,
+) -> AppResult<Option<Uuid>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let text =
         |key: &str| record.get(key).and_then(Value::as_str).map(|v| v.trim().to_lowercase()).filter(|v| !v.is_empty());
     let digits = crate::api::fields::phone_digits(record.get("phone").and_then(Value::as_str));
@@ -164,17 +216,30 @@ async fn duplicate_customer(db: &impl ConnectionTrait, record: &Map<String, Valu
     if email.is_none() && digits.is_none() && (name.is_none() || city.is_none()) {
         return Ok(None);
     }
-    let row = db
-        .query_one_raw(statement(
+    let rows = db
+        .query_all_raw(statement(
             db.get_database_backend(),
-            "SELECT id, created_at FROM customers WHERE deleted_at IS NULL AND email = $1 \
-             UNION ALL SELECT id, created_at FROM customers WHERE deleted_at IS NULL AND phone_digits = $2 \
-             UNION ALL SELECT id, created_at FROM customers WHERE deleted_at IS NULL \
-             AND LOWER(name) = $3 AND LOWER(city) = $4 ORDER BY created_at, id LIMIT 1",
+            "SELECT id FROM customers WHERE deleted_at IS NULL AND email = $1 \
+             UNION SELECT id FROM customers WHERE deleted_at IS NULL AND phone_digits = $2 \
+             UNION SELECT id FROM customers WHERE deleted_at IS NULL \
+             AND LOWER(name) = $3 AND LOWER(city) = $4",
             vec![email.into(), digits.into(), name.into(), city.into()],
         ))
         .await?;
-    Ok(row.map(|row| row.try_get("", "id")).transpose()?)
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.try_get("", "id")).collect::<Result<_, _>>()?;
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    use crate::api::customers::service::Customers;
+    use entity::customer::{Column, Entity};
+    Ok(Entity::find()
+        .filter(Column::Id.is_in(ids))
+        .filter(Customers::visible(caller))
+        .order_by_asc(Column::CreatedAt)
+        .order_by_asc(Column::Id)
+        .one(db)
+        .await?
+        .map(|customer| customer.id))
 }
 
 /// Imports the CSV `body` into resource `R`.
@@ -197,6 +262,7 @@ where
         })?;
         mapping.insert(header.trim().to_string(), field.trim().to_string());
     }
+    count_rows(body)?;
     let known = fields::<R>();
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(body);
     let headers = reader
@@ -226,12 +292,16 @@ where
     for (number, row) in reader.records().enumerate() {
         let number = number + 1;
         report.rows += 1;
+        // Rows that fail without touching the database never wait: let
+        // other work on this thread run now and then.
+        if number % 64 == 0 {
+            tokio::task::yield_now().await;
+        }
         let row = match row {
             Ok(row) => row,
             Err(error) => {
-                report.failed += 1;
                 let problem = FieldError::new("row", "invalid_csv", error.to_string());
-                report.problems.push(ImportRow {
+                report.problem(ImportRow {
                     row: number,
                     status: ImportStatus::Failed,
                     id: None,
@@ -253,12 +323,14 @@ where
             _ => false,
         };
         let checks_duplicates = table == "customers" && !known_by_external_id && on_duplicate != OnDuplicate::Create;
-        if checks_duplicates && let Some(existing) = duplicate_customer(db, &record).await? {
+        if checks_duplicates && let Some(existing) = duplicate_customer(db, caller, &record).await? {
             if on_duplicate == OnDuplicate::Skip {
-                report.skipped += 1;
-                let skipped =
-                    ImportRow { row: number, status: ImportStatus::Skipped, id: Some(existing), errors: vec![] };
-                report.problems.push(skipped);
+                report.problem(ImportRow {
+                    row: number,
+                    status: ImportStatus::Skipped,
+                    id: Some(existing),
+                    errors: vec![],
+                });
                 continue;
             }
             write = Write::Update(existing);
@@ -272,8 +344,7 @@ where
             },
             Err(error) => {
                 let errors = record_errors(error)?;
-                report.failed += 1;
-                report.problems.push(ImportRow { row: number, status: ImportStatus::Failed, id: None, errors });
+                report.problem(ImportRow { row: number, status: ImportStatus::Failed, id: None, errors });
             }
         }
     }
@@ -320,7 +391,17 @@ macro_rules! import_handler {
             payload: web::Payload,
         ) -> AppResult<web::Json<ImportReport>> {
             let body = read_csv(&request, payload).await?;
-            Ok(web::Json(import::<$R>(&state.db, &auth, $table, &body, &query.0).await?))
+            // Parsing and checking a large file is work for the background
+            // runtime, not for this request worker: other requests on it
+            // keep their latency.
+            let (db, caller, query) = (state.db.clone(), auth.user.clone(), query.0);
+            let work = async move { import::<$R>(&db, &caller, $table, &body, &query).await };
+            let report = state
+                .background
+                .spawn(tracing::Instrument::in_current_span(work))
+                .await
+                .map_err($crate::error::AppError::internal)??;
+            Ok(web::Json(report))
         }
     };
 }

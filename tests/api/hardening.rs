@@ -559,3 +559,101 @@ async fn concurrent_writes_without_if_match_all_land() {
         );
     }
 }
+
+async fn import_csv(app: &crate::helpers::TestApp, token: &str, path: &str, csv: String) -> crate::helpers::Reply {
+    app.send(app.request(Method::POST, path, Some(token)).header("content-type", "text/csv").body(csv)).await
+}
+
+#[tokio::test]
+async fn imports_are_bounded_in_rows_and_in_what_they_report() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+
+    // 100,001 rows of nothing: refused before any row is looked at.
+    let too_many = format!("name,kind\n{}", ",\n".repeat(100_001));
+    let reply = import_csv(&app, &admin, "/api/v1/imports/customers?dry_run=true", too_many).await;
+    reply.assert_problem(422);
+    assert_eq!(reply.body["errors"][0]["code"], "too_many_rows", "{}", reply.text);
+    let reply = import_csv(&app, &admin, "/api/v1/imports/customers", format!("name\n{}", "X\n".repeat(100_001))).await;
+    reply.assert_problem(422);
+    let listed = app.get("/api/v1/customers?count=true&limit=1", Some(&admin)).await;
+    assert_eq!(listed.body["total"], 0, "nothing written: {}", listed.text);
+
+    // 1,500 bad rows: all counted, the first 1,000 listed.
+    let bad = format!("name,kind\n{}", ",\n".repeat(1_500));
+    let reply = import_csv(&app, &admin, "/api/v1/imports/customers?dry_run=true", bad).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!((reply.body["rows"].as_u64(), reply.body["failed"].as_u64()), (Some(1500), Some(1500)));
+    assert_eq!(reply.body["problems"].as_array().unwrap().len(), 1000);
+    assert_eq!(reply.body["problems_omitted"], 500);
+    assert!(reply.text.len() < 300_000, "the report is bounded: {} bytes", reply.text.len());
+}
+
+#[tokio::test]
+async fn an_import_s_duplicate_check_sees_only_the_caller_s_customers() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (rep_a, token_a) = app.user_with_role(&admin, "sales", None).await;
+    let (_, token_b) = app.user_with_role(&admin, "sales", None).await;
+    let theirs = crate::helpers::create(
+        &app,
+        &token_b,
+        "customers",
+        json!({"name": "Other team's", "phone": "+86 138 0000 1234", "email": "buyer@other.example", "city": "Hangzhou"}),
+    )
+    .await;
+    let mine =
+        crate::helpers::create(&app, &token_a, "customers", json!({"name": "Mine", "phone": "+86 139 1111 2222"}))
+            .await;
+
+    // Another rep's customer behaves as absent: not named, not touched.
+    for on_duplicate in ["skip", "update"] {
+        let csv =
+            "name,phone,email,city\nLook-alike,+86 138 0000 1234,,\nTwin,,BUYER@other.example,\nOther's,,,Hangzhou\n";
+        let path = format!("/api/v1/imports/customers?dry_run=true&on_duplicate={on_duplicate}");
+        let reply = import_csv(&app, &token_a, &path, csv.to_string()).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        assert_eq!(reply.body["created"], 3, "{on_duplicate}: {}", reply.text);
+        assert!(!reply.text.contains(&theirs), "{}", reply.text);
+    }
+    let csv = "name,phone\nLook-alike,+86 138 0000 1234\n";
+    let reply = import_csv(&app, &token_a, "/api/v1/imports/customers?on_duplicate=update", csv.to_string()).await;
+    assert_eq!((reply.body["created"].as_u64(), reply.body["updated"].as_u64()), (Some(1), Some(0)), "{}", reply.text);
+    let untouched = app.get(&format!("/api/v1/customers/{theirs}"), Some(&admin)).await;
+    assert_eq!((untouched.body["name"].as_str(), untouched.body["version"].as_i64()), (Some("Other team's"), Some(1)));
+
+    // Their own customers are still found.
+    let csv = "name,phone\nSame,+86 139 1111 2222\n";
+    let reply = import_csv(&app, &token_a, "/api/v1/imports/customers?dry_run=true", csv.to_string()).await;
+    assert_eq!(reply.body["skipped"], 1, "{}", reply.text);
+    assert_eq!(reply.body["problems"][0]["id"], json!(mine));
+    let _ = rep_a;
+}
+
+#[tokio::test]
+async fn a_service_agent_sees_the_customers_of_live_tickets_including_their_own() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (agent_id, agent) = app.user_with_role(&admin, "service", None).await;
+    let customer =
+        crate::helpers::create(&app, &admin, "customers", json!({"name": "Caller", "phone": "+86 21 5555 0000"})).await;
+    let path = format!("/api/v1/customers/{customer}");
+    app.get(&path, Some(&agent)).await.assert_problem(404);
+
+    // Opening a ticket for a customer (by id) is how the service desk takes
+    // one on: the customer is visible from then on, and the audit log says
+    // which agent opened the ticket.
+    let reply = app
+        .post("/api/v1/tickets", Some(&agent), &json!({"customer_id": customer, "subject": "Where is my order?"}))
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let ticket = reply.body["id"].as_str().unwrap().to_string();
+    let seen = app.get(&path, Some(&agent)).await;
+    assert_eq!(seen.status, 200, "{}", seen.text);
+    let audit = app.get(&format!("/api/v1/audit?resource=tickets&record_id={ticket}"), Some(&admin)).await;
+    assert_eq!(audit.body["data"][0]["actor_id"], json!(agent_id), "{}", audit.text);
+
+    // Once no live ticket or feedback touches it, it is out of sight again.
+    assert_eq!(app.delete(&format!("/api/v1/tickets/{ticket}"), Some(&admin)).await.status, 204);
+    app.get(&path, Some(&agent)).await.assert_problem(404);
+}
