@@ -135,12 +135,19 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
 }
 
 /// Whether an address is one a webhook must not reach without the
-/// operator's leave: loopback, private, link-local (cloud metadata),
-/// shared, unspecified, multicast, or documentation ranges.
+/// operator's leave: anything the IANA special-purpose registries do not
+/// mark globally reachable — loopback, private, shared (CGNAT),
+/// link-local (cloud metadata), unspecified, multicast, broadcast,
+/// documentation, benchmarking (198.18.0.0/15), protocol assignments
+/// (192.0.0.0/24, 2001::/23), reserved (240.0.0.0/4), unique-local,
+/// site-local — and every IPv6 form that carries an IPv4 address (mapped,
+/// compatible `::a.b.c.d`, NAT64 `64:ff9b::/96` and `64:ff9b:1::/48`,
+/// 6to4 `2002::/16`, Teredo), judged by the IPv4 address inside or, where
+/// a relay would pick it, refused.
 fn is_internal(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
+            let [a, b, c, _] = v4.octets();
             v4.is_loopback()
                 || v4.is_private()
                 || v4.is_link_local()
@@ -148,19 +155,44 @@ fn is_internal(ip: IpAddr) -> bool {
                 || v4.is_multicast()
                 || v4.is_broadcast()
                 || v4.is_documentation()
-                || (a == 100 && (64..128).contains(&b))
                 || a == 0
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0 && c == 0)
+                || (a == 192 && b == 88 && c == 99)
+                || (a == 198 && (18..20).contains(&b))
+                || a >= 240
         }
         IpAddr::V6(v6) => {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_internal(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            let segments = v6.segments();
+            let embedded = |high: u16, low: u16| {
+                IpAddr::V4(std::net::Ipv4Addr::new((high >> 8) as u8, high as u8, (low >> 8) as u8, low as u8))
+            };
+            // NAT64 well-known prefix: the IPv4 address is the last 32 bits.
+            if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                return is_internal(embedded(segments[6], segments[7]));
+            }
+            let first = segments[0];
             v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
+                // IPv4-compatible (deprecated) and the rest of ::/96.
+                || segments[..6] == [0; 6]
+                // Local-use NAT64, discard-only.
+                || (first == 0x64 && segments[1] == 0xff9b)
+                || (first == 0x100 && segments[1..4] == [0, 0, 0])
+                // IETF protocol assignments (Teredo, ORCHID, ...) and documentation.
+                || (first == 0x2001 && segments[1] < 0x200)
+                || (first == 0x2001 && segments[1] == 0xdb8)
+                || (first & 0xfff0) == 0x3ff0
+                // 6to4 carries an IPv4 address a relay would reach.
+                || first == 0x2002
+                || first == 0x5f00
                 || (first & 0xfe00) == 0xfc00
                 || (first & 0xffc0) == 0xfe80
+                || (first & 0xffc0) == 0xfec0
         }
     }
 }
@@ -437,6 +469,51 @@ pub async fn run_alert_evaluator(db: DatabaseConnection, settings: std::sync::Ar
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_globally_reachable_addresses_are_public() {
+        for internal in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "198.18.0.1",
+            "198.19.255.255",
+            "192.0.0.1",
+            "192.0.2.1",
+            "240.0.0.1",
+            "255.255.255.255",
+            "224.0.0.1",
+            "192.88.99.1",
+            "::1",
+            "::",
+            "::127.0.0.1",
+            "::ffff:127.0.0.1",
+            "64:ff9b::7f00:1",
+            "64:ff9b::a00:1",
+            "64:ff9b:1::1",
+            "2002:7f00:1::",
+            "2002:808:808::",
+            "2001::1",
+            "2001:db8::1",
+            "fd00::1",
+            "fe80::1",
+            "fec0::1",
+            "ff02::1",
+            "100::1",
+            "3fff::1",
+        ] {
+            let ip: IpAddr = internal.parse().unwrap_or(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+            assert!(is_internal(ip), "{internal} is internal");
+        }
+        for public in ["8.8.8.8", "1.1.1.1", "198.20.0.1", "64:ff9b::808:808", "2606:4700::1111", "2a00:1450::1"] {
+            let ip: IpAddr = public.parse().unwrap_or(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+            assert!(!is_internal(ip), "{public} is public");
+        }
+    }
 
     #[test]
     fn patterns_match_event_types() {

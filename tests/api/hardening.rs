@@ -657,3 +657,21 @@ async fn a_service_agent_sees_the_customers_of_live_tickets_including_their_own(
     assert_eq!(app.delete(&format!("/api/v1/tickets/{ticket}"), Some(&admin)).await.status, 204);
     app.get(&path, Some(&agent)).await.assert_problem(404);
 }
+
+#[tokio::test]
+async fn webhook_targets_in_special_purpose_ranges_are_refused() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    for url in [
+        "https://[64:ff9b::7f00:1]/hook",
+        "https://[2002:7f00:1::]/hook",
+        "https://[::127.0.0.1]/hook",
+        "https://198.18.0.1/hook",
+        "https://192.0.0.1/hook",
+        "https://240.0.0.1/hook",
+    ] {
+        let reply = app.post("/api/v1/webhooks", Some(&admin), &json!({"url": url, "events": ["*"]})).await;
+        reply.assert_problem(422);
+        assert_eq!(reply.error_fields(), ["url"], "{url}: {}", reply.text);
+    }
+}
