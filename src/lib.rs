@@ -12,6 +12,7 @@ pub mod error;
 pub mod idempotency;
 pub mod openapi;
 pub mod rate_limit;
+pub mod refusals;
 pub mod request_context;
 pub mod rollup;
 pub mod seed;

@@ -8,7 +8,7 @@ use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::header;
 use actix_web::middleware::{Compress, Condition, from_fn};
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -57,7 +57,18 @@ fn cors(origins: &[String]) -> Cors {
 
 /// The content security policy of API responses: they are data, never
 /// pages, so nothing may load from them or frame them.
-const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+/// The security headers of every response (with a content security policy:
+/// [`API_CSP`], or [`DOCS_CSP`] for Swagger UI).
+pub const SECURITY_HEADERS: [(&str, &str); 6] = [
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "no-referrer"),
+    ("strict-transport-security", "max-age=63072000; includeSubDomains"),
+    ("cross-origin-opener-policy", "same-origin"),
+    ("cross-origin-resource-policy", "same-origin"),
+];
+
+pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 /// Swagger UI loads its own scripts, styles and images, nothing else.
 const DOCS_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
                         script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
@@ -71,15 +82,10 @@ async fn security_headers(
     let docs = req.path().starts_with("/swagger-ui");
     let mut response = next.call(req).await?;
     let headers = response.headers_mut();
-    let fixed = [
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "no-referrer"),
-        (header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains"),
-        (header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
-        (header::HeaderName::from_static("cross-origin-resource-policy"), "same-origin"),
-        (header::CONTENT_SECURITY_POLICY, if docs { DOCS_CSP } else { API_CSP }),
-    ];
+    let fixed = SECURITY_HEADERS
+        .iter()
+        .map(|(name, value)| (header::HeaderName::from_static(name), *value))
+        .chain([(header::CONTENT_SECURITY_POLICY, if docs { DOCS_CSP } else { API_CSP })]);
     for (name, value) in fixed {
         headers.insert(name, header::HeaderValue::from_static(value));
     }
@@ -137,7 +143,7 @@ impl Application {
             tokio::spawn(crate::webhooks::run_alert_evaluator(state.db.clone(), state.settings.clone()));
         }
         let app_state = state.clone();
-        let server = HttpServer::new(move || {
+        let app = move || {
             let origins = &app_state.settings.cors_origins;
             App::new()
                 .app_data(web::Data::new(app_state.clone()))
@@ -157,11 +163,33 @@ impl Application {
                 .wrap(Condition::new(!origins.is_empty(), cors(origins)))
                 .wrap(from_fn(security_headers))
                 .wrap(from_fn(request_context::observe))
-        })
-        .listen(listener)?
-        .workers(workers)
-        .shutdown_timeout(30)
-        .run();
+        };
+        // actix-web's HttpServer, with each connection wrapped so that the
+        // parser's own bare refusals become problem documents (`refusals`).
+        let local = listener.local_addr()?;
+        let server = actix_server::Server::build()
+            .workers(workers)
+            .shutdown_timeout(30)
+            .listen("crm", listener, move || {
+                let app = actix_service::map_config(app(), |_| actix_web::dev::AppConfig::default());
+                use actix_service::ServiceFactoryExt;
+                actix_service::fn_service(|io: actix_rt::net::TcpStream| async move {
+                    let peer = io.peer_addr().ok();
+                    // As actix-web's server does; a socket that refuses it still works.
+                    let _ = io.set_nodelay(true);
+                    let connection = (crate::refusals::Refusals::new(io), actix_http::Protocol::Http1, peer);
+                    Ok::<_, actix_http::error::DispatchError>(connection)
+                })
+                .and_then(
+                    actix_http::HttpService::build()
+                        .keep_alive(actix_http::KeepAlive::Timeout(std::time::Duration::from_secs(5)))
+                        .client_request_timeout(std::time::Duration::from_secs(5))
+                        .client_disconnect_timeout(std::time::Duration::from_secs(1))
+                        .local_addr(local)
+                        .finish(app),
+                )
+            })?
+            .run();
         Ok(Application { port, server, state, created_admin, demo })
     }
 

@@ -675,3 +675,56 @@ async fn webhook_targets_in_special_purpose_ranges_are_refused() {
         assert_eq!(reply.error_fields(), ["url"], "{url}: {}", reply.text);
     }
 }
+
+/// Sends raw bytes (clients refuse to build such requests) and reads the
+/// answer until the server closes: status, lower-case head, body.
+async fn raw_exchange(app: &crate::helpers::TestApp, request: Vec<u8>) -> (u16, String, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.url("").trim_start_matches("http://").trim_end_matches('/').to_string();
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    // The server may answer and close before it has read everything.
+    let _ = stream.write_all(&request).await;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+    let text = String::from_utf8_lossy(&answer).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, head.to_ascii_lowercase(), serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn requests_the_parser_refuses_get_problem_documents_too() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    // A URL over 64 KiB and a request head over 128 KiB are refused by the
+    // HTTP parser before the app; they were a bare 400 / 431, empty.
+    let long_url = format!("GET /api/v1/customers?q={} HTTP/1.1\r\nhost: x\r\n\r\n", "a".repeat(100_000));
+    let big_head = format!("GET /api/v1/customers HTTP/1.1\r\nhost: x\r\nx-padding: {}\r\n\r\n", "p".repeat(140_000));
+    for (request, status) in [(long_url, 400), (big_head, 431)] {
+        let (answered, head, body) = raw_exchange(&app, request.into_bytes()).await;
+        assert_eq!(answered, status, "{head}");
+        assert!(head.contains("content-type: application/problem+json"), "{head}");
+        for header in
+            ["x-content-type-options: nosniff", "cache-control: no-store", "content-security-policy:", "x-request-id:"]
+        {
+            assert!(head.contains(header), "{header} in {head}");
+        }
+        assert_eq!(body["status"], status, "{body}");
+        assert!(body["type"].is_string() && body["detail"].is_string(), "{body}");
+        assert!(head.contains(&format!("x-request-id: {}", body["request_id"].as_str().unwrap())), "{head}");
+    }
+    // A malformed request line, too.
+    let (answered, head, body) = raw_exchange(&app, b"GET /\x01 HTTP/1.1\r\nhost: x\r\n\r\n".to_vec()).await;
+    assert_eq!((answered, body["status"].as_u64()), (400, Some(400)), "{head}");
+    // The server goes on serving, and its own 400s are untouched.
+    assert_eq!(app.get("/api/v1/customers", Some(&admin)).await.status, 200);
+    let reply = app
+        .send(
+            app.request(Method::POST, "/api/v1/teams", Some(&admin))
+                .header("content-type", "application/json")
+                .body("{"),
+        )
+        .await;
+    reply.assert_problem(400);
+    assert!(reply.body["detail"].as_str().unwrap().contains("not valid JSON"), "{}", reply.text);
+}
