@@ -506,12 +506,17 @@ mod tests {
             "100::1",
             "3fff::1",
         ] {
-            let ip: IpAddr = internal.parse().unwrap_or(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
-            assert!(is_internal(ip), "{internal} is internal");
+            assert!(is_internal(internal.parse().unwrap()), "{internal} is internal");
         }
-        for public in ["8.8.8.8", "1.1.1.1", "198.20.0.1", "64:ff9b::808:808", "2606:4700::1111", "2a00:1450::1"] {
-            let ip: IpAddr = public.parse().unwrap_or(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
-            assert!(!is_internal(ip), "{public} is public");
+        for public in [
+            "8.8.8.8",
+            "93.184.216.34",
+            "198.20.0.1",
+            "64:ff9b::808:808",
+            "2606:2800:220:1:248:1893:25c8:1946",
+            "2a00:1450::1",
+        ] {
+            assert!(!is_internal(public.parse().unwrap()), "{public} is public");
         }
     }
 
@@ -524,28 +529,6 @@ mod tests {
         assert!(!matches("orders.updated", "orders.created"));
         assert_eq!(event_type("tickets", "resolve").as_deref(), Some("tickets.resolved"));
         assert_eq!(event_type("api_keys", "create"), None);
-    }
-
-    #[test]
-    fn internal_addresses_are_recognized() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "::1",
-            "fd00::1",
-            "fe80::1",
-            "::ffff:127.0.0.1",
-            "0.0.0.0",
-        ] {
-            assert!(is_internal(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"] {
-            assert!(!is_internal(ip.parse().unwrap()), "{ip}");
-        }
     }
 
     #[test]

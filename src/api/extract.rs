@@ -57,6 +57,20 @@ pub fn parse_json<T: DeserializeOwned + Validate>(body: &[u8]) -> Result<T, AppE
     decode::json(parsed.value, parsed.problems)
 }
 
+/// Reads a request body whole, within `limit` bytes (413 beyond it, also
+/// for a body sent without a length).
+pub async fn read_limited(payload: &mut Payload, limit: usize) -> Result<BytesMut, AppError> {
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| AppError::BadRequest("The request body could not be read.".into()))?;
+        if body.len() + chunk.len() > limit {
+            return Err(AppError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// Reads a JSON request body whole: JSON content type, within the body
 /// limit (also when sent without a length), not empty.
 fn read_body(req: &HttpRequest, payload: &mut Payload) -> LocalBoxFuture<'static, Result<BytesMut, AppError>> {
@@ -74,14 +88,7 @@ fn read_body(req: &HttpRequest, payload: &mut Payload) -> LocalBoxFuture<'static
         if declared_length.is_some_and(|n| n > limit) {
             return Err(AppError::PayloadTooLarge { limit });
         }
-        let mut body = BytesMut::new();
-        while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|_| AppError::BadRequest("The request body could not be read.".into()))?;
-            if body.len() + chunk.len() > limit {
-                return Err(AppError::PayloadTooLarge { limit });
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = read_limited(&mut payload, limit).await?;
         if body.is_empty() {
             return Err(AppError::BadRequest("The request body is empty; send a JSON object.".into()));
         }

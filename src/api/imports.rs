@@ -351,23 +351,14 @@ where
     Ok(report)
 }
 
-/// The CSV body, within the bulk limit.
-async fn read_csv(request: &HttpRequest, mut payload: web::Payload) -> AppResult<Vec<u8>> {
-    use futures_util::StreamExt;
+/// The CSV body, within the import limit.
+async fn read_csv(request: &HttpRequest, payload: web::Payload) -> AppResult<actix_web::web::BytesMut> {
     let kind = request.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
     if !kind.to_ascii_lowercase().starts_with("text/csv") {
         return Err(AppError::UnsupportedMediaType("Send the file as the body with `Content-Type: text/csv`.".into()));
     }
-    let limit = BODY_BYTES;
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| AppError::BadRequest("The request body could not be read.".into()))?;
-        if body.len() + chunk.len() > limit {
-            return Err(AppError::PayloadTooLarge { limit });
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+    let mut payload = payload.into_inner();
+    super::extract::read_limited(&mut payload, BODY_BYTES).await
 }
 
 macro_rules! import_handler {
