@@ -338,10 +338,4 @@ impl From<DbErr> for AppError {
     }
 }
 
-impl From<validator::ValidationErrors> for AppError {
-    fn from(errors: validator::ValidationErrors) -> Self {
-        AppError::Validation(crate::api::validation::field_errors(&errors))
-    }
-}
-
 pub type AppResult<T> = Result<T, AppError>;

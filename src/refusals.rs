@@ -76,10 +76,10 @@ fn problem_response(status: u16) -> Vec<u8> {
          cache-control: no-store\r\nx-request-id: {request_id}\r\n",
         body.len()
     );
-    for (name, value) in crate::startup::SECURITY_HEADERS {
+    for (name, value) in crate::security_headers::SECURITY_HEADERS {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
-    head.push_str(&format!("content-security-policy: {}\r\n\r\n", crate::startup::API_CSP));
+    head.push_str(&format!("content-security-policy: {}\r\n\r\n", crate::security_headers::API_CSP));
     let mut response = head.into_bytes();
     response.extend_from_slice(&body);
     response

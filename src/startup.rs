@@ -18,7 +18,7 @@ use crate::auth::jwt::JwtKeys;
 use crate::bootstrap::{self, CreatedAdmin};
 use crate::config::Settings;
 use crate::state::AppState;
-use crate::{db, openapi, request_context};
+use crate::{db, openapi};
 
 pub struct Application {
     port: u16,
@@ -53,46 +53,6 @@ fn cors(origins: &[String]) -> Cors {
         cors = cors.allowed_origin(origin);
     }
     cors
-}
-
-/// The content security policy of API responses: they are data, never
-/// pages, so nothing may load from them or frame them.
-/// The security headers of every response (with a content security policy:
-/// [`API_CSP`], or [`DOCS_CSP`] for Swagger UI).
-pub const SECURITY_HEADERS: [(&str, &str); 6] = [
-    ("x-content-type-options", "nosniff"),
-    ("x-frame-options", "DENY"),
-    ("referrer-policy", "no-referrer"),
-    ("strict-transport-security", "max-age=63072000; includeSubDomains"),
-    ("cross-origin-opener-policy", "same-origin"),
-    ("cross-origin-resource-policy", "same-origin"),
-];
-
-pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
-/// Swagger UI loads its own scripts, styles and images, nothing else.
-const DOCS_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
-                        script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
-
-/// Security headers on every response (a handler's own `Cache-Control`,
-/// e.g. on the OpenAPI document, is kept).
-async fn security_headers(
-    req: actix_web::dev::ServiceRequest,
-    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
-) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    let docs = req.path().starts_with("/swagger-ui");
-    let mut response = next.call(req).await?;
-    let headers = response.headers_mut();
-    let fixed = SECURITY_HEADERS
-        .iter()
-        .map(|(name, value)| (header::HeaderName::from_static(name), *value))
-        .chain([(header::CONTENT_SECURITY_POLICY, if docs { DOCS_CSP } else { API_CSP })]);
-    for (name, value) in fixed {
-        headers.insert(name, header::HeaderValue::from_static(value));
-    }
-    if !docs && !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
-    }
-    Ok(response)
 }
 
 impl Application {
@@ -158,11 +118,11 @@ impl Application {
                 .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", document.clone()))
                 .default_service(web::to(not_found_or_not_allowed))
                 .wrap(from_fn(crate::idempotency::middleware))
-                .wrap(from_fn(crate::rate_limit::middleware))
+                .wrap(from_fn(crate::request_budget::middleware))
                 .wrap(Compress::default())
                 .wrap(Condition::new(!origins.is_empty(), cors(origins)))
-                .wrap(from_fn(security_headers))
-                .wrap(from_fn(request_context::observe))
+                .wrap(from_fn(crate::security_headers::middleware))
+                .wrap(from_fn(crate::observe::middleware))
         };
         // actix-web's HttpServer, with each connection wrapped so that the
         // parser's own bare refusals become problem documents (`refusals`).

@@ -1,6 +1,6 @@
 //! Structured logging with `tracing`. Every line logged while serving a
 //! request carries its `request_id` (the span opened by
-//! `request_context::observe`).
+//! `observe::middleware`).
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;

@@ -22,8 +22,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 /// The most records one call takes.
 pub const MAX_RECORDS: usize = 1000;
 
-/// The body limit of a bulk call: 16 MiB, about 16 KiB per record.
-pub const BODY_BYTES: usize = 16 * 1024 * 1024;
+pub use super::limits::BULK_BODY_BYTES as BODY_BYTES;
 
 /// Records to create or update.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

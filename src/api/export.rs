@@ -60,22 +60,6 @@ fn cell(value: Option<&Value>) -> String {
     }
 }
 
-/// A CSV field (RFC 4180 quoting), with would-be formulas defused.
-pub fn csv_field(text: &str) -> String {
-    // A leading =, +, - or @ would be a formula to a spreadsheet: quote it
-    // with an apostrophe (OWASP CSV injection), except for numbers.
-    let risky =
-        text.starts_with(['=', '+', '@', '\t', '\r']) || (text.starts_with('-') && text.parse::<f64>().is_err());
-    let text = if risky { format!("'{text}") } else { text.to_string() };
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
-}
-
-fn csv_line(fields: impl Iterator<Item = String>) -> String {
-    let mut line = fields.map(|f| csv_field(&f)).collect::<Vec<_>>().join(",");
-    line.push_str("\r\n");
-    line
-}
-
 /// The list query of one page: the request's parameters without the
 /// export's own and the paging ones, plus `limit` and `cursor`.
 fn page_query(base: &str, cursor: Option<&str>) -> String {
@@ -135,7 +119,7 @@ where
             .finish(),
     )?;
     let accept = request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let format = params.format.unwrap_or(if accept.contains(crate::stats::reports::XLSX) {
+    let format = params.format.unwrap_or(if accept.contains(crate::tabular::XLSX) {
         ExportFormat::Xlsx
     } else {
         ExportFormat::Csv
@@ -147,11 +131,11 @@ where
     let columns = columns::<R>(first_rows.first());
     match format {
         ExportFormat::Csv => {
-            let header_line = csv_line(columns.iter().cloned());
+            let header_line = crate::tabular::csv_line(columns.iter().cloned());
             let to_text = {
                 let columns = columns.clone();
                 move |rows: &[Value]| -> String {
-                    rows.iter().map(|row| csv_line(columns.iter().map(|c| cell(row.get(c))))).collect()
+                    rows.iter().map(|row| crate::tabular::csv_line(columns.iter().map(|c| cell(row.get(c))))).collect()
                 }
             };
             let first_chunk = format!("{header_line}{}", to_text(&first_rows));
@@ -185,7 +169,7 @@ where
         ExportFormat::Xlsx => {
             let bytes = xlsx::<R>(&state, &caller, &base, &columns, first_rows, first_cursor, name).await?;
             Ok(HttpResponse::Ok()
-                .content_type(crate::stats::reports::XLSX)
+                .content_type(crate::tabular::XLSX)
                 .insert_header(attachment(name, "xlsx"))
                 .body(bytes))
         }
@@ -285,7 +269,7 @@ macro_rules! export_handler {
             params($crate::api::export::ExportParams, $Query),
             responses((status = 200, description = "The file, as an attachment.", content(
                 (String = "text/csv"),
-                ($crate::stats::reports::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                ($crate::tabular::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             ))),
             security(("bearer" = []))
         )]

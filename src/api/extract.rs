@@ -4,7 +4,7 @@
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::web::BytesMut;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
@@ -13,22 +13,7 @@ use validator::Validate;
 use super::decode;
 use crate::error::{AppError, FieldError};
 
-/// The largest request body accepted, in bytes (app data).
-#[derive(Clone, Copy, Debug)]
-pub struct BodyLimit(pub usize);
-
-/// The body limit of a request: the configured one, or more for a bulk
-/// call (`…/bulk`) and an import (`/imports/…`).
-pub fn body_limit(req: &HttpRequest) -> usize {
-    let limit = req.app_data::<web::Data<BodyLimit>>().map(|l| l.0).unwrap_or(1024 * 1024);
-    if req.path().starts_with("/api/v1/imports/") {
-        limit.max(crate::api::imports::BODY_BYTES)
-    } else if req.path().ends_with("/bulk") {
-        limit.max(crate::api::bulk::BODY_BYTES)
-    } else {
-        limit
-    }
-}
+pub use super::limits::{BodyLimit, body_limit};
 
 /// A JSON request body, deserialized strictly and validated.
 pub struct Json<T>(pub T);

@@ -28,9 +28,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::state::AppState;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
-/// The largest CSV file accepted: 128 MiB (an export of a few hundred
-/// thousand customers).
-pub const BODY_BYTES: usize = 128 * 1024 * 1024;
+pub use super::limits::IMPORT_BODY_BYTES as BODY_BYTES;
 
 /// The most data rows one import takes; a larger file is refused before
 /// any row is written (split it).

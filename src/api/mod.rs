@@ -19,6 +19,7 @@ pub mod fields;
 pub mod health;
 pub mod imports;
 pub mod leads;
+pub mod limits;
 pub mod list;
 pub mod opportunities;
 pub mod orders;

@@ -4,7 +4,13 @@ use std::borrow::Cow;
 
 use validator::{ValidationErrors, ValidationErrorsKind};
 
-use crate::error::FieldError;
+use crate::error::{AppError, FieldError};
+
+impl From<ValidationErrors> for AppError {
+    fn from(errors: ValidationErrors) -> Self {
+        AppError::Validation(field_errors(&errors))
+    }
+}
 
 /// Flattens nested validation errors into one list of dotted field paths
 /// (`items[1].quantity`), sorted so responses are deterministic.

@@ -2,13 +2,16 @@
 //! authorization (role policies declared in each handler's signature).
 
 pub mod api_keys;
+pub mod caller;
 pub mod callers;
+pub mod credentials;
 pub mod extractor;
 pub mod jwt;
 pub mod password;
 pub mod policy;
 
-pub use extractor::{AuthUser, Authorized};
+pub use caller::AuthUser;
+pub use extractor::Authorized;
 
 /// Lower-case hex of bytes (digests, signatures).
 pub fn hex(bytes: &[u8]) -> String {

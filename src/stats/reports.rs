@@ -50,13 +50,7 @@ pub struct ReportQuery {
     pub format: Option<ReportFormat>,
 }
 
-/// An XLSX workbook.
-#[derive(ToSchema)]
-#[schema(value_type = String, format = Binary)]
-pub struct XlsxFile(pub Vec<u8>);
-
-/// The XLSX media type.
-pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub use crate::tabular::{XLSX, XlsxFile};
 
 /// A report section.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
@@ -522,8 +516,7 @@ pub fn to_csv(report: &Report) -> String {
                 value(&row.previous),
                 row.change.map(|c| c.to_string()).unwrap_or_default(),
             ];
-            out.push_str(&fields.iter().map(|f| crate::api::export::csv_field(f)).collect::<Vec<_>>().join(","));
-            out.push_str("\r\n");
+            out.push_str(&crate::tabular::csv_line(fields.into_iter()));
         }
     }
     out
@@ -624,15 +617,5 @@ mod tests {
         for stage in funnel_stages() {
             assert!(Stage::ALL.iter().any(|s| s.as_str() == stage), "{stage}");
         }
-    }
-
-    #[test]
-    fn csv_quotes_what_needs_it() {
-        use crate::api::export::csv_field;
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("Lee, Ann"), "\"Lee, Ann\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=1+1"), "'=1+1");
-        assert_eq!(csv_field("-12.5"), "-12.5");
     }
 }

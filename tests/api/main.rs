@@ -21,6 +21,7 @@ mod health;
 mod idempotency;
 mod imports;
 mod matrix;
+mod modules;
 mod openapi;
 mod orders;
 mod pipeline;
