@@ -41,8 +41,9 @@ pub fn refresh(backend: DbBackend, customers: Option<&[uuid::Uuid]>) -> [Stateme
             "INSERT INTO {TABLE} (customer_id, orders, revenue, first_at, last_at) \
              SELECT o.customer_id, COUNT(DISTINCT o.id), SUM(oi.line_amount), MIN(o.ordered_at), MAX(o.ordered_at) \
              FROM orders o JOIN order_items oi ON oi.order_id = o.id \
-             WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed') AND {orders} \
-             GROUP BY o.customer_id"
+             WHERE o.deleted_at IS NULL AND {counted} AND {orders} \
+             GROUP BY o.customer_id",
+            counted = crate::counted_orders("o"),
         ),
         values,
     );

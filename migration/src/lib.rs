@@ -4,6 +4,17 @@
 
 pub use sea_orm_migration::prelude::*;
 
+/// The order statuses that count as a sale: the rollups the migrations
+/// build and the server refreshes sum only these. The server's
+/// `OrderStatus::counted` says the same (a test there checks it).
+pub const COUNTED_ORDER_STATUSES: [&str; 2] = ["paid", "completed"];
+
+/// `<alias>.status IN ('paid', 'completed')`: the orders that count.
+pub fn counted_orders(alias: &str) -> String {
+    let list = COUNTED_ORDER_STATUSES.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
+    format!("{alias}.status IN ({list})")
+}
+
 mod common;
 pub mod customer_sales;
 mod m20260101_000001_platform;

@@ -103,11 +103,12 @@ pub fn apply(backend: DbBackend, rollup: Rollup, orders: Orders, sign: i64) -> S
          SUM(oi.line_amount) AS revenue, SUM(oi.line_cost) AS cost, SUM(oi.quantity) AS units, COUNT(*) AS lines, \
          CASE WHEN {category} = MIN({category}) OVER (PARTITION BY o.id) THEN 1 ELSE 0 END AS first_order \
          FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN products p ON p.id = oi.product_id \
-         WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed') AND {scope} \
+         WHERE o.deleted_at IS NULL AND {counted} AND {scope} \
          GROUP BY o.id, {group}) lines WHERE TRUE \
          GROUP BY {names} ORDER BY {names} \
          ON CONFLICT ({names}) DO UPDATE SET {updates}",
         measures = measures.join(", "),
+        counted = crate::counted_orders("o"),
     );
     Statement::from_sql_and_values(backend, sql, values)
 }

@@ -94,6 +94,13 @@ impl OrderStatus {
         matches!(self, OrderStatus::Paid | OrderStatus::Completed)
     }
 
+    /// The SQL of [`OrderStatus::counted`] for the orders table aliased
+    /// `alias`: `o.status IN ('paid', 'completed')`.
+    pub fn counted_sql(alias: &str) -> String {
+        let list: Vec<String> = Self::ALL.iter().filter(|s| s.counted()).map(|s| format!("'{}'", s.as_str())).collect();
+        format!("{alias}.status IN ({})", list.join(", "))
+    }
+
     /// The moves an order may make. Cancelled and refunded are final; a
     /// paid or completed order is refunded, not cancelled.
     pub fn can_become(self, next: OrderStatus) -> bool {
@@ -115,6 +122,14 @@ pub fn stored<T: std::str::FromStr>(value: &str) -> Result<T, crate::error::AppE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counted_orders_are_the_same_in_the_server_and_the_rollups() {
+        let counted: Vec<&str> = OrderStatus::ALL.iter().filter(|s| s.counted()).map(|s| s.as_str()).collect();
+        assert_eq!(counted, migration::COUNTED_ORDER_STATUSES);
+        assert_eq!(OrderStatus::counted_sql("o"), migration::counted_orders("o"));
+        assert_eq!(OrderStatus::counted_sql("p"), "p.status IN ('paid', 'completed')");
+    }
 
     #[test]
     fn json_forms_are_the_texts() {

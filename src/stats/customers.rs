@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::query::{Sql, Window, change, one_row, push_scope, ratio};
 use crate::auth::AuthUser;
 use crate::domain::Money;
-use crate::domain::enums::LifecycleStage;
+use crate::domain::enums::{LifecycleStage, OrderStatus};
 use crate::error::AppResult;
 
 /// Declares a customer statistics query: the window (and comparison,
@@ -140,10 +140,10 @@ pub(super) fn push_customer_conditions(sql: &mut Sql, caller: &AuthUser, filters
 
 /// Counted orders (paid or completed) of customers in scope.
 pub(super) fn push_counted_orders(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters) {
-    sql.push(
-        " FROM orders o JOIN customers c ON c.id = o.customer_id \
-         WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed')",
-    );
+    sql.push(&format!(
+        " FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.deleted_at IS NULL AND {}",
+        OrderStatus::counted_sql("o")
+    ));
     push_customer_conditions(sql, caller, filters);
 }
 
@@ -206,10 +206,11 @@ pub async fn figures(
         .bind(window.from)
         .push(" AND o.ordered_at < ")
         .bind(window.to)
-        .push(
+        .push(&format!(
             " AND NOT EXISTS (SELECT 1 FROM orders p WHERE p.customer_id = o.customer_id AND p.deleted_at IS NULL \
-             AND p.status IN ('paid', 'completed') AND p.ordered_at < ",
-        )
+             AND {} AND p.ordered_at < ",
+            OrderStatus::counted_sql("p")
+        ))
         .bind(window.from)
         .push(")");
     let first_time_buyers: i64 = one_row(db, sql).await?.try_get("", "first_time")?;
@@ -404,7 +405,7 @@ async fn distribution_groups(
     let key = dimension_sql(&mut sql, by, window);
     // Customers existing at `to`, each with the revenue of its counted
     // orders in the window, then grouped by the dimension.
-    sql.push(&format!("SELECT {key} AS group_key, CAST(COUNT(*) AS BIGINT) AS customers, CAST(COALESCE(SUM(r.revenue), 0) AS BIGINT) AS revenue FROM customers c LEFT JOIN (SELECT o.customer_id, SUM(oi.line_amount) AS revenue FROM orders o JOIN order_items oi ON oi.order_id = o.id WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed') AND o.ordered_at >= "))
+    sql.push(&format!("SELECT {key} AS group_key, CAST(COUNT(*) AS BIGINT) AS customers, CAST(COALESCE(SUM(r.revenue), 0) AS BIGINT) AS revenue FROM customers c LEFT JOIN (SELECT o.customer_id, SUM(oi.line_amount) AS revenue FROM orders o JOIN order_items oi ON oi.order_id = o.id WHERE o.deleted_at IS NULL AND {counted} AND o.ordered_at >= ", counted = OrderStatus::counted_sql("o")))
         .bind(window.from)
         .push(" AND o.ordered_at < ")
         .bind(window.to)
@@ -595,7 +596,11 @@ async fn clv_figures(
          {} AS customers FROM (SELECT o.id, o.customer_id, SUM(oi.line_amount) AS revenue",
         super::query::count_distinct("t.customer_id")
     ));
-    sql.push(" FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN customers c ON c.id = o.customer_id WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed')");
+    sql.push(&format!(
+        " FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN customers c ON c.id = o.customer_id \
+         WHERE o.deleted_at IS NULL AND {}",
+        OrderStatus::counted_sql("o")
+    ));
     push_customer_conditions(&mut sql, caller, filters);
     sql.push(" AND o.ordered_at >= ")
         .bind(window.from)
@@ -624,11 +629,12 @@ async fn top_customers(
     top: u64,
 ) -> AppResult<Vec<TopCustomer>> {
     let mut sql = Sql::new(db.get_database_backend());
-    sql.push(
+    sql.push(&format!(
         "SELECT c.id AS id, MAX(c.name) AS name, CAST(SUM(oi.line_amount) AS BIGINT) AS revenue, CAST(COUNT(DISTINCT o.id) AS BIGINT) AS orders \
          FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN customers c ON c.id = o.customer_id \
-         WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed')",
-    );
+         WHERE o.deleted_at IS NULL AND {}",
+        OrderStatus::counted_sql("o")
+    ));
     push_customer_conditions(&mut sql, caller, filters);
     sql.push(" AND o.ordered_at < ")
         .bind(window.to)

@@ -17,7 +17,7 @@ use super::query::{
     sum,
 };
 use crate::auth::AuthUser;
-use crate::domain::enums::ActivityType;
+use crate::domain::enums::{ActivityType, OrderStatus};
 use crate::domain::{Money, Role};
 use crate::error::{AppError, AppResult};
 
@@ -351,7 +351,7 @@ async fn sales(
             count_distinct("o.id")
         ));
         push_indexed_windows_join(&mut sql, "b", rest, "o.ordered_at >= b.s AND o.ordered_at < b.e");
-        sql.push(" WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed')");
+        sql.push(&format!(" WHERE o.deleted_at IS NULL AND {}", OrderStatus::counted_sql("o")));
         push_people(&mut sql, caller, "o.owner_id", filters);
         sql.push(" GROUP BY b.i, o.owner_id");
         fold(db, grid, sql, add).await?;

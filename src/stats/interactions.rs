@@ -11,7 +11,7 @@ use super::customers::{CustomerFilters, customer_query, push_customer_conditions
 use super::query::{Distribution, Sql, Window, one_row, push_grouped_distribution, ratio};
 use crate::auth::AuthUser;
 use crate::domain::Money;
-use crate::domain::enums::{ActivityType, Direction};
+use crate::domain::enums::{ActivityType, Direction, OrderStatus};
 use crate::error::AppResult;
 
 customer_query! {
@@ -190,10 +190,11 @@ pub async fn interactions(
          AND l.occurred_at < ",
     )
     .bind(window.to)
-    .push(
+    .push(&format!(
         ") AS last_at, CAST(COALESCE((SELECT SUM(oi.line_amount) FROM orders o JOIN order_items oi ON oi.order_id = o.id \
-         WHERE o.customer_id = c.id AND o.deleted_at IS NULL AND o.status IN ('paid', 'completed') AND o.ordered_at < ",
-    )
+         WHERE o.customer_id = c.id AND o.deleted_at IS NULL AND {} AND o.ordered_at < ",
+        OrderStatus::counted_sql("o")
+    ))
     .bind(window.to)
     .push("), 0) AS BIGINT) AS revenue");
     push_customers(&mut sql, caller, &filters, window.to);

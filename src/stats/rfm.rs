@@ -11,6 +11,7 @@ use super::customers::{CustomerFilters, customer_query, push_counted_orders, pus
 use super::query::{Sql, Window, day_number, day_number_sql, push_grouped_distribution, ratio};
 use crate::auth::AuthUser;
 use crate::domain::Money;
+use crate::domain::enums::OrderStatus;
 use crate::error::AppResult;
 
 /// An RFM segment: a rectangle of recency (R) and frequency (F) scores.
@@ -174,7 +175,8 @@ fn push_per_customer(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters
         " - {last_day} AS days_since, CAST(COUNT(DISTINCT o.id) AS BIGINT) AS orders, \
          CAST(SUM(oi.line_amount) AS BIGINT) AS revenue \
          FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN customers c ON c.id = o.customer_id \
-         WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed')"
+         WHERE o.deleted_at IS NULL AND {counted}",
+        counted = OrderStatus::counted_sql("o")
     ));
     push_customer_conditions(sql, caller, filters);
     sql.push(" AND o.ordered_at < ").bind(to).push(" GROUP BY o.customer_id");

@@ -18,6 +18,7 @@ use super::query::{
 use crate::auth::AuthUser;
 use crate::domain::Money;
 use crate::domain::Role;
+use crate::domain::enums::OrderStatus;
 use crate::error::{AppError, AppResult};
 use migration::sales_rollup::{BY_OWNER, COMPANY};
 
@@ -250,7 +251,7 @@ fn push_counted_orders(sql: &mut Sql, caller: &AuthUser, window: &Window, filter
     if joins.teams {
         sql.push(" LEFT JOIN teams t ON t.id = u.team_id");
     }
-    sql.push(" WHERE o.deleted_at IS NULL AND o.status IN ('paid', 'completed') AND o.ordered_at >= ")
+    sql.push(&format!(" WHERE o.deleted_at IS NULL AND {} AND o.ordered_at >= ", OrderStatus::counted_sql("o")))
         .bind(window.from)
         .push(" AND o.ordered_at < ")
         .bind(window.to);
