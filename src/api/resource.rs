@@ -285,7 +285,24 @@ macro_rules! crud_handlers {
         tag: $tag:tt, list_path: $list_path:tt, item_path: $item_path:tt,
         singular: $singular:tt, plural: $plural:tt $(,)?
     ) => {
-        use actix_web::{delete, get, patch, post};
+        // The literals utoipa and actix need are the resource's own names.
+        const _: () = {
+            use $crate::api::resource::{Resource, same_text};
+            assert!(same_text(<$R as Resource>::PLURAL, $plural), concat!("crud_handlers!: `", $plural, "` is not the resource's PLURAL"));
+            assert!(same_text(<$R as Resource>::NAME, $singular), concat!("crud_handlers!: `", $singular, "` is not the resource's NAME"));
+            assert!(same_text($tag, $plural), "crud_handlers!: the tag is the resource's plural");
+            assert!(same_text($list_path, concat!("/", $plural)), "crud_handlers!: list_path is /<plural>");
+            assert!(same_text($item_path, concat!("/", $plural, "/{id}")), "crud_handlers!: item_path is /<plural>/{{id}}");
+        };
+
+        pub use crud_routes::configure;
+
+        /// The five CRUD handlers, in a module of their own so that the
+        /// route attributes they need are imported here, not into the
+        /// module that invokes the macro.
+        mod crud_routes {
+            use super::*;
+            use actix_web::{delete, get, patch, post};
 
         #[utoipa::path(
             tag = $tag,
@@ -407,5 +424,23 @@ macro_rules! crud_handlers {
         pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             cfg.service(list).service(create).service(get).service(update).service(delete);
         }
+        }
     };
+}
+
+/// Whether two texts are equal, in a constant: `crud_handlers!` checks the
+/// literals it is given against the `Resource` when the crate compiles.
+pub const fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }

@@ -4,7 +4,7 @@ pub mod dto;
 pub mod service;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, post, web};
 
 use crate::api::etag::IfMatch;
 use crate::api::extract::Json;

@@ -4,7 +4,7 @@
 pub mod dto;
 pub mod service;
 
-use actix_web::web;
+use actix_web::{get, web};
 
 use crate::api::resource;
 use crate::auth::Authorized;
