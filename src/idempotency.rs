@@ -16,7 +16,6 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse, web};
 use chrono::{DateTime, Duration, Utc};
-use futures_util::StreamExt;
 use sea_orm::{ConnectionTrait, DbErr};
 
 use crate::db::statement;
@@ -223,15 +222,10 @@ pub async fn middleware(
     // Read the body (within the limit) to fingerprint the request, then
     // hand it on unchanged.
     let mut payload = req.take_payload();
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk?;
-        if body.len() + chunk.len() > limit {
-            return Ok(req.error_response(AppError::PayloadTooLarge { limit }));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    let body = body.freeze();
+    let body = match crate::api::extract::read_limited(&mut payload, limit).await {
+        Ok(body) => body.freeze(),
+        Err(error) => return Ok(req.error_response(error)),
+    };
     let fingerprint = hash(&req, &body);
     let scope = match caller.api_key {
         Some(key) => format!("key:{key}"),

@@ -22,8 +22,6 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 /// The most records one call takes.
 pub const MAX_RECORDS: usize = 1000;
 
-pub use super::limits::BULK_BODY_BYTES as BODY_BYTES;
-
 /// Records to create or update.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -161,7 +159,7 @@ fn decode_record<T: serde::de::DeserializeOwned + Validate>(
     };
     errors.retain(|e| !(e.code == "required" && unresolved.contains(&e.field)));
     errors.extend(references);
-    errors.sort_by(|a, b| a.field.cmp(&b.field).then(a.code.cmp(&b.code)));
+    super::validation::sort_field_errors(&mut errors);
     Err(AppError::Validation(errors))
 }
 

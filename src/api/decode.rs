@@ -29,7 +29,7 @@ use serde_json::{Map, Number, Value};
 use serde_path_to_error::Segment;
 use validator::Validate;
 
-use super::validation::{describe_serde_error, field_errors};
+use super::validation::{describe_serde_error, field_errors, sort_field_errors};
 use crate::error::{AppError, FieldError};
 
 /// The most field errors one answer names.
@@ -388,7 +388,7 @@ fn decode<T: DeserializeOwned + Validate>(
     if errors.is_empty() {
         errors.push(FieldError::new(root, "invalid", "could not be read"));
     }
-    errors.sort_by(|a, b| a.field.cmp(&b.field).then(a.code.cmp(&b.code)));
+    sort_field_errors(&mut errors);
     errors.truncate(MAX_FIELD_ERRORS);
     Err(AppError::Validation(errors))
 }

@@ -28,8 +28,6 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::state::AppState;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
-pub use super::limits::IMPORT_BODY_BYTES as BODY_BYTES;
-
 /// The most data rows one import takes; a larger file is refused before
 /// any row is written (split it).
 pub const MAX_ROWS: usize = 100_000;
@@ -356,7 +354,7 @@ async fn read_csv(request: &HttpRequest, payload: web::Payload) -> AppResult<act
         return Err(AppError::UnsupportedMediaType("Send the file as the body with `Content-Type: text/csv`.".into()));
     }
     let mut payload = payload.into_inner();
-    super::extract::read_limited(&mut payload, BODY_BYTES).await
+    super::extract::read_limited(&mut payload, super::limits::IMPORT_BODY_BYTES).await
 }
 
 macro_rules! import_handler {

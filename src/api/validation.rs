@@ -17,11 +17,16 @@ impl From<ValidationErrors> for AppError {
 pub fn field_errors(errors: &ValidationErrors) -> Vec<FieldError> {
     let mut out = Vec::new();
     collect(errors, "", &mut out);
-    out.sort_by(|a, b| a.field.cmp(&b.field).then(a.code.cmp(&b.code)));
+    sort_field_errors(&mut out);
     // A blank value is also too short: saying so twice adds nothing.
     let blank: Vec<String> = out.iter().filter(|e| e.code == "blank").map(|e| e.field.clone()).collect();
     out.retain(|e| !(e.code == "length" && blank.contains(&e.field)));
     out
+}
+
+/// Field errors in the order every 422 lists them: by field, then code.
+pub fn sort_field_errors(errors: &mut [FieldError]) {
+    errors.sort_by(|a, b| a.field.cmp(&b.field).then(a.code.cmp(&b.code)));
 }
 
 fn join(prefix: &str, field: &str) -> String {
