@@ -226,14 +226,13 @@ pub fn document() -> OpenApiDoc {
 /// catalog) on its `200` response.
 fn document_examples(doc: &mut OpenApiDoc) {
     let catalog = crate::stats::catalog::Catalog {
-        endpoints: crate::stats::catalog::catalog().endpoints.into_iter().take(2).collect(),
+        endpoints: crate::stats::registry::catalog().endpoints.into_iter().take(2).collect(),
     };
-    let examples = crate::stats::examples::EXAMPLES
-        .iter()
-        .filter_map(|(path, text)| Some((*path, serde_json::from_str::<serde_json::Value>(text).ok()?)))
-        .chain(serde_json::to_value(catalog).ok().map(|catalog| ("/api/v1/stats/metrics", catalog)));
+    let examples = crate::stats::examples::examples()
+        .filter_map(|(path, _, text)| Some((path, serde_json::from_str::<serde_json::Value>(text).ok()?)))
+        .chain(serde_json::to_value(catalog).ok().map(|catalog| ("/api/v1/stats/metrics".to_string(), catalog)));
     for (path, example) in examples {
-        let Some(operation) = doc.paths.paths.get_mut(path).and_then(|item| item.get.as_mut()) else { continue };
+        let Some(operation) = doc.paths.paths.get_mut(&path).and_then(|item| item.get.as_mut()) else { continue };
         if let Some(RefOr::T(response)) = operation.responses.responses.get_mut("200")
             && let Some(RefOr::T(content)) = response.content.get_mut("application/json")
         {

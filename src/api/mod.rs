@@ -30,6 +30,7 @@ pub mod record;
 pub mod resource;
 pub mod respond;
 pub mod scope;
+pub mod statistics;
 pub mod targets;
 pub mod tasks;
 pub mod teams;
@@ -83,6 +84,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(tasks::configure)
             .service(opportunities::history)
             .service(audit::handlers::list_audit)
-            .configure(crate::stats::configure),
+            .configure(statistics::configure),
     );
 }

@@ -46,6 +46,7 @@ mod stats_leads;
 mod stats_marketing;
 mod stats_pipeline;
 mod stats_quality;
+mod stats_registry;
 mod stats_rfm;
 mod stats_sales;
 mod stats_service;

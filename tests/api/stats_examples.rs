@@ -121,6 +121,10 @@ async fn openapi_examples_are_recorded_answers() {
         ("dashboard", "dashboard?from=2025-03-01&to=2025-04-01&granularity=week".to_string()),
         ("report_monthly", "/api/v1/reports/monthly?period=2025-03".to_string()),
     ];
+    // One request per example the registry names (and the report's).
+    let recorded: std::collections::BTreeSet<&str> = requests.iter().map(|(name, _)| *name).collect();
+    let named: std::collections::BTreeSet<&str> = crm::stats::examples::examples().map(|(_, name, _)| name).collect();
+    assert_eq!(recorded, named, "every example the registry names is recorded here, and only those");
     let update = std::env::var("UPDATE_EXAMPLES").is_ok_and(|v| v == "1");
     let mut stale = vec![];
     for (name, path) in requests {
