@@ -266,7 +266,7 @@ macro_rules! export_handler {
             operation_id = concat!("export_", $name),
             summary = concat!("Export ", $name),
             description = "Every record the list would return with these filters, sort and search, as CSV (streamed; one column per field, nested values as JSON) or XLSX (one sheet, header row). `cursor`, `limit` and `count` do not apply. Each export is recorded in the audit log (action `export`, record id the nil UUID, with the format and filters; a search text only as `search: true`).",
-            params($crate::api::export::ExportParams, $Query),
+            params($crate::api::export::ExportParams, $crate::api::list::Searched<$R, $Query>),
             responses((status = 200, description = "The file, as an attachment.", content(
                 (String = "text/csv"),
                 ($crate::tabular::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

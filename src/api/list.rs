@@ -37,6 +37,41 @@ pub struct Page<T: ToSchema> {
     pub total: Option<u64>,
 }
 
+/// A list whose text search (`q`) reads some of its fields.
+pub trait Searchable {
+    /// The fields `q` searches; none when the list has no text search.
+    fn search_fields() -> Vec<&'static str>;
+}
+
+/// The description of `q` on a list searching `fields`.
+pub fn search_description(fields: &[&str]) -> String {
+    let quoted: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
+    match quoted.as_slice() {
+        [] => "This list has no text search: a non-empty `q` is refused (422).".to_string(),
+        [one] => format!("Case-insensitive search in {one}; empty means no search."),
+        [rest @ .., last] => {
+            format!("Case-insensitive search in {} and {last}; empty means no search.", rest.join(", "))
+        }
+    }
+}
+
+/// The query parameters `Q` of a list, documented with the search fields of
+/// `S` (`params(Searched<Customers, CustomerListQuery>)`): each list's `q`
+/// says what it searches, taken from the list's own `ListSpec`.
+pub struct Searched<S, Q>(std::marker::PhantomData<(S, Q)>);
+
+impl<S: Searchable, Q: utoipa::IntoParams> utoipa::IntoParams for Searched<S, Q> {
+    fn into_params(
+        parameter_in_provider: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        let mut params = Q::into_params(parameter_in_provider);
+        for param in params.iter_mut().filter(|param| param.name == "q") {
+            param.description = Some(search_description(&S::search_fields()));
+        }
+        params
+    }
+}
+
 /// Declares a list's query-parameter struct: the parameters every list
 /// shares, then the resource's own filters.
 #[macro_export]
@@ -55,7 +90,7 @@ macro_rules! list_query {
             pub cursor: Option<String>,
             /// Sort field, `-` in front for descending (e.g. `-created_at`). Default `-created_at`, or `updated_at` when `updated_since` is given. Ties are broken by `id`.
             pub sort: Option<String>,
-            /// Case-insensitive search in the name and email; empty means no search.
+            /// Case-insensitive text search; the fields searched are the list's own (see each list). Empty means no search.
             #[param(max_length = 200)]
             #[validate(length(max = 200))]
             pub q: Option<String>,
@@ -165,6 +200,12 @@ pub struct ListSpec<E: RecordEntity> {
 }
 
 impl<E: RecordEntity> ListSpec<E> {
+    /// The names of the fields `q` searches.
+    pub fn search_fields(&self) -> Vec<&'static str> {
+        use sea_orm::IdenStatic;
+        self.search.iter().map(|column| column.as_str()).collect()
+    }
+
     fn sort_field(&self, name: &str) -> Option<(SortKind, E::Column)> {
         match name {
             "created_at" => Some((SortKind::Time, E::CREATED_AT)),
@@ -242,6 +283,9 @@ where
         select = select.filter(E::UPDATED_AT.gte(since));
     }
     if let Some(q) = &common.q {
+        if spec.search.is_empty() {
+            return Err(AppError::validation("q", "unsupported", "this list has no text search"));
+        }
         let pattern = escape_like(q);
         let mut any = Condition::any();
         for column in spec.search {

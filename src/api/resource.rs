@@ -71,6 +71,12 @@ pub trait Resource: 'static {
 }
 
 /// The record `id` if it exists, is not deleted and the caller may see it.
+impl<R: Resource> super::list::Searchable for R {
+    fn search_fields() -> Vec<&'static str> {
+        R::LIST.search_fields()
+    }
+}
+
 pub async fn find<R: Resource>(db: &impl ConnectionTrait, caller: &AuthUser, id: Uuid) -> AppResult<Option<Model<R>>> {
     Ok(R::Entity::find()
         .filter(<R::Entity as RecordEntity>::ID.eq(id))
@@ -309,7 +315,7 @@ macro_rules! crud_handlers {
             operation_id = concat!("list_", $plural),
             summary = concat!("List ", $plural),
             description = concat!("The ", $plural, " the caller may see, a page at a time (see the list parameters)."),
-            params($Query),
+            params($crate::api::list::Searched<$R, $Query>),
             responses((status = 200, description = "A page of records.", body = $crate::api::list::Page<$Dto>)),
             security(("bearer" = []))
         )]

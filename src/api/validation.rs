@@ -66,12 +66,22 @@ fn message(error: &validator::ValidationError) -> String {
     }
     let param = |name: &str| error.params.get(name).map(|v| v.to_string());
     match error.code.as_ref() {
-        "length" => match (param("min"), param("max")) {
-            (Some(min), Some(max)) => format!("must be between {min} and {max} characters long"),
-            (Some(min), None) => format!("must be at least {min} characters long"),
-            (None, Some(max)) => format!("must be at most {max} characters long"),
-            _ => "has an invalid length".into(),
-        },
+        "length" => {
+            // A list is counted in items, a text in characters.
+            let unit = match error.params.get("value") {
+                Some(serde_json::Value::Array(_)) => "items",
+                _ => "characters",
+            };
+            match (param("min"), param("max")) {
+                (Some(min), Some(max)) if unit == "items" => format!("must have between {min} and {max} items"),
+                (Some(min), None) if unit == "items" => format!("must have at least {min} items"),
+                (None, Some(max)) if unit == "items" => format!("must have at most {max} items"),
+                (Some(min), Some(max)) => format!("must be between {min} and {max} characters long"),
+                (Some(min), None) => format!("must be at least {min} characters long"),
+                (None, Some(max)) => format!("must be at most {max} characters long"),
+                _ => "has an invalid length".into(),
+            }
+        }
         "range" => match (param("min"), param("max")) {
             (Some(min), Some(max)) => format!("must be between {min} and {max}"),
             (Some(min), None) => format!("must be at least {min}"),

@@ -87,3 +87,44 @@ async fn customer_search_covers_name_email_and_phone() {
     let by_phone = app.get("/api/v1/customers?q=0013", Some(&admin)).await;
     assert_eq!(by_phone.body["data"][0]["name"], "Other");
 }
+
+#[tokio::test]
+async fn each_list_documents_what_q_searches_and_a_list_without_search_refuses_it() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let doc = app.get("/api-docs/openapi.json", None).await.body;
+    let q = |path: &str| {
+        doc["paths"][path]["get"]["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "q").unwrap()
+            ["description"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        q("/api/v1/customers"),
+        "Case-insensitive search in `name`, `email` and `phone`; empty means no search."
+    );
+    assert_eq!(q("/api/v1/orders/export"), q("/api/v1/orders"), "an export searches as its list");
+    assert!(q("/api/v1/orders").contains("`external_id`"), "{}", q("/api/v1/orders"));
+    assert!(q("/api/v1/targets").contains("no text search"), "{}", q("/api/v1/targets"));
+
+    // Orders are found by what their `q` says it searches.
+    let customer = create(&app, &admin, "customers", json!({"name": "Buyer"})).await;
+    let tea = create(&app, &admin, "products", json!({"name": "Tea", "sku": "T-1", "unit_price": "10.00"})).await;
+    let items = json!([{"product_id": tea, "quantity": 1}]);
+    create(&app, &admin, "orders", json!({"customer_id": customer, "external_id": "ERP-7781", "items": items})).await;
+    // (A list's length is counted in items, not characters.)
+    let empty = app.post("/api/v1/orders", Some(&admin), &json!({"customer_id": customer, "items": []})).await;
+    empty.assert_problem(422);
+    assert_eq!(empty.body["errors"][0]["message"], "must have between 1 and 500 items", "{}", empty.text);
+    let found = app.get("/api/v1/orders?q=erp-77", Some(&admin)).await;
+    assert_eq!(found.status, 200, "{}", found.text);
+    assert_eq!(found.body["data"][0]["external_id"], "ERP-7781");
+
+    // Targets have no text search: a search is refused, not answered with nothing.
+    let refused = app.get("/api/v1/targets?q=anything", Some(&admin)).await;
+    refused.assert_problem(422);
+    assert_eq!(refused.error_fields(), vec!["q"]);
+    assert_eq!(app.get("/api/v1/targets?q=", Some(&admin)).await.status, 200, "an empty q is no search");
+    app.get("/api/v1/targets/export?q=anything", Some(&admin)).await.assert_problem(422);
+}

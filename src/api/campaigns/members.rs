@@ -218,7 +218,7 @@ async fn member_of(state: &AppState, auth: &AuthUser, campaign_id: Uuid, member_
 /// List a campaign's members
 #[utoipa::path(
     tag = "campaigns",
-    params(("id" = Uuid, Path, description = "The campaign's id."), MemberListQuery),
+    params(("id" = Uuid, Path, description = "The campaign's id."), crate::api::list::Searched<Members, MemberListQuery>),
     responses((status = 200, description = "A page of members.", body = Page<CampaignMember>)),
     security(("bearer" = []))
 )]

@@ -6,7 +6,7 @@ use super::dto::{CreateTeam, Team, TeamListQuery, UpdateTeam};
 use super::service;
 use crate::api::etag::IfMatch;
 use crate::api::extract::{Json, Query};
-use crate::api::list::Page;
+use crate::api::list::{Page, Searched};
 use crate::api::respond;
 use crate::auth::Authorized;
 use crate::auth::policy::{AdminOnly, AnyUser};
@@ -19,7 +19,7 @@ use crate::state::AppState;
 /// `updated_at`, `name`; `q` searches the name.
 #[utoipa::path(
     tag = "teams",
-    params(TeamListQuery),
+    params(Searched<service::TeamList, TeamListQuery>),
     responses((status = 200, description = "A page of teams.", body = Page<Team>)),
     security(("bearer" = []))
 )]

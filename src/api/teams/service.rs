@@ -19,6 +19,15 @@ use entity::user;
 
 const LIST: ListSpec<Teams> = ListSpec { sortable: &[("name", SortKind::Text, Column::Name)], search: &[Column::Name] };
 
+/// The teams list, for its documentation (`q` searches [`LIST`]'s fields).
+pub struct TeamList;
+
+impl crate::api::list::Searchable for TeamList {
+    fn search_fields() -> Vec<&'static str> {
+        LIST.search_fields()
+    }
+}
+
 async fn ensure_manager_exists(db: &impl ConnectionTrait, manager_id: Uuid) -> AppResult<()> {
     let found = user::Entity::find_by_id(manager_id).filter(user::Column::DeletedAt.is_null()).count(db).await?;
     if found == 0 {

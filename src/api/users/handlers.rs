@@ -6,7 +6,7 @@ use super::dto::{CreateUser, UpdateUser, User, UserListQuery};
 use super::service;
 use crate::api::etag::IfMatch;
 use crate::api::extract::{Json, Query};
-use crate::api::list::Page;
+use crate::api::list::{Page, Searched};
 use crate::api::respond;
 use crate::auth::Authorized;
 use crate::auth::policy::{AdminOnly, AdminOrManager};
@@ -20,7 +20,7 @@ use crate::state::AppState;
 /// name and email.
 #[utoipa::path(
     tag = "users",
-    params(UserListQuery),
+    params(Searched<service::UserList, UserListQuery>),
     responses((status = 200, description = "A page of users.", body = Page<User>)),
     security(("bearer" = []))
 )]

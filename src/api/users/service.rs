@@ -24,6 +24,15 @@ const LIST: ListSpec<Users> = ListSpec {
     search: &[Column::Name, Column::Email],
 };
 
+/// The users list, for its documentation (`q` searches [`LIST`]'s fields).
+pub struct UserList;
+
+impl crate::api::list::Searchable for UserList {
+    fn search_fields() -> Vec<&'static str> {
+        LIST.search_fields()
+    }
+}
+
 /// The users a caller may see: everyone for an admin; for anyone else,
 /// themselves and the members of the teams they manage or belong to.
 fn visible_to(caller: &AuthUser) -> Condition {
