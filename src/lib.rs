@@ -19,6 +19,7 @@ pub mod request_context;
 pub mod rollup;
 pub mod security_headers;
 pub mod seed;
+pub mod sql;
 pub mod startup;
 pub mod state;
 pub mod stats;

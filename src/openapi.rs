@@ -51,8 +51,8 @@ use crate::error::{FieldError, Problem};
         crate::api::export::ExportFormat,
         crate::api::imports::OnDuplicate,
         crate::stats::reports::ReportFormat,
-        crate::stats::query::RangePreset,
-        crate::stats::query::Compare
+        crate::stats::window::RangePreset,
+        crate::stats::window::Compare
     )),
     modifiers(&BearerAuth)
 )]

@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod api_keys;
+pub mod assignment;
 pub mod audit;
 pub mod auth;
 pub mod bulk;
@@ -29,7 +30,6 @@ pub mod products;
 pub mod record;
 pub mod resource;
 pub mod respond;
-pub mod scope;
 pub mod statistics;
 pub mod targets;
 pub mod tasks;

@@ -9,6 +9,7 @@ pub mod extractor;
 pub mod jwt;
 pub mod password;
 pub mod policy;
+pub mod scope;
 
 pub use caller::AuthUser;
 pub use extractor::Authorized;

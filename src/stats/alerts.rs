@@ -12,14 +12,16 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::query::{Sql, Window, midnight, push_scope};
+use super::window::{Window, midnight};
 use crate::auth::AuthUser;
 use crate::auth::policy::{AnyUser, Policy, SalesStats, ServiceStats};
+use crate::auth::scope::Scope;
 use crate::config::SlaPolicy;
 use crate::domain::enums::Priority;
 use crate::domain::time::now;
 use crate::domain::{Money, Role};
 use crate::error::AppResult;
+use crate::sql::Sql;
 
 /// An alert rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
@@ -358,7 +360,7 @@ async fn stale_opportunities(
          WHERE op.deleted_at IS NULL AND op.closed_at IS NULL AND op.created_at < ",
     )
     .bind(cutoff);
-    push_scope(&mut sql, caller, "op.owner_id");
+    Scope::owned(caller).push_and(&mut sql, "op.owner_id");
     sql.push(
         " AND NOT EXISTS (SELECT 1 FROM activities r WHERE r.opportunity_id = op.id AND r.deleted_at IS NULL \
          AND r.occurred_at >= ",
@@ -446,7 +448,7 @@ async fn behind_target(
     thresholds: &Thresholds,
     as_of: DateTime<Utc>,
 ) -> AppResult<(i64, Vec<Alert>)> {
-    use super::query::Granularity;
+    use super::window::Granularity;
     let start = Granularity::Month.start_of(as_of.date_naive());
     let month = Window { from: midnight(start), to: midnight(Granularity::Month.next(start)) };
     let elapsed = (as_of - month.from).num_seconds() as f64 / (month.to - month.from).num_seconds() as f64;

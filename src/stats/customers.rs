@@ -5,11 +5,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::query::{Sql, Window, change, one_row, push_scope, ratio};
+use super::figures::{change, ratio};
+use super::window::Window;
 use crate::auth::AuthUser;
+use crate::auth::scope::Scope;
 use crate::domain::Money;
 use crate::domain::enums::{LifecycleStage, OrderStatus};
 use crate::error::AppResult;
+use crate::sql::{Sql, one_row};
 
 /// Declares a customer statistics query: the window (and comparison,
 /// unless `without compare;` comes first), the endpoint's own parameters,
@@ -135,7 +138,7 @@ pub(super) fn push_customer_conditions(sql: &mut Sql, caller: &AuthUser, filters
     sql.and_in_team("c.owner_id", filters.team_id);
     sql.and_eq("c.region", filters.region.as_ref());
     sql.and_eq("c.segment", filters.customer_segment.as_ref());
-    push_scope(sql, caller, "c.owner_id");
+    Scope::owned(caller).push_and(sql, "c.owner_id");
 }
 
 /// Counted orders (paid or completed) of customers in scope.
@@ -200,7 +203,7 @@ pub async fn figures(
     // the window with no counted order before it (read through the
     // customer's own orders, not the whole history).
     let mut sql = Sql::new(backend);
-    sql.push(&format!("SELECT {} AS first_time", super::query::count_distinct("o.customer_id")));
+    sql.push(&format!("SELECT {} AS first_time", crate::sql::count_distinct("o.customer_id")));
     push_counted_orders(&mut sql, caller, filters);
     sql.push(" AND o.ordered_at >= ")
         .bind(window.from)
@@ -242,7 +245,7 @@ pub async fn overview(
                 new: change(current.new as f64, previous.new as f64),
                 active: change(current.active as f64, previous.active as f64),
                 first_time_buyers: change(current.first_time_buyers as f64, previous.first_time_buyers as f64),
-                repeat_rate: super::query::change_opt(current.repeat_rate, previous.repeat_rate),
+                repeat_rate: super::figures::change_opt(current.repeat_rate, previous.repeat_rate),
             };
             (Some(previous_window), Some(previous), Some(change_figures))
         }
@@ -377,12 +380,12 @@ pub async fn distribution(
         }
         None => (None, None, None),
     };
-    let mut rows: Vec<DistributionRow> = super::query::paired(current, previous)
+    let mut rows: Vec<DistributionRow> = super::figures::paired(current, previous)
         .into_iter()
         .map(|(key, figures, before)| {
             let change = before.as_ref().map(|before| DistributionChange {
                 customers: change(figures.customers as f64, before.customers as f64),
-                share: super::query::change_opt(figures.share, before.share),
+                share: super::figures::change_opt(figures.share, before.share),
                 revenue: change(figures.revenue.cents() as f64, before.revenue.cents() as f64),
             });
             DistributionRow { key, figures, previous: before, change }
@@ -459,7 +462,7 @@ fn push_active_customers(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFil
 pub async fn retention(db: &impl ConnectionTrait, caller: &AuthUser, query: &CustomerQuery) -> AppResult<Retention> {
     let window = query.window()?;
     // Retention is a comparison itself: `compare` picks the base window.
-    let previous_window = window.previous(query.compare.unwrap_or(super::query::Compare::PreviousPeriod));
+    let previous_window = window.previous(query.compare.unwrap_or(super::window::Compare::PreviousPeriod));
     let filters = query.filters();
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("SELECT CAST(COUNT(*) AS BIGINT) AS previously_active, CAST(COUNT(cur.customer_id) AS BIGINT) AS retained FROM (");
@@ -566,12 +569,12 @@ pub async fn clv(db: &impl ConnectionTrait, caller: &AuthUser, query: &ClvQuery)
             let previous = clv_figures(db, caller, &previous_window, &filters, lifespan_months).await?;
             let money = |m: Option<Money>| m.map(|m| m.cents() as f64);
             let change_figures = ClvChange {
-                average_order_value: super::query::change_opt(
+                average_order_value: super::figures::change_opt(
                     money(figures.average_order_value),
                     money(previous.average_order_value),
                 ),
-                purchase_frequency: super::query::change_opt(figures.purchase_frequency, previous.purchase_frequency),
-                clv: super::query::change_opt(money(figures.clv), money(previous.clv)),
+                purchase_frequency: super::figures::change_opt(figures.purchase_frequency, previous.purchase_frequency),
+                clv: super::figures::change_opt(money(figures.clv), money(previous.clv)),
             };
             (Some(previous_window), Some(previous), Some(change_figures))
         }
@@ -594,7 +597,7 @@ async fn clv_figures(
     sql.push(&format!(
         "SELECT CAST(COALESCE(SUM(t.revenue), 0) AS BIGINT) AS revenue, CAST(COUNT(*) AS BIGINT) AS orders, \
          {} AS customers FROM (SELECT o.id, o.customer_id, SUM(oi.line_amount) AS revenue",
-        super::query::count_distinct("t.customer_id")
+        crate::sql::count_distinct("t.customer_id")
     ));
     sql.push(&format!(
         " FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN customers c ON c.id = o.customer_id \
@@ -611,7 +614,7 @@ async fn clv_figures(
     let (revenue, orders, customers): (i64, i64, i64) =
         (row.try_get("", "revenue")?, row.try_get("", "orders")?, row.try_get("", "customers")?);
     let months = (window.to - window.from).num_microseconds().unwrap_or(0) as f64 / 86_400_000_000.0 / MONTH_DAYS;
-    let average_order_value = super::query::average_cents(revenue, orders);
+    let average_order_value = super::figures::average_cents(revenue, orders);
     let purchase_frequency = ratio(orders, customers).map(|per_customer| per_customer / months);
     let clv = average_order_value.zip(purchase_frequency).map(|(aov, frequency)| {
         let cents = aov as f64 * frequency * lifespan_months as f64;
@@ -657,7 +660,7 @@ customer_query! {
     /// Parameters of the retention cohorts.
     pub struct CohortQuery {
         /// Cohort and period size: `day`, `week`, `month` (default), `quarter` or `year`; at most 120 cohorts.
-        pub granularity: Option<super::query::Granularity>,
+        pub granularity: Option<super::window::Granularity>,
     }
 }
 
@@ -693,7 +696,7 @@ pub struct Cohorts {
     /// The filters applied.
     pub filters: CustomerFilters,
     /// The period size.
-    pub granularity: super::query::Granularity,
+    pub granularity: super::window::Granularity,
     /// One per period of the window, oldest first (empty cohorts too).
     pub cohorts: Vec<Cohort>,
 }
@@ -706,7 +709,8 @@ pub const MAX_COHORTS: usize = 120;
 /// for each later period the number and share that ordered in it: each
 /// customer's distinct active periods before `to`, joined to its first.
 pub async fn cohorts(db: &impl ConnectionTrait, caller: &AuthUser, query: &CohortQuery) -> AppResult<Cohorts> {
-    use super::query::{Granularity, bucket_text_sql, midnight, series_buckets};
+    use super::window::{Granularity, midnight, series_buckets};
+    use crate::sql::bucket_text_sql;
     let window = query.window()?;
     let granularity = query.granularity.unwrap_or(Granularity::Month);
     let (granularity, starts) = series_buckets(&window, Some(granularity))?;

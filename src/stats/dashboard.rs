@@ -9,13 +9,16 @@ use uuid::Uuid;
 
 use super::customers::CustomerFilters;
 use super::employees::PeopleFilters;
-use super::query::{Compare, Filters, Granularity, Sql, Window, change, change_opt, one_row, push_scope, ratio};
+use super::figures::{Filters, change, change_opt, ratio};
 use super::sales::SalesPeriod;
 use super::service::ServiceFilters;
+use super::window::{Compare, Granularity, Window};
 use crate::auth::AuthUser;
 use crate::auth::policy::{MarketingReaders, Policy, SalesStats, ServiceStats};
+use crate::auth::scope::Scope;
 use crate::domain::Money;
 use crate::error::AppResult;
+use crate::sql::{Sql, one_row};
 
 crate::stats_query! {
     /// Parameters of the dashboard. The comparison window is the previous
@@ -166,7 +169,7 @@ async fn win_rate(db: &impl ConnectionTrait, caller: &AuthUser, window: &Window)
     .bind(window.from)
     .push(" AND op.closed_at < ")
     .bind(window.to);
-    push_scope(&mut sql, caller, "op.owner_id");
+    Scope::owned(caller).push_and(&mut sql, "op.owner_id");
     let row = one_row(db, sql).await?;
     let (won, lost): (i64, i64) = (row.try_get("", "won")?, row.try_get("", "lost")?);
     Ok(ratio(won, won + lost))
@@ -243,7 +246,7 @@ fn kpi_change(current: &Kpis, previous: &Kpis) -> KpiChange {
 pub async fn dashboard(db: &impl ConnectionTrait, caller: &AuthUser, query: &DashboardQuery) -> AppResult<Dashboard> {
     let window = query.window()?;
     let previous_window = window.previous(query.compare.unwrap_or(Compare::PreviousPeriod));
-    let (granularity, buckets) = super::query::series_buckets(&window, query.granularity)?;
+    let (granularity, buckets) = super::window::series_buckets(&window, query.granularity)?;
     let current = kpis(db, caller, &window, true).await?;
     let previous = kpis(db, caller, &previous_window, false).await?;
     let (top_employees, revenue_series) = if may::<SalesStats>(caller) {

@@ -11,15 +11,17 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::query::{
-    Compare, Granularity, Sql, Window, average_cents, bucket_windows, change, change_opt, count_distinct, midnight,
-    minutes_between, push_indexed_windows_join, push_scope, push_values_join, push_windows_join, ratio, series_buckets,
-    sum,
+use super::figures::{average_cents, change, change_opt, ratio};
+use super::window::{
+    Compare, Granularity, Window, bucket_windows, midnight, push_indexed_windows_join, push_windows_join,
+    series_buckets,
 };
 use crate::auth::AuthUser;
+use crate::auth::scope::Scope;
 use crate::domain::enums::{ActivityType, OrderStatus};
 use crate::domain::{Money, Role};
 use crate::error::{AppError, AppResult};
+use crate::sql::{Sql, count_distinct, minutes_between, push_values_join, sum};
 
 crate::stats_query! {
     /// Parameters of employee and team performance.
@@ -239,7 +241,7 @@ struct Person {
 
 /// `AND column` is an employee the caller may see and the filters keep.
 fn push_people(sql: &mut Sql, caller: &AuthUser, column: &str, filters: &PeopleFilters) {
-    push_scope(sql, caller, column);
+    Scope::owned(caller).push_and(sql, column);
     sql.and_id(column, filters.user_id);
     sql.and_in_team(column, filters.team_id);
     if let Some(role) = filters.role {
@@ -743,7 +745,7 @@ pub async fn teams(
     sql.and_id("t.id", query.team_id);
     if caller.role == Role::Manager {
         sql.push(" AND t.id IN ");
-        super::query::push_my_teams(&mut sql, caller);
+        crate::auth::scope::push_my_teams(&mut sql, caller.id);
     }
     let mut teams = vec![];
     for row in db.query_all_raw(sql.statement()).await? {

@@ -21,8 +21,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use super::figures::Filters;
 use super::pipeline::{PipelineFigures, PipelineQuery};
-use super::query::{Filters, Granularity, Window, midnight};
+use super::window::{Granularity, Window, midnight};
 use crate::auth::AuthUser;
 use crate::domain::Money;
 use crate::domain::time::now;

@@ -6,11 +6,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::query::{Sql, Window, minutes_between, one_row, push_scope, ratio};
+use super::figures::ratio;
+use super::window::Window;
 use crate::auth::AuthUser;
+use crate::auth::scope::Scope;
 use crate::domain::Money;
 use crate::domain::enums::Stage;
 use crate::error::{AppError, AppResult};
+use crate::sql::{Sql, minutes_between, one_row};
 
 crate::stats_query! {
     /// Parameters of the funnel.
@@ -119,7 +122,7 @@ pub async fn funnel(db: &impl ConnectionTrait, caller: &AuthUser, query: &Funnel
         Some(compare) => {
             let previous_window = window.previous(compare);
             let previous = figures(db, caller, &previous_window, &filters).await?;
-            let count = |c: i64, p: i64| super::query::change(c as f64, p as f64);
+            let count = |c: i64, p: i64| super::figures::change(c as f64, p as f64);
             let change = FunnelChange {
                 opportunities: count(
                     current.won + current.lost + current.open,
@@ -128,8 +131,8 @@ pub async fn funnel(db: &impl ConnectionTrait, caller: &AuthUser, query: &Funnel
                 won: count(current.won, previous.won),
                 lost: count(current.lost, previous.lost),
                 open: count(current.open, previous.open),
-                win_rate: super::query::change_opt(current.win_rate, previous.win_rate),
-                avg_sales_cycle_days: super::query::change_opt(
+                win_rate: super::figures::change_opt(current.win_rate, previous.win_rate),
+                avg_sales_cycle_days: super::figures::change_opt(
                     current.avg_sales_cycle_days,
                     previous.avg_sales_cycle_days,
                 ),
@@ -167,7 +170,7 @@ pub async fn figures(
     sql.and_id("op.owner_id", filters.owner_id);
     sql.and_in_team("op.owner_id", filters.team_id);
     sql.and_id("op.campaign_id", filters.campaign_id);
-    push_scope(&mut sql, caller, "op.owner_id");
+    Scope::owned(caller).push_and(&mut sql, "op.owner_id");
     sql.push(&format!(
         "), per_opportunity AS (SELECT id, MAX(amount) AS amount, MAX(stage_rank) AS max_rank, \
          MAX(CASE WHEN latest = 1 THEN stage END) AS state, \

@@ -8,11 +8,13 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::customers::{CustomerFilters, customer_query, push_customer_conditions};
-use super::query::{Distribution, Sql, Window, one_row, push_grouped_distribution, ratio};
+use super::figures::{Distribution, ratio};
+use super::window::Window;
 use crate::auth::AuthUser;
 use crate::domain::Money;
 use crate::domain::enums::{ActivityType, Direction, OrderStatus};
 use crate::error::AppResult;
+use crate::sql::{Sql, one_row, push_grouped_distribution};
 
 customer_query! {
     without compare;

@@ -5,10 +5,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::query::{Sql, Window, minutes_between, push_scope, ratio};
+use super::figures::ratio;
+use super::window::Window;
 use crate::auth::AuthUser;
-use crate::domain::Role;
+use crate::auth::scope::Scope;
 use crate::error::{AppError, AppResult};
+use crate::sql::{Sql, minutes_between};
 
 crate::stats_query! {
     /// Parameters of the lead conversion statistics.
@@ -121,10 +123,7 @@ async fn query_figures(
     sql.and_id("l.owner_id", filters.owner_id);
     sql.and_in_team("l.owner_id", filters.team_id);
     sql.and_id("l.campaign_id", filters.campaign_id);
-    // Marketing works on every lead; the others on their own or their team's.
-    if caller.role != Role::Marketing {
-        push_scope(&mut sql, caller, "l.owner_id");
-    }
+    Scope::leads(caller).push_and(&mut sql, "l.owner_id");
     if by_source {
         sql.push(" GROUP BY l.source");
     }
@@ -151,10 +150,13 @@ pub async fn conversion(db: &impl ConnectionTrait, caller: &AuthUser, query: &Le
             let previous_window = window.previous(compare);
             let previous = totals(db, caller, &previous_window, &filters).await?;
             let change = ConversionChange {
-                leads: super::query::change(total.leads as f64, previous.leads as f64),
-                converted: super::query::change(total.converted as f64, previous.converted as f64),
-                conversion_rate: super::query::change_opt(total.conversion_rate, previous.conversion_rate),
-                avg_days_to_convert: super::query::change_opt(total.avg_days_to_convert, previous.avg_days_to_convert),
+                leads: super::figures::change(total.leads as f64, previous.leads as f64),
+                converted: super::figures::change(total.converted as f64, previous.converted as f64),
+                conversion_rate: super::figures::change_opt(total.conversion_rate, previous.conversion_rate),
+                avg_days_to_convert: super::figures::change_opt(
+                    total.avg_days_to_convert,
+                    previous.avg_days_to_convert,
+                ),
             };
             (Some(previous_window), Some(previous), Some(change))
         }

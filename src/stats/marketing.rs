@@ -8,10 +8,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::query::{Sql, Window, average_cents, change, change_opt, ratio};
+use super::figures::{average_cents, change, change_opt, ratio};
+use super::window::Window;
 use crate::auth::AuthUser;
 use crate::domain::Money;
 use crate::error::AppResult;
+use crate::sql::Sql;
 
 crate::stats_query! {
     /// Parameters of the campaign statistics.

@@ -7,12 +7,13 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::query::{Sql, push_scope};
 use crate::auth::AuthUser;
+use crate::auth::scope::Scope;
 use crate::domain::Money;
 use crate::domain::enums::Stage;
 use crate::domain::time::now;
 use crate::error::AppResult;
+use crate::sql::Sql;
 
 /// Parameters of the pipeline (it has no window: it is the pipeline now).
 #[derive(Debug, Default, Deserialize, IntoParams, Validate)]
@@ -105,7 +106,7 @@ pub(super) async fn grouped(
     sql.and_id("op.campaign_id", query.campaign_id);
     sql.and_eq("c.segment", query.customer_segment.as_ref());
     sql.and_eq("c.region", query.region.as_ref());
-    push_scope(&mut sql, caller, "op.owner_id");
+    Scope::owned(caller).push_and(&mut sql, "op.owner_id");
     sql.push(&format!(" GROUP BY {}op.probability_bp", group.map(|g| format!("{g}, ")).unwrap_or_default()));
     let mut groups: Vec<(Option<String>, i64, i64, i128)> = Vec::new();
     for row in db.query_all_raw(sql.statement()).await? {

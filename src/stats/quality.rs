@@ -11,10 +11,11 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::customers::{CustomerFilters, push_customer_conditions};
-use super::query::{Sql, one_row, ratio};
+use super::figures::ratio;
 use crate::auth::AuthUser;
 use crate::domain::time::now;
 use crate::error::AppResult;
+use crate::sql::{Sql, one_row};
 
 /// Parameters of the data-quality statistics (the current state: no window).
 #[derive(Debug, Default, Deserialize, IntoParams, Validate)]

@@ -13,12 +13,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::catalog::Unit;
 use super::employees::{EmployeePerformance, PerformanceFigures};
+use super::figures::change;
 use super::funnel::Funnel;
 use super::marketing::ChannelStats;
-use super::query::{Granularity, Window, change, midnight};
 use super::registry::{self, Ask, Statistic, statistic};
 use super::sales::SalesSummary;
 use super::service::{Satisfaction, ServiceSummary};
+use super::window::{Granularity, Window, midnight};
 use crate::auth::AuthUser;
 use crate::config::SlaPolicy;
 use crate::domain::Money;

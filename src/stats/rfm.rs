@@ -8,11 +8,13 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::customers::{CustomerFilters, customer_query, push_counted_orders, push_customer_conditions};
-use super::query::{Sql, Window, day_number, day_number_sql, push_grouped_distribution, ratio};
+use super::figures::ratio;
+use super::window::{Window, day_number};
 use crate::auth::AuthUser;
 use crate::domain::Money;
 use crate::domain::enums::OrderStatus;
 use crate::error::AppResult;
+use crate::sql::{Sql, day_number_sql, push_grouped_distribution};
 
 /// An RFM segment: a rectangle of recency (R) and frequency (F) scores.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize, ToSchema)]

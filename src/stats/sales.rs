@@ -11,15 +11,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::query::{
-    Filters, Granularity, Sql, Window, average_cents, bucket_text_sql, change, count_distinct, midnight, push_scope,
-    ratio, sum,
-};
+use super::figures::{Filters, average_cents, change, ratio};
+use super::window::{Granularity, Window, midnight};
 use crate::auth::AuthUser;
+use crate::auth::scope::Scope;
 use crate::domain::Money;
-use crate::domain::Role;
 use crate::domain::enums::OrderStatus;
 use crate::error::{AppError, AppResult};
+use crate::sql::{Sql, bucket_text_sql, count_distinct, sum};
 use migration::sales_rollup::{BY_OWNER, COMPANY};
 
 /// Declares a sales statistics query: the window and comparison every
@@ -206,12 +205,12 @@ fn figure_change(current: &SalesFigures, previous: &SalesFigures) -> SalesChange
         revenue: change(money(current.revenue), money(previous.revenue)),
         cost: change(money(current.cost), money(previous.cost)),
         profit: change(money(current.profit), money(previous.profit)),
-        margin: super::query::change_opt(current.margin, previous.margin),
+        margin: super::figures::change_opt(current.margin, previous.margin),
         orders: change(current.orders as f64, previous.orders as f64),
         units: change(current.units as f64, previous.units as f64),
         customers: change(current.customers as f64, previous.customers as f64),
-        aov: super::query::change_opt(current.aov.map(money), previous.aov.map(money)),
-        revenue_per_customer: super::query::change_opt(
+        aov: super::figures::change_opt(current.aov.map(money), previous.aov.map(money)),
+        revenue_per_customer: super::figures::change_opt(
             current.revenue_per_customer.map(money),
             previous.revenue_per_customer.map(money),
         ),
@@ -261,7 +260,7 @@ fn push_counted_orders(sql: &mut Sql, caller: &AuthUser, window: &Window, filter
     sql.and_eq("o.channel", filters.channel.as_ref());
     sql.and_eq("p.category", filters.product_category.as_ref());
     sql.and_eq("c.segment", filters.customer_segment.as_ref());
-    push_scope(sql, caller, "o.owner_id");
+    Scope::owned(caller).push_and(sql, "o.owner_id");
 }
 
 /// `FROM … WHERE …` of the daily sales rollup over the days `[first, end)`,
@@ -269,7 +268,7 @@ fn push_counted_orders(sql: &mut Sql, caller: &AuthUser, window: &Window, filter
 /// when nothing asks for owners, else the per-owner one.
 fn push_rolled_up(sql: &mut Sql, caller: &AuthUser, days: (NaiveDate, NaiveDate), filters: &Filters, mut joins: Joins) {
     joins.owners |= filters.team_id.is_some() || joins.teams;
-    let unscoped = matches!(caller.role, Role::Admin | Role::Analyst);
+    let unscoped = Scope::owned(caller).is_everything();
     let rollup = if unscoped && !joins.owners && filters.owner_id.is_none() { COMPANY } else { BY_OWNER };
     sql.push(&format!(" FROM {} r", rollup.table));
     if joins.owners {
@@ -284,7 +283,7 @@ fn push_rolled_up(sql: &mut Sql, caller: &AuthUser, days: (NaiveDate, NaiveDate)
     sql.and_eq("r.region", filters.region.as_ref());
     sql.and_eq("r.channel", filters.channel.as_ref());
     sql.and_eq("r.category", filters.product_category.as_ref());
-    push_scope(sql, caller, "r.owner_id");
+    Scope::owned(caller).push_and(sql, "r.owner_id");
 }
 
 /// What the sums are grouped by.
@@ -376,7 +375,7 @@ impl Grouping<'_> {
         Ok(match self {
             Grouping::Total => None,
             Grouping::Bucket(_) => row.try_get("", "group_key")?,
-            Grouping::By(dimension) => super::query::group_key(row, "group_key", dimension.key_is_id)?,
+            Grouping::By(dimension) => crate::sql::group_key(row, "group_key", dimension.key_is_id)?,
         })
     }
 
@@ -618,7 +617,7 @@ pub async fn timeseries(
 ) -> AppResult<SalesTimeseries> {
     let window = query.window()?;
     let filters = query.filters();
-    let (granularity, buckets) = super::query::series_buckets(&window, query.granularity)?;
+    let (granularity, buckets) = super::window::series_buckets(&window, query.granularity)?;
     let rows = series(db, caller, &window, granularity, buckets, &filters).await?;
     let total = totals(db, caller, &window, &filters).await?.figures();
     let mut out = SalesTimeseries {
@@ -749,7 +748,7 @@ pub async fn breakdown(
     };
     let penetration = matches!(by, SalesDimension::Product | SalesDimension::ProductCategory);
     let mut rows = vec![];
-    for (key, (label, sums), before) in super::query::paired(current, previous) {
+    for (key, (label, sums), before) in super::figures::paired(current, previous) {
         let figures = sums.figures();
         let previous_figures = before.as_ref().map(|(_, sums)| sums.figures());
         rows.push(SalesGroup {

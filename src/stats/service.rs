@@ -9,15 +9,13 @@ use uuid::Uuid;
 
 use std::collections::HashMap;
 
-use super::query::{
-    Distribution, Granularity, Sql, Window, bucket_windows, change, change_opt, group_key, midnight, minutes_between,
-    one_row, push_grouped_distribution, push_windows_join, ratio, series_buckets,
-};
+use super::figures::{Distribution, change, change_opt, ratio};
+use super::window::{Granularity, Window, bucket_windows, midnight, push_windows_join, series_buckets};
 use crate::auth::AuthUser;
 use crate::config::SlaPolicy;
-use crate::domain::Role;
 use crate::domain::enums::Priority;
 use crate::error::{AppError, AppResult};
+use crate::sql::{Sql, group_key, minutes_between, one_row, push_grouped_distribution};
 
 /// Declares a service statistics query: the window and comparison, the
 /// ticket filters, then the endpoint's own parameters.
@@ -187,14 +185,9 @@ pub struct ServiceSummary {
     pub change: Option<ServiceChange>,
 }
 
-/// `AND` the ticket is in the caller's scope: service agents, analysts and
-/// admins see every ticket, a manager the team's and the unassigned ones.
+/// `AND` the ticket (`t`) is in the caller's scope ([`Scope::tickets`]).
 pub(super) fn push_ticket_scope(sql: &mut Sql, caller: &AuthUser) {
-    if caller.role == Role::Manager {
-        sql.push(" AND (t.assignee_id IS NULL OR t.assignee_id = ").bind(caller.id).push(" OR t.assignee_id IN ");
-        super::query::push_team_members(sql, caller);
-        sql.push(")");
-    }
+    crate::auth::scope::Scope::tickets(caller).push_and(sql, "t.assignee_id");
 }
 
 /// `FROM tickets t … WHERE` the filters and scope hold (no time
@@ -439,14 +432,14 @@ fn figure_change(current: &ServiceFigures, previous: &ServiceFigures) -> Service
     ServiceChange {
         created: change(current.created as f64, previous.created as f64),
         resolved: change(current.resolved as f64, previous.resolved as f64),
-        resolution_rate: super::query::change_opt(current.resolution_rate, previous.resolution_rate),
+        resolution_rate: super::figures::change_opt(current.resolution_rate, previous.resolution_rate),
         backlog: change(current.backlog as f64, previous.backlog as f64),
-        first_response_minutes_avg: super::query::change_opt(
+        first_response_minutes_avg: super::figures::change_opt(
             current.first_response_minutes.avg,
             previous.first_response_minutes.avg,
         ),
-        resolution_hours_avg: super::query::change_opt(current.resolution_hours.avg, previous.resolution_hours.avg),
-        csat_avg: super::query::change_opt(current.csat.avg, previous.csat.avg),
+        resolution_hours_avg: super::figures::change_opt(current.resolution_hours.avg, previous.resolution_hours.avg),
+        csat_avg: super::figures::change_opt(current.csat.avg, previous.csat.avg),
     }
 }
 
@@ -610,7 +603,7 @@ pub async fn breakdown(
     let strip = |groups: HashMap<GroupKey, ServiceFigures>| -> HashMap<Option<String>, ServiceFigures> {
         groups.into_iter().map(|((_, key), figures)| (key, figures)).collect()
     };
-    let mut rows: Vec<ServiceGroup> = super::query::paired(strip(current), previous.map(strip))
+    let mut rows: Vec<ServiceGroup> = super::figures::paired(strip(current), previous.map(strip))
         .into_iter()
         .map(|(key, figures, before)| ServiceGroup {
             label: key.as_ref().and_then(|key| labels.get(key).cloned()),

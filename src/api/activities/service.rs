@@ -5,6 +5,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, QueryFi
 use uuid::Uuid;
 
 use super::dto::{Activity, ActivityListQuery, CreateActivity, UpdateActivity};
+use crate::api::assignment;
 use crate::api::contacts::service::Contacts;
 use crate::api::customers::service::Customers;
 use crate::api::fields::{clean, created_at, patch_opt, patch_text, time_range};
@@ -12,8 +13,8 @@ use crate::api::list::{ListSpec, SortKind};
 use crate::api::opportunities::service::Opportunities;
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource, ensure_reference};
-use crate::api::scope;
 use crate::auth::AuthUser;
+use crate::auth::scope::Scope;
 use crate::domain::enums::stored;
 use crate::domain::time::{now, truncate};
 use crate::error::{AppError, AppResult};
@@ -60,7 +61,7 @@ impl Resource for Activities {
         ListSpec { sortable: &[("occurred_at", SortKind::Time, Column::OccurredAt)], search: &[Column::Subject] };
 
     fn visible(caller: &AuthUser) -> Condition {
-        scope::owned(caller, Column::OwnerId)
+        Scope::owned(caller).condition(Column::OwnerId)
     }
 
     async fn create(db: &impl ConnectionTrait, caller: &AuthUser, input: CreateActivity) -> AppResult<activity::Model> {
@@ -87,7 +88,7 @@ impl Resource for Activities {
             customer_id = Some(opportunity.customer_id);
         }
         let owner_id = input.owner_id.unwrap_or(caller.id);
-        scope::ensure_assignable(db, caller, owner_id, "owner_id").await?;
+        assignment::ensure_assignable(db, caller, owner_id, "owner_id").await?;
         let created = created_at(input.created_at);
         activity::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -134,7 +135,7 @@ impl Resource for Activities {
         patch_opt(&mut model.duration_minutes, patch.duration_minutes);
         patch_text(&mut model.outcome, patch.outcome);
         if let Some(owner_id) = patch.owner_id {
-            scope::ensure_assignable(db, caller, owner_id, "owner_id").await?;
+            assignment::ensure_assignable(db, caller, owner_id, "owner_id").await?;
             model.owner_id = Set(Some(owner_id));
         }
         patch_text(&mut model.external_id, patch.external_id);

@@ -7,7 +7,6 @@ use uuid::Uuid;
 
 use super::dto::{AuditEntry, AuditQuery};
 use crate::api::list::{DEFAULT_LIMIT, Page};
-use crate::api::scope;
 use crate::auth::AuthUser;
 use crate::domain::time::now;
 use crate::error::{AppError, AppResult};
@@ -90,7 +89,7 @@ pub async fn list(db: &impl ConnectionTrait, caller: &AuthUser, query: &AuditQue
         select = select.filter(
             Condition::any()
                 .add(Column::ActorId.eq(caller.id))
-                .add(Column::ActorId.in_subquery(scope::team_members(caller))),
+                .add(Column::ActorId.in_subquery(crate::auth::scope::team_members(caller.id))),
         );
     }
     if let Some(resource) = &query.resource {

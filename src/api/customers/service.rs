@@ -8,12 +8,13 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::dto::{CreateCustomer, Customer, CustomerListQuery, UpdateCustomer};
+use crate::api::assignment;
 use crate::api::fields::{clean, clean_email, clean_tags, created_at, patch_opt, patch_text, phone_digits};
 use crate::api::list::{ListSpec, SortKind};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource};
-use crate::api::scope;
 use crate::auth::AuthUser;
+use crate::auth::scope::Scope;
 use crate::domain::Role;
 use crate::domain::enums::{CustomerKind, LifecycleStage, stored};
 use crate::error::{AppError, AppResult};
@@ -98,7 +99,7 @@ impl Resource for Customers {
     /// everyone else the customers they (or their team) own.
     fn visible(caller: &AuthUser) -> Condition {
         if caller.role != Role::Service {
-            return scope::owned(caller, Column::OwnerId);
+            return Scope::owned(caller).condition(Column::OwnerId);
         }
         let with_tickets = Query::select()
             .column(ticket::Column::CustomerId)
@@ -115,7 +116,7 @@ impl Resource for Customers {
 
     async fn create(db: &impl ConnectionTrait, caller: &AuthUser, input: CreateCustomer) -> AppResult<customer::Model> {
         let owner_id = input.owner_id.unwrap_or(caller.id);
-        scope::ensure_assignable(db, caller, owner_id, "owner_id").await?;
+        assignment::ensure_assignable(db, caller, owner_id, "owner_id").await?;
         let created = created_at(input.created_at);
         let phone = clean(input.phone);
         customer::ActiveModel {
@@ -158,7 +159,7 @@ impl Resource for Customers {
         let mut model = <customer::ActiveModel as ActiveModelTrait>::default();
         match patch.owner_id {
             Some(Some(owner_id)) => {
-                scope::ensure_assignable(db, caller, owner_id, "owner_id").await?;
+                assignment::ensure_assignable(db, caller, owner_id, "owner_id").await?;
                 model.owner_id = Set(Some(owner_id));
             }
             Some(None) if caller.is_admin() => model.owner_id = Set(None),

@@ -8,6 +8,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::dto::{ConversionResult, ConvertLead, CreateLead, Lead, LeadListQuery, UpdateLead};
+use crate::api::assignment;
 use crate::api::audit;
 use crate::api::campaigns::service::Campaigns;
 use crate::api::customers::dto::CreateCustomer;
@@ -19,9 +20,8 @@ use crate::api::opportunities::dto::CreateOpportunity;
 use crate::api::opportunities::service::Opportunities;
 use crate::api::record::update_guarded;
 use crate::api::resource::{self, ListQuery, Resource, ensure_reference};
-use crate::api::scope;
 use crate::auth::AuthUser;
-use crate::domain::Role;
+use crate::auth::scope::Scope;
 use crate::domain::enums::{CustomerKind, LeadStatus, LifecycleStage, MemberStatus, stored};
 use crate::domain::time::{now, truncate};
 use crate::error::{AppError, AppResult};
@@ -65,10 +65,7 @@ impl Resource for Leads {
     /// Marketing works on every lead; the others on the leads they (or
     /// their team) own.
     fn visible(caller: &AuthUser) -> Condition {
-        match caller.role {
-            Role::Marketing => Condition::all(),
-            _ => scope::owned(caller, Column::OwnerId),
-        }
+        Scope::leads(caller).condition(Column::OwnerId)
     }
 
     async fn create(db: &impl ConnectionTrait, caller: &AuthUser, input: CreateLead) -> AppResult<lead::Model> {
@@ -76,7 +73,7 @@ impl Resource for Leads {
             ensure_reference::<Campaigns>(db, caller, campaign_id, "campaign_id").await?;
         }
         let owner_id = input.owner_id.unwrap_or(caller.id);
-        scope::ensure_assignable(db, caller, owner_id, "owner_id").await?;
+        assignment::ensure_assignable(db, caller, owner_id, "owner_id").await?;
         let status = input.status.unwrap_or(LeadStatus::New);
         let (converted_customer_id, converted_at) = match (status, input.converted_customer_id) {
             (LeadStatus::Converted, Some(customer_id)) => {
@@ -151,7 +148,7 @@ impl Resource for Leads {
             model.campaign_id = Set(campaign_id);
         }
         if let Some(owner_id) = patch.owner_id {
-            scope::ensure_assignable(db, caller, owner_id, "owner_id").await?;
+            assignment::ensure_assignable(db, caller, owner_id, "owner_id").await?;
             model.owner_id = Set(Some(owner_id));
         }
         if let Some(name) = patch.name {

@@ -10,6 +10,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::dto::{CreateOpportunity, Opportunity, OpportunityListQuery, StageChange, StageEntry, UpdateOpportunity};
+use crate::api::assignment;
 use crate::api::audit;
 use crate::api::campaigns::service::Campaigns;
 use crate::api::customers::service::Customers;
@@ -17,8 +18,8 @@ use crate::api::fields::{clean, created_at, patch_text};
 use crate::api::list::{ListSpec, SortKind};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource, ensure_reference};
-use crate::api::scope;
 use crate::auth::AuthUser;
+use crate::auth::scope::Scope;
 use crate::domain::Money;
 use crate::domain::enums::{Stage, stored};
 use crate::domain::time::{now, truncate};
@@ -124,7 +125,7 @@ impl Resource for Opportunities {
         ListSpec { sortable: &[("name", SortKind::Text, Column::Name)], search: &[Column::Name] };
 
     fn visible(caller: &AuthUser) -> Condition {
-        scope::owned(caller, Column::OwnerId)
+        Scope::owned(caller).condition(Column::OwnerId)
     }
 
     async fn create(
@@ -137,7 +138,7 @@ impl Resource for Opportunities {
             ensure_reference::<Campaigns>(db, caller, campaign_id, "campaign_id").await?;
         }
         let owner_id = input.owner_id.unwrap_or(caller.id);
-        scope::ensure_assignable(db, caller, owner_id, "owner_id").await?;
+        assignment::ensure_assignable(db, caller, owner_id, "owner_id").await?;
         let stage = input.stage.unwrap_or(Stage::Qualification);
         let created = created_at(input.created_at);
         let closed_at = match (stage.is_closed(), input.closed_at) {
@@ -211,7 +212,7 @@ impl Resource for Opportunities {
             model.campaign_id = Set(campaign_id);
         }
         if let Some(owner_id) = patch.owner_id {
-            scope::ensure_assignable(db, caller, owner_id, "owner_id").await?;
+            assignment::ensure_assignable(db, caller, owner_id, "owner_id").await?;
             model.owner_id = Set(Some(owner_id));
         }
         if let Some(name) = patch.name {

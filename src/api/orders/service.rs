@@ -10,13 +10,14 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::dto::{CreateOrder, Order, OrderItem, OrderItemInput, OrderListQuery, UpdateOrder};
+use crate::api::assignment;
 use crate::api::customers::service::Customers;
 use crate::api::fields::{clean, created_at, patch_text, time_range};
 use crate::api::list::{ListSpec, SortKind};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource, ensure_reference};
-use crate::api::scope;
 use crate::auth::AuthUser;
+use crate::auth::scope::Scope;
 use crate::domain::Money;
 use crate::domain::enums::{OrderStatus, stored};
 use crate::domain::time::{now, truncate};
@@ -161,7 +162,7 @@ impl Resource for Orders {
     };
 
     fn visible(caller: &AuthUser) -> Condition {
-        scope::owned(caller, Column::OwnerId)
+        Scope::owned(caller).condition(Column::OwnerId)
     }
 
     async fn create(db: &impl ConnectionTrait, caller: &AuthUser, input: CreateOrder) -> AppResult<order::Model> {
@@ -170,7 +171,7 @@ impl Resource for Orders {
             Some(owner_id) => owner_id,
             None => customer.owner_id.unwrap_or(caller.id),
         };
-        scope::ensure_assignable(db, caller, owner_id, "owner_id").await?;
+        assignment::ensure_assignable(db, caller, owner_id, "owner_id").await?;
         let id = Uuid::now_v7();
         let priced = price_lines(db, id, &input.items).await?;
         let created = created_at(input.created_at);
@@ -239,7 +240,7 @@ impl Resource for Orders {
             model.customer_id = Set(customer_id);
         }
         if let Some(owner_id) = patch.owner_id {
-            scope::ensure_assignable(db, caller, owner_id, "owner_id").await?;
+            assignment::ensure_assignable(db, caller, owner_id, "owner_id").await?;
             model.owner_id = Set(Some(owner_id));
         }
         patch_text(&mut model.channel, patch.channel);

@@ -8,12 +8,13 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::dto::{CreateTarget, Target, TargetListQuery, TargetValue, UpdateTarget};
+use crate::api::assignment;
 use crate::api::fields::{clean, created_at, patch_text};
 use crate::api::list::ListSpec;
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource};
-use crate::api::scope;
 use crate::auth::AuthUser;
+use crate::auth::scope::Scope;
 use crate::domain::enums::{TargetMetric, TargetPeriod, stored};
 use crate::domain::{Money, Role};
 use crate::error::{AppError, AppResult};
@@ -67,7 +68,7 @@ fn stored_value(metric: TargetMetric, value: Money) -> AppResult<i64> {
 async fn ensure_team(db: &impl ConnectionTrait, caller: &AuthUser, team_id: Uuid) -> AppResult<()> {
     let mut query = team::Entity::find().filter(team::Column::Id.eq(team_id)).filter(team::Column::DeletedAt.is_null());
     if caller.role != Role::Admin {
-        query = query.filter(scope::my_teams(caller, team::Column::Id));
+        query = query.filter(crate::auth::scope::my_teams(caller, team::Column::Id));
     }
     if query.count(db).await? == 0 {
         return Err(AppError::validation("team_id", "not_found", "no team of yours with this id exists"));
@@ -91,15 +92,15 @@ impl Resource for Targets {
     fn visible(caller: &AuthUser) -> Condition {
         match caller.role {
             Role::Admin | Role::Analyst => Condition::all(),
-            _ => {
-                Condition::any().add(scope::owned(caller, Column::OwnerId)).add(scope::my_teams(caller, Column::TeamId))
-            }
+            _ => Condition::any()
+                .add(Scope::owned(caller).condition(Column::OwnerId))
+                .add(crate::auth::scope::my_teams(caller, Column::TeamId)),
         }
     }
 
     async fn create(db: &impl ConnectionTrait, caller: &AuthUser, input: CreateTarget) -> AppResult<target::Model> {
         match (input.owner_id, input.team_id) {
-            (Some(owner_id), None) => scope::ensure_assignable(db, caller, owner_id, "owner_id").await?,
+            (Some(owner_id), None) => assignment::ensure_assignable(db, caller, owner_id, "owner_id").await?,
             (None, Some(team_id)) => ensure_team(db, caller, team_id).await?,
             _ => return Err(AppError::validation("owner_id", "required", "give exactly one of owner_id and team_id")),
         }

@@ -5,6 +5,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, QueryFi
 use uuid::Uuid;
 
 use super::dto::{CreateTask, Task, TaskListQuery, UpdateTask};
+use crate::api::assignment;
 use crate::api::campaigns::service::Campaigns;
 use crate::api::contacts::service::Contacts;
 use crate::api::customers::service::Customers;
@@ -15,9 +16,9 @@ use crate::api::opportunities::service::Opportunities;
 use crate::api::orders::service::Orders;
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource, ensure_exists};
-use crate::api::scope;
 use crate::api::tickets::service::Tickets;
 use crate::auth::AuthUser;
+use crate::auth::scope::Scope;
 use crate::domain::enums::{RelatedType, TaskStatus, stored};
 use crate::domain::time::{now, truncate};
 use crate::error::{AppError, AppResult};
@@ -73,12 +74,12 @@ impl Resource for Tasks {
     const LIST: ListSpec<Entity> = ListSpec { sortable: &[], search: &[Column::Title] };
 
     fn visible(caller: &AuthUser) -> Condition {
-        scope::owned(caller, Column::AssigneeId)
+        Scope::owned(caller).condition(Column::AssigneeId)
     }
 
     async fn create(db: &impl ConnectionTrait, caller: &AuthUser, input: CreateTask) -> AppResult<task::Model> {
         let assignee_id = input.assignee_id.unwrap_or(caller.id);
-        scope::ensure_assignable(db, caller, assignee_id, "assignee_id").await?;
+        assignment::ensure_assignable(db, caller, assignee_id, "assignee_id").await?;
         match (input.related_type, input.related_id) {
             (Some(kind), Some(id)) => ensure_related(db, kind, id).await?,
             (None, None) => {}
@@ -131,7 +132,7 @@ impl Resource for Tasks {
             model.completed_at = Set((next == TaskStatus::Done).then(now));
         }
         if let Some(assignee_id) = patch.assignee_id {
-            scope::ensure_assignable(db, caller, assignee_id, "assignee_id").await?;
+            assignment::ensure_assignable(db, caller, assignee_id, "assignee_id").await?;
             model.assignee_id = Set(Some(assignee_id));
         }
         if let Some(title) = patch.title {

@@ -7,15 +7,15 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, Databas
 use uuid::Uuid;
 
 use super::dto::{CreateTicket, RateTicket, Ticket, TicketListQuery, UpdateTicket};
+use crate::api::assignment;
 use crate::api::customers::service::Customers;
 use crate::api::etag::IfMatch;
 use crate::api::fields::{clean, created_at, patch_text};
 use crate::api::list::ListSpec;
 use crate::api::record::update_guarded;
 use crate::api::resource::{self, ListQuery, Resource, ensure_exists};
-use crate::api::scope;
 use crate::auth::AuthUser;
-use crate::domain::Role;
+use crate::auth::scope::Scope;
 use crate::domain::enums::{Priority, TicketStatus, stored};
 use crate::domain::time::{now, truncate};
 use crate::error::{AppError, AppResult};
@@ -120,19 +120,13 @@ impl Resource for Tickets {
     /// Service agents work on every ticket; managers on their team's and
     /// the unassigned ones.
     fn visible(caller: &AuthUser) -> Condition {
-        match caller.role {
-            Role::Service | Role::Admin | Role::Analyst => Condition::all(),
-            Role::Manager => {
-                Condition::any().add(Column::AssigneeId.is_null()).add(scope::owned(caller, Column::AssigneeId))
-            }
-            Role::Sales | Role::Marketing => scope::owned(caller, Column::AssigneeId),
-        }
+        Scope::tickets(caller).condition(Column::AssigneeId)
     }
 
     async fn create(db: &impl ConnectionTrait, _caller: &AuthUser, input: CreateTicket) -> AppResult<ticket::Model> {
         ensure_exists::<Customers>(db, input.customer_id, "customer_id").await?;
         if let Some(assignee_id) = input.assignee_id {
-            scope::ensure_active_user(db, assignee_id, "assignee_id").await?;
+            assignment::ensure_active_user(db, assignee_id, "assignee_id").await?;
         }
         let status = input.status.unwrap_or(TicketStatus::Open);
         let created = created_at(input.created_at);
@@ -213,7 +207,7 @@ impl Resource for Tickets {
         }
         if let Some(assignee) = patch.assignee_id {
             if let Some(assignee_id) = assignee {
-                scope::ensure_active_user(db, assignee_id, "assignee_id").await?;
+                assignment::ensure_active_user(db, assignee_id, "assignee_id").await?;
             }
             model.assignee_id = Set(assignee);
         }

@@ -11,7 +11,6 @@ use super::dto::{CreateUser, UpdateUser, User, UserListQuery};
 use crate::api::audit;
 use crate::api::list::{CommonParams, ListSpec, SortKind, fetch_page};
 use crate::api::record::{soft_delete_guarded, update_guarded};
-use crate::api::scope;
 use crate::auth::{AuthUser, password};
 use crate::domain::Role;
 use crate::domain::time::now;
@@ -39,7 +38,9 @@ fn visible_to(caller: &AuthUser) -> Condition {
     if caller.is_admin() {
         return Condition::all();
     }
-    Condition::any().add(Column::Id.eq(caller.id)).add(Column::Id.in_subquery(scope::team_members(caller)))
+    Condition::any()
+        .add(Column::Id.eq(caller.id))
+        .add(Column::Id.in_subquery(crate::auth::scope::team_members(caller.id)))
 }
 
 pub fn normalize_email(email: &str) -> String {
