@@ -13,8 +13,8 @@ use crate::error::AppResult;
 use crate::state::AppState;
 use crate::stats::registry::{self, Ask};
 use crate::stats::{alerts, catalog, reports};
+use crate::stats::{csat_nps, quality, rfm, sales, sla, tickets};
 use crate::stats::{customers, dashboard, employees, forecast, funnel, interactions, leads, marketing, pipeline};
-use crate::stats::{quality, rfm, sales, service};
 
 /// One handler per row: its doc comment is the operation's summary and
 /// description, its policy the extractor, its query the parameters.

@@ -288,7 +288,7 @@ async fn sla_alerts(
         sql.push(&format!(" WHEN '{}' THEN t.created_at <= ", priority.as_str())).bind(as_of - warn_after);
     }
     sql.push(" ELSE FALSE END");
-    super::service::push_ticket_scope(&mut sql, caller);
+    super::tickets::push_ticket_scope(&mut sql, caller);
     sql.push(" ORDER BY t.created_at, t.id LIMIT ").bind(limit as i64);
     let mut total = 0;
     let mut alerts = vec![];

@@ -11,7 +11,7 @@ use super::customers::CustomerFilters;
 use super::employees::PeopleFilters;
 use super::figures::{Filters, change, change_opt, ratio};
 use super::sales::SalesPeriod;
-use super::service::ServiceFilters;
+use super::tickets::ServiceFilters;
 use super::window::{Compare, Granularity, Window};
 use crate::auth::AuthUser;
 use crate::auth::policy::{MarketingReaders, Policy, SalesStats, ServiceStats};
@@ -195,7 +195,7 @@ async fn kpis(db: &impl ConnectionTrait, caller: &AuthUser, window: &Window, now
         None
     };
     let service = if may::<ServiceStats>(caller) {
-        let figures = super::service::figures(db, caller, window, &ServiceFilters::default()).await?;
+        let figures = super::tickets::figures(db, caller, window, &ServiceFilters::default()).await?;
         Some(ServiceKpis {
             tickets_created: figures.created,
             first_response_minutes_p50: figures.first_response_minutes.p50,

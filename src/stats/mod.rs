@@ -9,6 +9,7 @@
 
 pub mod alerts;
 pub mod catalog;
+pub mod csat_nps;
 pub mod customers;
 pub mod dashboard;
 pub mod employees;
@@ -25,7 +26,8 @@ pub mod registry;
 pub mod reports;
 pub mod rfm;
 pub mod sales;
-pub mod service;
+pub mod sla;
+pub mod tickets;
 pub mod window;
 
 pub use registry::answer;

@@ -23,10 +23,10 @@ use super::catalog::{
     CAMPAIGNS, CHANNELS, CUSTOMER_FILTERS, Catalog, Details, Endpoint, PERFORMANCE, SALES, SALES_BREAKDOWN,
     SALES_FILTERS, SERVICE, SERVICE_BREAKDOWN, SERVICE_FILTERS, TEAMS, f,
 };
+use super::{csat_nps, sales, sla, tickets};
 use super::{
     customers, dashboard, employees, forecast, funnel, interactions, leads, marketing, pipeline, quality, rfm,
 };
-use super::{sales, service};
 use crate::auth::AuthUser;
 use crate::auth::policy::{AnyUser, LeadReaders, MarketingReaders, Policy, SalesStats, ServiceStats, TeamStats};
 use crate::config::SlaPolicy;
@@ -638,10 +638,10 @@ macro_rules! statistics {
             service_summary {
                 path: "/stats/service/summary",
                 policy: ServiceStats,
-                query: service::ServiceQuery,
-                answer: service::ServiceSummary,
+                query: tickets::ServiceQuery,
+                answer: tickets::ServiceSummary,
                 returns: "The service figures of the window (and the comparison window).",
-                compute: |db, caller, ask| service::summary(db, caller, ask.query),
+                compute: |db, caller, ask| tickets::summary(db, caller, ask.query),
                 catalog: Details {
                     title: "Service summary",
                     description: "Tickets created in the window: volumes, response and resolution times, CSAT; the backlog.",
@@ -663,10 +663,10 @@ macro_rules! statistics {
             service_timeseries {
                 path: "/stats/service/timeseries",
                 policy: ServiceStats,
-                query: service::ServiceTimeseriesQuery,
-                answer: service::ServiceTimeseries,
+                query: tickets::ServiceTimeseriesQuery,
+                answer: tickets::ServiceTimeseries,
                 returns: "The service figures per bucket, and in total.",
-                compute: |db, caller, ask| service::timeseries(db, caller, ask.query),
+                compute: |db, caller, ask| tickets::timeseries(db, caller, ask.query),
                 catalog: Details {
                     title: "Service time series",
                     description: "The service summary per bucket, each bucket a window of its own.",
@@ -688,10 +688,10 @@ macro_rules! statistics {
             service_breakdown {
                 path: "/stats/service/breakdown",
                 policy: ServiceStats,
-                query: service::ServiceBreakdownQuery,
-                answer: service::ServiceBreakdown,
+                query: tickets::ServiceBreakdownQuery,
+                answer: tickets::ServiceBreakdown,
                 returns: "The service figures per value, and in total.",
-                compute: |db, caller, ask| service::breakdown(db, caller, ask.query),
+                compute: |db, caller, ask| tickets::breakdown(db, caller, ask.query),
                 catalog: Details {
                     title: "Service breakdown",
                     description: "The service summary per category, priority, channel or agent.",
@@ -712,10 +712,10 @@ macro_rules! statistics {
             service_sla {
                 path: "/stats/service/sla",
                 policy: ServiceStats,
-                query: service::SlaQuery,
-                answer: service::SlaStats,
+                query: sla::SlaQuery,
+                answer: sla::SlaStats,
                 returns: "SLA attainment per priority.",
-                compute: |db, caller, ask| service::sla(db, caller, ask.sla, ask.query),
+                compute: |db, caller, ask| sla::sla(db, caller, ask.sla, ask.query),
                 catalog: Details {
                     title: "Service SLA",
                     description: "Per priority, the share of the window's tickets that met the first-response and resolution targets.",
@@ -743,10 +743,10 @@ macro_rules! statistics {
             satisfaction {
                 path: "/stats/satisfaction",
                 policy: ServiceStats,
-                query: service::SatisfactionQuery,
-                answer: service::Satisfaction,
+                query: csat_nps::SatisfactionQuery,
+                answer: csat_nps::Satisfaction,
                 returns: "CSAT and NPS of the window (and the comparison window).",
-                compute: |db, caller, ask| service::satisfaction(db, caller, ask.query),
+                compute: |db, caller, ask| csat_nps::satisfaction(db, caller, ask.query),
                 catalog: Details {
                     title: "Satisfaction",
                     description: "CSAT of the window's tickets and NPS of the survey answers submitted in it.",

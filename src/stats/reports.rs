@@ -12,13 +12,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::catalog::Unit;
+use super::csat_nps::Satisfaction;
 use super::employees::{EmployeePerformance, PerformanceFigures};
 use super::figures::change;
 use super::funnel::Funnel;
 use super::marketing::ChannelStats;
 use super::registry::{self, Ask, Statistic, statistic};
 use super::sales::SalesSummary;
-use super::service::{Satisfaction, ServiceSummary};
+use super::tickets::ServiceSummary;
 use super::window::{Granularity, Window, midnight};
 use crate::auth::AuthUser;
 use crate::config::SlaPolicy;

@@ -1,5 +1,7 @@
-//! Service statistics: ticket volumes, backlog, response and resolution
-//! times (average, median, 90th percentile) and CSAT.
+//! Ticket statistics: volumes, backlog, first response and resolution
+//! times (average, median, 90th percentile) and CSAT, in total, per bucket
+//! and per category, priority, channel or agent. Satisfaction (CSAT and
+//! NPS) is `satisfaction.rs`, SLA attainment `sla.rs`.
 
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
@@ -9,10 +11,9 @@ use uuid::Uuid;
 
 use std::collections::HashMap;
 
-use super::figures::{Distribution, change, change_opt, ratio};
+use super::figures::{Distribution, change, ratio};
 use super::window::{Granularity, Window, bucket_windows, midnight, push_windows_join, series_buckets};
 use crate::auth::AuthUser;
-use crate::config::SlaPolicy;
 use crate::domain::enums::Priority;
 use crate::error::{AppError, AppResult};
 use crate::sql::{Sql, group_key, minutes_between, one_row, push_grouped_distribution};
@@ -53,12 +54,10 @@ macro_rules! service_query {
         }
     };
 }
-
 service_query! {
     /// Parameters of the service summary.
     pub struct ServiceQuery {}
 }
-
 service_query! {
     /// Parameters of the service time series.
     pub struct ServiceTimeseriesQuery {
@@ -66,7 +65,6 @@ service_query! {
         pub granularity: Option<Granularity>,
     }
 }
-
 /// What a service breakdown groups by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -77,7 +75,6 @@ pub enum ServiceDimension {
     /// The assigned agent (`key` is the user id, `label` the name).
     Agent,
 }
-
 impl ServiceDimension {
     /// The grouping expression, and whether it is an id labelled by a user name.
     fn column(self) -> (&'static str, bool) {
@@ -89,7 +86,6 @@ impl ServiceDimension {
         }
     }
 }
-
 service_query! {
     /// Parameters of the service breakdown.
     pub struct ServiceBreakdownQuery {
@@ -97,7 +93,6 @@ service_query! {
         pub by: Option<ServiceDimension>,
     }
 }
-
 /// The filters applied to a service statistic.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct ServiceFilters {
@@ -120,7 +115,6 @@ pub struct ServiceFilters {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_segment: Option<String>,
 }
-
 /// Customer satisfaction from ticket ratings.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
 pub struct Csat {
@@ -131,7 +125,6 @@ pub struct Csat {
     /// Share of ratings of 4 or 5.
     pub satisfied_rate: Option<f64>,
 }
-
 /// The service figures of a window.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
 pub struct ServiceFigures {
@@ -150,7 +143,6 @@ pub struct ServiceFigures {
     /// Ratings of the window's tickets.
     pub csat: Csat,
 }
-
 /// The relative change of the headline figures.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct ServiceChange {
@@ -169,7 +161,6 @@ pub struct ServiceChange {
     /// Relative change of `csat_avg`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub csat_avg: Option<f64>,
 }
-
 /// The service summary.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ServiceSummary {
@@ -184,16 +175,20 @@ pub struct ServiceSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<ServiceChange>,
 }
-
 /// `AND` the ticket (`t`) is in the caller's scope ([`Scope::tickets`]).
 pub(super) fn push_ticket_scope(sql: &mut Sql, caller: &AuthUser) {
     crate::auth::scope::Scope::tickets(caller).push_and(sql, "t.assignee_id");
 }
-
 /// `FROM tickets t … WHERE` the filters and scope hold (no time
 /// condition), with `join` (a windows join, see [`push_windows_join`])
 /// right after the tickets, and the agents as `u` when `users` is set.
-fn push_tickets(sql: &mut Sql, caller: &AuthUser, filters: &ServiceFilters, users: bool, join: impl FnOnce(&mut Sql)) {
+pub(super) fn push_tickets(
+    sql: &mut Sql,
+    caller: &AuthUser,
+    filters: &ServiceFilters,
+    users: bool,
+    join: impl FnOnce(&mut Sql),
+) {
     sql.push(" FROM tickets t");
     join(sql);
     if filters.customer_segment.is_some() {
@@ -213,15 +208,12 @@ fn push_tickets(sql: &mut Sql, caller: &AuthUser, filters: &ServiceFilters, user
     sql.and_eq("c.segment", filters.customer_segment.as_ref());
     push_ticket_scope(sql, caller);
 }
-
 /// The tickets created in each window `b`.
 const CREATED_IN_B: &str = "t.created_at >= b.s AND t.created_at < b.e";
-
 /// The CSAT columns over the selected tickets, read by [`Csat::read`].
 const CSAT_COLUMNS: &str = "CAST(COUNT(t.satisfaction_score) AS BIGINT) AS csat_responses, \
      CAST(COALESCE(SUM(t.satisfaction_score), 0) AS BIGINT) AS csat_sum, \
      CAST(COUNT(CASE WHEN t.satisfaction_score >= 4 THEN 1 END) AS BIGINT) AS csat_satisfied";
-
 impl Csat {
     fn read(row: &sea_orm::QueryResult) -> AppResult<Self> {
         let get = |name: &str| row.try_get::<i64>("", name).map_err(AppError::from);
@@ -229,11 +221,9 @@ impl Csat {
         Ok(Csat { avg: ratio(score_sum, responses), responses, satisfied_rate: ratio(satisfied, responses) })
     }
 }
-
 /// A group of the service figures: the index of its window and, in a
 /// breakdown, the dimension's value.
 type GroupKey = (usize, Option<String>);
-
 /// What the grouped queries found for one group.
 #[derive(Default)]
 struct Tally {
@@ -245,7 +235,6 @@ struct Tally {
     resolution_minutes: Distribution,
     csat: Csat,
 }
-
 /// The grouping columns `bucket` (the window's index) and, with a
 /// dimension, `group_key` and `group_label`.
 fn push_group_columns(sql: &mut Sql, dimension: Option<ServiceDimension>, bucket: bool) {
@@ -259,7 +248,6 @@ fn push_group_columns(sql: &mut Sql, dimension: Option<ServiceDimension>, bucket
         sql.push(&format!("{key} AS group_key, {label} AS group_label, "));
     }
 }
-
 fn push_group_by(sql: &mut Sql, dimension: Option<ServiceDimension>, bucket: bool) {
     let mut columns = vec![];
     if bucket {
@@ -272,7 +260,6 @@ fn push_group_by(sql: &mut Sql, dimension: Option<ServiceDimension>, bucket: boo
         sql.push(&format!(" GROUP BY {}", columns.join(", ")));
     }
 }
-
 /// The service figures of each window (each as of its own end) and, with
 /// a dimension, of each of its values: a handful of aggregate queries
 /// whose results have one row per group. Rows are keyed by the window's
@@ -401,7 +388,6 @@ async fn grouped_figures(
     }
     Ok((out, labels))
 }
-
 /// The service figures of one window.
 pub async fn figures(
     db: &impl ConnectionTrait,
@@ -412,7 +398,6 @@ pub async fn figures(
     let (mut groups, _) = grouped_figures(db, caller, std::slice::from_ref(window), None, filters).await?;
     Ok(groups.remove(&(0, None)).unwrap_or_default())
 }
-
 /// CSAT over the ratings of the tickets created in the window.
 pub async fn csat(
     db: &impl ConnectionTrait,
@@ -427,7 +412,6 @@ pub async fn csat(
     });
     Csat::read(&one_row(db, sql).await?)
 }
-
 fn figure_change(current: &ServiceFigures, previous: &ServiceFigures) -> ServiceChange {
     ServiceChange {
         created: change(current.created as f64, previous.created as f64),
@@ -442,7 +426,6 @@ fn figure_change(current: &ServiceFigures, previous: &ServiceFigures) -> Service
         csat_avg: super::figures::change_opt(current.csat.avg, previous.csat.avg),
     }
 }
-
 pub async fn summary(db: &impl ConnectionTrait, caller: &AuthUser, query: &ServiceQuery) -> AppResult<ServiceSummary> {
     let window = query.window()?;
     let filters = query.filters();
@@ -458,7 +441,6 @@ pub async fn summary(db: &impl ConnectionTrait, caller: &AuthUser, query: &Servi
     };
     Ok(ServiceSummary { window, filters, figures: current, previous_window, previous, change })
 }
-
 /// One bucket of the service time series, a window of its own: the
 /// figures of the tickets created in it, as of its end.
 #[derive(Debug, Serialize, ToSchema)]
@@ -468,7 +450,6 @@ pub struct ServicePeriod {
     #[serde(flatten)]
     pub figures: ServiceFigures,
 }
-
 /// The service figures per bucket, every bucket of the window present.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ServiceTimeseries {
@@ -490,7 +471,6 @@ pub struct ServiceTimeseries {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<ServiceChange>,
 }
-
 pub async fn timeseries(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
@@ -523,7 +503,6 @@ pub async fn timeseries(
     }
     Ok(out)
 }
-
 /// The figures of each bucket of `window`, each as of its own end.
 async fn periods(
     db: &impl ConnectionTrait,
@@ -544,7 +523,6 @@ async fn periods(
         })
         .collect())
 }
-
 /// One value of a service breakdown.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ServiceGroup {
@@ -563,7 +541,6 @@ pub struct ServiceGroup {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<ServiceChange>,
 }
-
 /// The service figures per value of a dimension, most tickets first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ServiceBreakdown {
@@ -578,7 +555,6 @@ pub struct ServiceBreakdown {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_total: Option<ServiceFigures>,
 }
-
 pub async fn breakdown(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
@@ -620,322 +596,4 @@ pub async fn breakdown(
             .then_with(|| a.key.cmp(&b.key))
     });
     Ok(ServiceBreakdown { window, filters, by, rows, total, previous_window, previous_total })
-}
-
-crate::stats_query! {
-    /// Parameters of the satisfaction statistics.
-    pub struct SatisfactionQuery {
-        /// Only tickets and survey answers of this channel.
-        pub channel: Option<String>,
-        /// Only tickets and survey answers of customers of this segment.
-        pub customer_segment: Option<String>,
-    }
-}
-
-/// Net Promoter Score from the survey answers submitted in the window.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
-pub struct Nps {
-    /// (promoters − detractors) / responses × 100; `null` without answers.
-    pub score: Option<f64>,
-    /// Answers of 9 or 10.
-    pub promoters: i64,
-    /// Answers of 7 or 8.
-    pub passives: i64,
-    /// Answers of 0 to 6.
-    pub detractors: i64,
-    /// All answers.
-    pub responses: i64,
-}
-
-/// CSAT and NPS.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Satisfaction {
-    pub window: Window,
-    pub filters: ServiceFilters,
-    /// Ratings of the tickets created in the window.
-    pub csat: Csat,
-    /// Survey answers submitted in the window.
-    pub nps: Nps,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub previous_window: Option<Window>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub previous: Option<SatisfactionFigures>,
-}
-
-/// CSAT and NPS of a comparison window.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SatisfactionFigures {
-    pub csat: Csat,
-    pub nps: Nps,
-}
-
-async fn nps(db: &impl ConnectionTrait, window: &Window, filters: &ServiceFilters) -> AppResult<Nps> {
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push(
-        "SELECT CAST(COUNT(CASE WHEN f.score >= 9 THEN 1 END) AS BIGINT) AS promoters, \
-         CAST(COUNT(CASE WHEN f.score BETWEEN 7 AND 8 THEN 1 END) AS BIGINT) AS passives, \
-         CAST(COUNT(CASE WHEN f.score <= 6 THEN 1 END) AS BIGINT) AS detractors, \
-         CAST(COUNT(*) AS BIGINT) AS responses FROM feedback f",
-    );
-    if filters.customer_segment.is_some() {
-        sql.push(" JOIN customers c ON c.id = f.customer_id");
-    }
-    sql.push(" WHERE f.deleted_at IS NULL AND f.submitted_at >= ")
-        .bind(window.from)
-        .push(" AND f.submitted_at < ")
-        .bind(window.to);
-    sql.and_eq("f.channel", filters.channel.as_ref());
-    sql.and_eq("c.segment", filters.customer_segment.as_ref());
-    let row = one_row(db, sql).await?;
-    let get = |name: &str| row.try_get::<i64>("", name).map_err(AppError::from);
-    let (promoters, passives, detractors, responses) =
-        (get("promoters")?, get("passives")?, get("detractors")?, get("responses")?);
-    Ok(Nps {
-        score: ratio(promoters - detractors, responses).map(|r| r * 100.0),
-        promoters,
-        passives,
-        detractors,
-        responses,
-    })
-}
-
-pub async fn satisfaction(
-    db: &impl ConnectionTrait,
-    caller: &AuthUser,
-    query: &SatisfactionQuery,
-) -> AppResult<Satisfaction> {
-    let window = query.window()?;
-    let filters = ServiceFilters {
-        channel: query.channel.clone(),
-        customer_segment: query.customer_segment.clone(),
-        ..Default::default()
-    };
-    let (csat_now, nps_now) = (csat(db, caller, &window, &filters).await?, nps(db, &window, &filters).await?);
-    let (previous_window, previous) = match query.compare {
-        Some(compare) => {
-            let previous_window = window.previous(compare);
-            let figures = SatisfactionFigures {
-                csat: csat(db, caller, &previous_window, &filters).await?,
-                nps: nps(db, &previous_window, &filters).await?,
-            };
-            (Some(previous_window), Some(figures))
-        }
-        None => (None, None),
-    };
-    Ok(Satisfaction { window, filters, csat: csat_now, nps: nps_now, previous_window, previous })
-}
-
-crate::stats_query! {
-    /// Parameters of the SLA statistics.
-    pub struct SlaQuery {
-        /// Only tickets assigned to this user.
-        pub assignee_id: Option<Uuid>,
-        /// Only tickets assigned to members of this team.
-        pub team_id: Option<Uuid>,
-        /// Only tickets of this channel.
-        pub channel: Option<String>,
-        /// Only tickets of this category.
-        pub category: Option<String>,
-    }
-}
-
-/// How a set of tickets met their targets.
-#[derive(Clone, Debug, Default, Serialize, ToSchema)]
-pub struct SlaFigures {
-    /// The window's tickets whose first-response target is decided by `to`: answered, or past the target unanswered.
-    pub first_response_counted: i64,
-    /// Share of those answered within the target.
-    pub first_response_met_rate: Option<f64>,
-    /// The window's tickets whose resolution target is decided by `to`.
-    pub resolution_counted: i64,
-    /// Share of those resolved within the target.
-    pub resolution_met_rate: Option<f64>,
-}
-
-/// The relative change of the met rates.
-#[derive(Clone, Debug, Default, Serialize, ToSchema)]
-pub struct SlaChange {
-    /// Relative change of `first_response_met_rate`: (current − previous) / previous; `null` when previous is 0 or either is missing.
-    pub first_response_met_rate: Option<f64>,
-    /// Relative change of `resolution_met_rate`: (current − previous) / previous; `null` when previous is 0 or either is missing.
-    pub resolution_met_rate: Option<f64>,
-}
-
-/// How one priority meets its targets.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SlaRow {
-    pub priority: Priority,
-    /// The policy's first-response target.
-    pub first_response_target_minutes: i64,
-    /// The policy's resolution target.
-    pub resolution_target_minutes: i64,
-    #[serde(flatten)]
-    pub figures: SlaFigures,
-    /// The same for the comparison window, with `compare`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub previous: Option<SlaFigures>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub change: Option<SlaChange>,
-}
-
-/// SLA attainment per priority.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SlaStats {
-    pub window: Window,
-    pub filters: ServiceFilters,
-    /// Every priority, most urgent first.
-    pub rows: Vec<SlaRow>,
-    /// Every priority together, each ticket against its own priority's targets.
-    pub total: SlaFigures,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub previous_window: Option<Window>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub previous_total: Option<SlaFigures>,
-}
-
-/// Met and counted tickets per target.
-#[derive(Clone, Copy, Debug, Default)]
-struct SlaCounts {
-    first_met: i64,
-    first_counted: i64,
-    resolution_met: i64,
-    resolution_counted: i64,
-}
-
-impl SlaCounts {
-    fn add(&mut self, other: SlaCounts) {
-        self.first_met += other.first_met;
-        self.first_counted += other.first_counted;
-        self.resolution_met += other.resolution_met;
-        self.resolution_counted += other.resolution_counted;
-    }
-
-    fn figures(self) -> SlaFigures {
-        SlaFigures {
-            first_response_counted: self.first_counted,
-            first_response_met_rate: ratio(self.first_met, self.first_counted),
-            resolution_counted: self.resolution_counted,
-            resolution_met_rate: ratio(self.resolution_met, self.resolution_counted),
-        }
-    }
-}
-
-fn sla_change(current: &SlaFigures, previous: &SlaFigures) -> SlaChange {
-    SlaChange {
-        first_response_met_rate: change_opt(current.first_response_met_rate, previous.first_response_met_rate),
-        resolution_met_rate: change_opt(current.resolution_met_rate, previous.resolution_met_rate),
-    }
-}
-
-/// `met` and `counted` SQL for one event against the per-priority targets:
-/// met when the event happened before `to` within the target; breached
-/// when it happened late, or has not happened and the deadline passed
-/// before `to`; undecided otherwise.
-fn push_sla_columns(
-    sql: &mut Sql,
-    window: &Window,
-    policy: &SlaPolicy,
-    event: &str,
-    name: &str,
-    pick: fn((i64, i64)) -> i64,
-) {
-    let elapsed = minutes_between(sql.backend(), "t.created_at", event);
-    let mut target = String::from("CASE t.priority");
-    for (priority, targets) in Priority::ALL.iter().zip(policy.targets) {
-        target.push_str(&format!(" WHEN '{}' THEN {}", priority.as_str(), pick(targets)));
-    }
-    target.push_str(" END");
-    sql.push(&format!("CAST(COUNT(CASE WHEN {event} < "))
-        .bind(window.to)
-        .push(&format!(" AND {elapsed} <= {target} THEN 1 END) AS BIGINT) AS {name}_met, "));
-    sql.push(&format!("CAST(COUNT(CASE WHEN {event} < ")).bind(window.to).push(" OR (CASE t.priority");
-    for (priority, targets) in Priority::ALL.iter().zip(policy.targets) {
-        // The deadline passed before `to`: created before `to` − target.
-        sql.push(&format!(" WHEN '{}' THEN t.created_at < ", priority.as_str()))
-            .bind(window.to - chrono::Duration::minutes(pick(targets)));
-    }
-    sql.push(&format!(" END) THEN 1 END) AS BIGINT) AS {name}_counted"));
-}
-
-pub async fn sla(
-    db: &impl ConnectionTrait,
-    caller: &AuthUser,
-    policy: &SlaPolicy,
-    query: &SlaQuery,
-) -> AppResult<SlaStats> {
-    let window = query.window()?;
-    let filters = ServiceFilters {
-        assignee_id: query.assignee_id,
-        team_id: query.team_id,
-        channel: query.channel.clone(),
-        category: query.category.clone(),
-        ..Default::default()
-    };
-    let current = sla_counts(db, caller, policy, &window, &filters).await?;
-    let previous_window = query.compare.map(|compare| window.previous(compare));
-    let previous = match previous_window {
-        Some(previous_window) => Some(sla_counts(db, caller, policy, &previous_window, &filters).await?),
-        None => None,
-    };
-    let (mut total, mut previous_total) = (SlaCounts::default(), SlaCounts::default());
-    let rows = Priority::ALL
-        .iter()
-        .zip(policy.targets)
-        .map(|(priority, (first, resolution))| {
-            let counts = current.get(priority.as_str()).copied().unwrap_or_default();
-            total.add(counts);
-            let figures = counts.figures();
-            let before = previous.as_ref().map(|previous| {
-                let counts = previous.get(priority.as_str()).copied().unwrap_or_default();
-                previous_total.add(counts);
-                counts.figures()
-            });
-            SlaRow {
-                priority: *priority,
-                first_response_target_minutes: first,
-                resolution_target_minutes: resolution,
-                change: before.as_ref().map(|before| sla_change(&figures, before)),
-                figures,
-                previous: before,
-            }
-        })
-        .collect();
-    Ok(SlaStats {
-        window,
-        filters,
-        rows,
-        total: total.figures(),
-        previous_total: previous_window.map(|_| previous_total.figures()),
-        previous_window,
-    })
-}
-
-/// Met and counted tickets per priority.
-async fn sla_counts(
-    db: &impl ConnectionTrait,
-    caller: &AuthUser,
-    policy: &SlaPolicy,
-    window: &Window,
-    filters: &ServiceFilters,
-) -> AppResult<HashMap<String, SlaCounts>> {
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push("SELECT t.priority AS priority, ");
-    push_sla_columns(&mut sql, window, policy, "t.first_response_at", "first_response", |t| t.0);
-    sql.push(", ");
-    push_sla_columns(&mut sql, window, policy, "t.resolved_at", "resolution", |t| t.1);
-    push_tickets(&mut sql, caller, filters, false, |_| {});
-    sql.push(" AND t.created_at >= ").bind(window.from).push(" AND t.created_at < ").bind(window.to);
-    sql.push(" GROUP BY t.priority");
-    let mut found = HashMap::new();
-    for row in db.query_all_raw(sql.statement()).await? {
-        let get = |name: &str| row.try_get::<i64>("", name).map_err(AppError::from);
-        let counts = SlaCounts {
-            first_met: get("first_response_met")?,
-            first_counted: get("first_response_counted")?,
-            resolution_met: get("resolution_met")?,
-            resolution_counted: get("resolution_counted")?,
-        };
-        found.insert(row.try_get::<String>("", "priority")?, counts);
-    }
-    Ok(found)
 }
