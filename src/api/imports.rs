@@ -10,7 +10,7 @@
 //! `create` anyway. `dry_run=true` checks every row and answers the same
 //! report without writing anything.
 
-use actix_web::{HttpRequest, post, web};
+use actix_web::{HttpRequest, web};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -18,14 +18,10 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::bulk::{BulkStatus, Write, by_external_id, record_errors, write_one};
-use super::extract::Query;
 use super::resource::Resource;
 use crate::auth::AuthUser;
-use crate::auth::Authorized;
-use crate::auth::policy::SalesWriters;
 use crate::db::statement;
 use crate::error::{AppError, AppResult, FieldError};
-use crate::state::AppState;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 /// The most data rows one import takes; a larger file is refused before
@@ -348,7 +344,7 @@ where
 }
 
 /// The CSV body, within the import limit.
-async fn read_csv(request: &HttpRequest, payload: web::Payload) -> AppResult<actix_web::web::BytesMut> {
+pub async fn read_csv(request: &HttpRequest, payload: web::Payload) -> AppResult<actix_web::web::BytesMut> {
     let kind = request.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
     if !kind.to_ascii_lowercase().starts_with("text/csv") {
         return Err(AppError::UnsupportedMediaType("Send the file as the body with `Content-Type: text/csv`.".into()));
@@ -357,6 +353,9 @@ async fn read_csv(request: &HttpRequest, payload: web::Payload) -> AppResult<act
     super::extract::read_limited(&mut payload, super::limits::IMPORT_BODY_BYTES).await
 }
 
+/// Generates the documented `POST /imports/<plural>` handler of a resource
+/// as `$handler` (where `actix_web::post` is in scope).
+#[macro_export]
 macro_rules! import_handler {
     ($handler:ident, $R:ty, $write:ty, $path:literal, $table:literal) => {
         #[utoipa::path(
@@ -364,59 +363,31 @@ macro_rules! import_handler {
             operation_id = concat!("import_", $table),
             summary = concat!("Import ", $table, " from CSV"),
             description = "The CSV file is the body (`Content-Type: text/csv`), a header row naming the fields (or `mapping`). Rows with a known `external_id` update that record, others create one; references by external id (`customer_external_id`, ...). Bad rows are reported by row and field and do not stop the others. `dry_run=true` checks without writing.",
-            params(ImportQuery),
+            params($crate::api::imports::ImportQuery),
             request_body(content = String, content_type = "text/csv"),
-            responses((status = 200, description = "The import report.", body = ImportReport)),
+            responses((status = 200, description = "The import report.", body = $crate::api::imports::ImportReport)),
             security(("bearer" = []))
         )]
         #[post($path)]
         pub async fn $handler(
-            auth: Authorized<$write>,
-            state: web::Data<AppState>,
-            query: Query<ImportQuery>,
-            request: HttpRequest,
-            payload: web::Payload,
-        ) -> AppResult<web::Json<ImportReport>> {
-            let body = read_csv(&request, payload).await?;
+            auth: $crate::auth::Authorized<$write>,
+            state: actix_web::web::Data<$crate::state::AppState>,
+            query: $crate::api::extract::Query<$crate::api::imports::ImportQuery>,
+            request: actix_web::HttpRequest,
+            payload: actix_web::web::Payload,
+        ) -> $crate::error::AppResult<actix_web::web::Json<$crate::api::imports::ImportReport>> {
+            let body = $crate::api::imports::read_csv(&request, payload).await?;
             // Parsing and checking a large file is work for the background
             // runtime, not for this request worker: other requests on it
             // keep their latency.
             let (db, caller, query) = (state.db.clone(), auth.user.clone(), query.0);
-            let work = async move { import::<$R>(&db, &caller, $table, &body, &query).await };
+            let work = async move { $crate::api::imports::import::<$R>(&db, &caller, $table, &body, &query).await };
             let report = state
                 .background
                 .spawn(tracing::Instrument::in_current_span(work))
                 .await
                 .map_err($crate::error::AppError::internal)??;
-            Ok(web::Json(report))
+            Ok(actix_web::web::Json(report))
         }
     };
-}
-
-import_handler!(
-    import_customers,
-    crate::api::customers::service::Customers,
-    SalesWriters,
-    "/imports/customers",
-    "customers"
-);
-import_handler!(
-    import_products,
-    crate::api::products::service::Products,
-    crate::auth::policy::CatalogWriters,
-    "/imports/products",
-    "products"
-);
-import_handler!(import_orders, crate::api::orders::service::Orders, SalesWriters, "/imports/orders", "orders");
-import_handler!(
-    import_leads,
-    crate::api::leads::service::Leads,
-    crate::auth::policy::LeadWriters,
-    "/imports/leads",
-    "leads"
-);
-
-/// Registers the imports.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(import_customers).service(import_products).service(import_orders).service(import_leads);
 }

@@ -42,6 +42,35 @@ pub mod webhooks;
 use utoipa_actix_web::scope as route_scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+/// The resources: each registers its own routes (CRUD, export, bulk,
+/// import, actions) in the order they must be matched, and says what it
+/// serves in `ROUTES` (`tests/api/resources.rs` checks every one).
+macro_rules! resources {
+    ($($resource:ident),* $(,)?) => {
+        /// What every resource serves.
+        pub const RESOURCES: &[resource::ResourceRoutes] = &[$($resource::ROUTES),*];
+
+        fn configure_resources(cfg: &mut ServiceConfig) {
+            $(cfg.configure($resource::configure);)*
+        }
+    };
+}
+
+resources!(
+    customers,
+    contacts,
+    products,
+    orders,
+    campaigns,
+    leads,
+    opportunities,
+    activities,
+    tickets,
+    feedback,
+    targets,
+    tasks
+);
+
 /// Every route of the API. Routes are registered with `.service(...)` only,
 /// so each is also collected into the OpenAPI document.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -62,27 +91,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(teams::handlers::update_team)
             .service(teams::handlers::delete_team)
             .configure(api_keys::configure)
-            .configure(bulk::handlers::configure)
-            .configure(export::handlers::configure)
-            .configure(imports::configure)
             .configure(webhooks::configure)
-            .configure(customers::configure)
-            .configure(privacy::configure)
-            .configure(contacts::configure)
-            .configure(products::configure)
-            .configure(orders::configure)
-            .configure(campaigns::configure)
-            .configure(campaigns::members::configure)
-            .configure(leads::configure)
-            .service(leads::convert)
-            .configure(opportunities::configure)
-            .configure(activities::configure)
-            .configure(tickets::configure)
-            .configure(tickets::configure_actions)
-            .configure(feedback::configure)
-            .configure(targets::configure)
-            .configure(tasks::configure)
-            .service(opportunities::history)
+            .configure(configure_resources)
             .service(audit::handlers::list_audit)
             .configure(statistics::configure),
     );

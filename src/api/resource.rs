@@ -280,16 +280,26 @@ pub async fn delete<R: Resource>(
     Ok(())
 }
 
-/// Generates the five documented CRUD handlers of a resource in the
-/// calling module — `list`, `create`, `get`, `update`, `delete` — and
-/// `configure`, which registers them.
+/// Generates the documented handlers of a resource in the calling module:
+/// the five CRUD handlers — `list`, `create`, `get`, `update`, `delete` —
+/// and, where given, its export (`GET /<plural>/export`, read policy), bulk
+/// upsert (`POST /<plural>/bulk`, write policy) and CSV import
+/// (`POST /imports/<plural>`, write policy), and its `actions` (a function
+/// registering the resource's other routes, such as `/<plural>/{id}/…`);
+/// `configure` registers them all in the order they must be matched, and
+/// `ROUTES` says what it has.
 #[macro_export]
 macro_rules! crud_handlers {
     (
         resource: $R:ident, dto: $Dto:ident, create: $Create:ident, update: $Update:ident, query: $Query:ident,
         read: $read:ident, write: $write:ident,
         tag: $tag:tt, list_path: $list_path:tt, item_path: $item_path:tt,
-        singular: $singular:tt, plural: $plural:tt $(,)?
+        singular: $singular:tt, plural: $plural:tt
+        $(, export: $export:tt)?
+        $(, bulk: $bulk:tt)?
+        $(, import: $import:tt)?
+        $(, actions: $actions:path)?
+        $(,)?
     ) => {
         // The literals utoipa and actix need are the resource's own names.
         const _: () = {
@@ -298,10 +308,24 @@ macro_rules! crud_handlers {
             assert!(same_text(<$R as Resource>::NAME, $singular), concat!("crud_handlers!: `", $singular, "` is not the resource's NAME"));
             assert!(same_text($tag, $plural), "crud_handlers!: the tag is the resource's plural");
             assert!(same_text($list_path, concat!("/", $plural)), "crud_handlers!: list_path is /<plural>");
+            $(assert!(same_text($export, concat!("/", $plural, "/export")), "crud_handlers!: export is /<plural>/export");)?
+            $(assert!(same_text($bulk, concat!("/", $plural, "/bulk")), "crud_handlers!: bulk is /<plural>/bulk");)?
+            $(assert!(same_text($import, concat!("/imports/", $plural)), "crud_handlers!: import is /imports/<plural>");)?
             assert!(same_text($item_path, concat!("/", $plural, "/{id}")), "crud_handlers!: item_path is /<plural>/{{id}}");
         };
 
         pub use crud_routes::configure;
+
+        /// What this resource serves, for the checks over every resource.
+        pub const ROUTES: $crate::api::resource::ResourceRoutes = $crate::api::resource::ResourceRoutes {
+            plural: $plural,
+            name: $singular,
+            tag: $tag,
+            audit: <$R as $crate::api::resource::Resource>::PLURAL,
+            export: $crate::api::resource::given(&[$($export)?]),
+            bulk: $crate::api::resource::given(&[$($bulk)?]),
+            import: $crate::api::resource::given(&[$($import)?]),
+        };
 
         /// The five CRUD handlers, in a module of their own so that the
         /// route attributes they need are imported here, not into the
@@ -426,12 +450,41 @@ macro_rules! crud_handlers {
             Ok(actix_web::HttpResponse::NoContent().finish())
         }
 
-        /// Registers the five handlers (and so documents them).
+        $($crate::export_handler!(export, $R, $read, $Query, $tag, $export, $plural);)?
+        $($crate::bulk_handler!(bulk, $R, $write, $tag, $bulk, $plural);)?
+        $($crate::import_handler!(import, $R, $write, $import, $plural);)?
+
+        /// Registers the handlers (and so documents them). The fixed paths
+        /// `/<plural>/export` and `/<plural>/bulk` come first: registered
+        /// after `/<plural>/{id}`, they would be taken for an id.
         pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+            $(let _ = $export; cfg.service(export);)?
+            $(let _ = $bulk; cfg.service(bulk);)?
+            $(let _ = $import; cfg.service(import);)?
             cfg.service(list).service(create).service(get).service(update).service(delete);
+            $($actions(cfg);)?
         }
         }
     };
+}
+
+/// What a resource serves, as `crud_handlers!` made it: its names, the tag
+/// of its operations, the name its changes are audited under, and which of
+/// the export, bulk upsert and CSV import it offers.
+#[derive(Clone, Copy, Debug)]
+pub struct ResourceRoutes {
+    pub plural: &'static str,
+    pub name: &'static str,
+    pub tag: &'static str,
+    pub audit: &'static str,
+    pub export: bool,
+    pub bulk: bool,
+    pub import: bool,
+}
+
+/// Whether an optional part of `crud_handlers!` was given.
+pub const fn given(parts: &[&str]) -> bool {
+    !parts.is_empty()
 }
 
 /// Whether two texts are equal, in a constant: `crud_handlers!` checks the

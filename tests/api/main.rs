@@ -30,6 +30,7 @@ mod privacy;
 mod products;
 mod reports;
 mod resilience;
+mod resources;
 mod rollups;
 mod seed;
 mod service;

@@ -13,4 +13,5 @@ crate::crud_handlers! {
     read: ActivityReaders, write: ActivityWriters,
     tag: "activities", list_path: "/activities", item_path: "/activities/{id}",
     singular: "activity", plural: "activities",
+    export: "/activities/export", bulk: "/activities/bulk",
 }

@@ -14,4 +14,6 @@ crate::crud_handlers! {
     read: AnyUser, write: MarketingWriters,
     tag: "campaigns", list_path: "/campaigns", item_path: "/campaigns/{id}",
     singular: "campaign", plural: "campaigns",
+    export: "/campaigns/export",
+    actions: members::configure,
 }

@@ -13,4 +13,5 @@ crate::crud_handlers! {
     read: CustomerReaders, write: SalesWriters,
     tag: "contacts", list_path: "/contacts", item_path: "/contacts/{id}",
     singular: "contact", plural: "contacts",
+    export: "/contacts/export", bulk: "/contacts/bulk",
 }

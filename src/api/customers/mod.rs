@@ -13,4 +13,6 @@ crate::crud_handlers! {
     read: CustomerReaders, write: SalesWriters,
     tag: "customers", list_path: "/customers", item_path: "/customers/{id}",
     singular: "customer", plural: "customers",
+    export: "/customers/export", bulk: "/customers/bulk", import: "/imports/customers",
+    actions: crate::api::privacy::configure,
 }

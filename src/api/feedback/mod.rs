@@ -12,4 +12,5 @@ crate::crud_handlers! {
     read: ServiceReaders, write: ServiceWriters,
     tag: "feedback", list_path: "/feedback", item_path: "/feedback/{id}",
     singular: "feedback", plural: "feedback",
+    export: "/feedback/export",
 }

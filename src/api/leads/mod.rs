@@ -21,6 +21,8 @@ crate::crud_handlers! {
     read: LeadReaders, write: LeadWriters,
     tag: "leads", list_path: "/leads", item_path: "/leads/{id}",
     singular: "lead", plural: "leads",
+    export: "/leads/export", bulk: "/leads/bulk", import: "/imports/leads",
+    actions: actions,
 }
 
 /// Convert a lead
@@ -54,4 +56,9 @@ pub async fn convert(
 ) -> AppResult<HttpResponse> {
     let (version, result) = service::convert(&state.db, &auth, id.into_inner(), body.0, &if_match).await?;
     Ok(respond::record(StatusCode::OK, version, None, &result))
+}
+
+/// The lead's actions: conversion.
+fn actions(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(convert);
 }

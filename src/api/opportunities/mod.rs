@@ -19,6 +19,8 @@ crate::crud_handlers! {
     read: SalesReaders, write: SalesWriters,
     tag: "opportunities", list_path: "/opportunities", item_path: "/opportunities/{id}",
     singular: "opportunity", plural: "opportunities",
+    export: "/opportunities/export", bulk: "/opportunities/bulk",
+    actions: actions,
 }
 
 /// The stage history of an opportunity
@@ -38,4 +40,9 @@ pub async fn history(
 ) -> AppResult<web::Json<Vec<StageChange>>> {
     let opportunity = resource::get::<Opportunities>(&state.db, &auth, id.into_inner()).await?;
     Ok(web::Json(service::history(&state.db, opportunity.id).await?))
+}
+
+/// The opportunity's stage history.
+fn actions(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(history);
 }

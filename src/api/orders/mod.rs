@@ -13,4 +13,5 @@ crate::crud_handlers! {
     read: SalesReaders, write: SalesWriters,
     tag: "orders", list_path: "/orders", item_path: "/orders/{id}",
     singular: "order", plural: "orders",
+    export: "/orders/export", bulk: "/orders/bulk", import: "/imports/orders",
 }

@@ -13,4 +13,5 @@ crate::crud_handlers! {
     read: AnyUser, write: CatalogWriters,
     tag: "products", list_path: "/products", item_path: "/products/{id}",
     singular: "product", plural: "products",
+    export: "/products/export", bulk: "/products/bulk", import: "/imports/products",
 }

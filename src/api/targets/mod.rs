@@ -12,4 +12,5 @@ crate::crud_handlers! {
     read: AnyUser, write: TargetWriters,
     tag: "targets", list_path: "/targets", item_path: "/targets/{id}",
     singular: "target", plural: "targets",
+    export: "/targets/export",
 }

@@ -12,4 +12,5 @@ crate::crud_handlers! {
     read: AnyUser, write: TaskUsers,
     tag: "tasks", list_path: "/tasks", item_path: "/tasks/{id}",
     singular: "task", plural: "tasks",
+    export: "/tasks/export",
 }

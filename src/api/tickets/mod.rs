@@ -22,6 +22,8 @@ crate::crud_handlers! {
     read: ServiceReaders, write: ServiceWriters,
     tag: "tickets", list_path: "/tickets", item_path: "/tickets/{id}",
     singular: "ticket", plural: "tickets",
+    export: "/tickets/export", bulk: "/tickets/bulk",
+    actions: configure_actions,
 }
 
 async fn run(
