@@ -20,8 +20,8 @@
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
+use crate::fixtures::person;
 use crate::helpers::{TestApp, create, spawn_app};
-use crate::stats_sales::person;
 
 fn ago(duration: Duration) -> String {
     (Utc::now() - duration).to_rfc3339()
@@ -185,6 +185,6 @@ async fn alerts_appear_and_disappear_with_the_records() {
     {
         let reply = app.get(&format!("/api/v1/alerts?{query}"), Some(&admin)).await;
         assert_eq!(reply.status, 422, "{query}: {}", reply.text);
-        assert!(reply.text.contains(field), "{query}: {}", reply.text);
+        assert_eq!(reply.error_fields(), vec![field], "{query}: {}", reply.text);
     }
 }

@@ -16,6 +16,7 @@ mod customers;
 mod errors;
 mod explain;
 mod export;
+mod fixtures;
 mod hardening;
 mod health;
 mod idempotency;

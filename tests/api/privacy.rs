@@ -4,8 +4,8 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::fixtures::fixture;
 use crate::helpers::{TestApp, create, spawn_app};
-use crate::stats_sales::fixture;
 
 /// Statistics that a customer's data feeds, over a window holding all of
 /// the fixture.

@@ -10,8 +10,8 @@
 
 use serde_json::{Value, json};
 
+use crate::fixtures::person;
 use crate::helpers::{create, spawn_app};
-use crate::stats_sales::person;
 
 const MARCH: &str = "from=2025-03-01&to=2025-04-01";
 
@@ -112,6 +112,6 @@ async fn product_pairs_support_confidence_and_lift() {
     {
         let reply = app.get(&format!("/api/v1/stats/sales/product-affinity?{MARCH}&{query}"), Some(&admin)).await;
         assert_eq!(reply.status, 422, "{query}: {}", reply.text);
-        assert!(reply.text.contains(field), "{query}: {}", reply.text);
+        assert_eq!(reply.error_fields(), vec![field], "{query}: {}", reply.text);
     }
 }

@@ -17,8 +17,8 @@
 
 use serde_json::{Value, json};
 
+use crate::fixtures::person;
 use crate::helpers::{create, spawn_app};
-use crate::stats_sales::person;
 
 const Q1: &str = "from=2025-01-01&to=2025-04-01";
 
@@ -121,6 +121,6 @@ async fn cohorts_of_first_orders_and_their_later_periods() {
         let field = if query.contains("compare") { "compare" } else { "granularity" };
         let reply = app.get(&format!("/api/v1/stats/customers/retention/cohorts?{query}"), Some(&admin)).await;
         assert_eq!(reply.status, 422, "{query}: {}", reply.text);
-        assert!(reply.text.contains(field), "{query}: {}", reply.text);
+        assert_eq!(reply.error_fields(), vec![field], "{query}: {}", reply.text);
     }
 }

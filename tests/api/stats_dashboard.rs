@@ -9,9 +9,9 @@
 
 use serde_json::json;
 
+use crate::fixtures::fixture;
+use crate::fixtures::more;
 use crate::helpers::{create, spawn_app};
-use crate::stats_employees::more;
-use crate::stats_sales::fixture;
 
 const MARCH: &str = "/api/v1/stats/dashboard?from=2025-03-01&to=2025-04-01";
 

@@ -1,117 +1,13 @@
-//! Employee and team performance on the sales fixture (see `stats_sales`),
-//! with deals, tasks, tickets, activities and targets added. March 2025:
-//!
-//! - Revenue: Rui (R1) 34.00 in 2 orders (O1, O2), Wen (R2) 25.00 in 2
-//!   (O3, O10), Ren (R1b) 5.00 in 1 (O8). February: Rui 30.00 (O7).
-//! - New customers owned now: Wen 2 (C2, C4), Ren 1 (C3).
-//! - Deals: Rui won E1 1000 (03-10) and E2 500 (03-31 23:00), lost E3
-//!   (03-15), owns E4 700 open; Wen's E5 won 04-01 00:00 (after `to`), E6
-//!   400 open. Rui: win rate 2/3, average deal 750.00, pipeline 700.00.
-//! - Rui's tasks due in March: 03-10 done 03-09 (on time), 03-20 done 03-22
-//!   (late), 03-25 open; 03-26 cancelled and 04-02 do not count → due 3,
-//!   on time 1, completion 2/3.
-//! - Sam (service, East): tickets K1 created 03-02 08:00, answered 08:30,
-//!   resolved 03-03, CSAT 4; K2 created 02-25, resolved 03-01 10:00 →
-//!   resolved 2, first response average 30 (K1 only), CSAT 4.
-//! - Rui's activities: calls 03-02 and 03-03, email 03-04; a meeting 02-28.
-//! - Revenue targets: Rui March 100.00 (attainment 0.34), April 200.00,
-//!   Q1 1000.00 (not inside March); Wen March 50.00; team East March 500.00.
+//! Employee and team performance on the sales fixture with the employee
+//! additions (`fixtures::more`: deals, tasks, tickets, activities and
+//! targets), figures computed by hand from its description.
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, create, spawn_app};
-use crate::stats_sales::{fixture, person};
+use crate::fixtures::{Extra, fixture, more};
+use crate::helpers::spawn_app;
 
 const MARCH: &str = "from=2025-03-01&to=2025-04-01";
-
-pub struct Extra {
-    pub sam: String,
-}
-
-pub async fn more(app: &TestApp, admin: &str, ids: &std::collections::HashMap<&'static str, String>) -> Extra {
-    let (r1, r2) = (&ids["r1"], &ids["r2"]);
-    let (sam, _) = person(app, admin, "Sam", "service", Some(&ids["east"])).await;
-    let customer =
-        create(app, admin, "customers", json!({"name": "Deals Inc", "created_at": "2024-12-01T00:00:00Z"})).await;
-    let deals = [
-        (r1, 1000, "won", Some("2025-03-10T10:00:00Z")),
-        (r1, 500, "won", Some("2025-03-31T23:00:00Z")),
-        (r1, 300, "lost", Some("2025-03-15T10:00:00Z")),
-        (r1, 700, "qualification", None),
-        (r2, 2000, "won", Some("2025-04-01T00:00:00Z")),
-        (r2, 400, "negotiation", None),
-    ];
-    for (owner, amount, stage, closed) in deals {
-        let mut body = json!({"customer_id": customer, "name": "Deal", "amount": amount, "stage": stage,
-                              "owner_id": owner, "created_at": "2025-02-01T10:00:00Z"});
-        if let Some(closed) = closed {
-            body["closed_at"] = json!(closed);
-        }
-        create(app, admin, "opportunities", body).await;
-    }
-    let tasks = [
-        ("2025-03-10T12:00:00Z", "done", Some("2025-03-09T12:00:00Z")),
-        ("2025-03-20T12:00:00Z", "done", Some("2025-03-22T12:00:00Z")),
-        ("2025-03-25T12:00:00Z", "open", None),
-        ("2025-03-26T12:00:00Z", "cancelled", None),
-        ("2025-04-02T12:00:00Z", "open", None),
-    ];
-    for (due, status, completed) in tasks {
-        create(
-            app,
-            admin,
-            "tasks",
-            json!({"title": "Follow up", "assignee_id": r1, "due_at": due, "status": status,
-                   "completed_at": completed, "created_at": "2025-03-01T00:00:00Z"}),
-        )
-        .await;
-    }
-    for ticket in [
-        json!({"created_at": "2025-03-02T08:00:00Z", "first_response_at": "2025-03-02T08:30:00Z",
-               "resolved_at": "2025-03-03T08:00:00Z", "status": "resolved", "satisfaction_score": 4}),
-        json!({"created_at": "2025-02-25T08:00:00Z", "resolved_at": "2025-03-01T10:00:00Z", "status": "resolved"}),
-    ] {
-        let mut ticket = ticket;
-        ticket["customer_id"] = json!(customer);
-        ticket["assignee_id"] = json!(sam);
-        ticket["subject"] = json!("Help");
-        create(app, admin, "tickets", ticket).await;
-    }
-    for (kind, at) in
-        [("call", "2025-03-02"), ("call", "2025-03-03"), ("email", "2025-03-04"), ("meeting", "2025-02-28")]
-    {
-        create(
-            app,
-            admin,
-            "activities",
-            json!({"type": kind, "customer_id": customer, "owner_id": r1, "subject": "Touch",
-                   "occurred_at": format!("{at}T09:00:00Z")}),
-        )
-        .await;
-    }
-    for (owner, period, start, value) in [
-        (json!(r1), "month", "2025-03-01", "100.00"),
-        (json!(r1), "month", "2025-04-01", "200.00"),
-        (json!(r1), "quarter", "2025-01-01", "1000.00"),
-        (json!(r2), "month", "2025-03-01", "50.00"),
-    ] {
-        create(
-            app,
-            admin,
-            "targets",
-            json!({"owner_id": owner, "period": period, "period_start": start, "metric": "revenue", "target_value": value}),
-        )
-        .await;
-    }
-    create(
-        app,
-        admin,
-        "targets",
-        json!({"team_id": ids["east"], "period": "month", "period_start": "2025-03-01", "metric": "revenue", "target_value": "500.00"}),
-    )
-    .await;
-    Extra { sam }
-}
 
 fn row<'a>(body: &'a Value, field: &str, id: &str) -> &'a Value {
     body["rows"].as_array().expect("rows").iter().find(|r| r[field] == id).expect("the row")

@@ -7,9 +7,9 @@
 
 use serde_json::{Value, json};
 
+use crate::fixtures::fixture;
+use crate::fixtures::more;
 use crate::helpers::{create, spawn_app};
-use crate::stats_employees::more;
-use crate::stats_sales::fixture;
 
 fn is_uuid(text: &str) -> bool {
     text.len() == 36

@@ -5,8 +5,8 @@
 use chrono::{Datelike, Months, NaiveDate, Utc};
 use serde_json::{Value, json};
 
+use crate::fixtures::person;
 use crate::helpers::{TestApp, create, spawn_app};
-use crate::stats_sales::person;
 
 /// The first day of the current month, and of the month `k` before it.
 fn month(k: u32) -> NaiveDate {
@@ -142,7 +142,7 @@ async fn seasonal_history_and_pipeline_by_period() {
     ] {
         let reply = app.get(&format!("/api/v1/stats/sales/forecast?{query}"), Some(&admin)).await;
         assert_eq!(reply.status, 422, "{query}: {}", reply.text);
-        assert!(reply.text.contains(field), "{query}: {}", reply.text);
+        assert_eq!(reply.error_fields(), vec![field], "{query}: {}", reply.text);
     }
 }
 

@@ -17,8 +17,8 @@
 
 use serde_json::{Value, json};
 
+use crate::fixtures::person;
 use crate::helpers::{create, spawn_app};
-use crate::stats_sales::person;
 
 const JUNE: &str = "from=2025-06-01&to=2025-07-01";
 
@@ -155,6 +155,6 @@ async fn interactions_by_type_per_customer_and_uncontacted() {
     {
         let reply = app.get(&format!("/api/v1/stats/customers/interactions?{JUNE}&{query}"), Some(&admin)).await;
         assert_eq!(reply.status, 422, "{query}: {}", reply.text);
-        assert!(reply.text.contains(field), "{query}: {}", reply.text);
+        assert_eq!(reply.error_fields(), vec![field], "{query}: {}", reply.text);
     }
 }

@@ -25,8 +25,8 @@
 use chrono::{Duration, NaiveDate};
 use serde_json::{Value, json};
 
+use crate::fixtures::person;
 use crate::helpers::{TestApp, create, spawn_app};
-use crate::stats_sales::person;
 
 const AS_OF: &str = "from=2025-06-01&to=2025-07-01";
 
@@ -209,7 +209,7 @@ async fn rfm_scores_and_segments() {
     ] {
         let reply = app.get(&format!("/api/v1/stats/customers/rfm?{AS_OF}&{query}"), Some(&admin)).await;
         assert_eq!(reply.status, 422, "{query}: {}", reply.text);
-        assert!(reply.text.contains(field), "{query}: {}", reply.text);
+        assert_eq!(reply.error_fields(), vec![field], "{query}: {}", reply.text);
     }
 }
 
@@ -304,6 +304,6 @@ async fn churn_risk_against_each_customers_rhythm() {
     {
         let reply = app.get(&format!("/api/v1/stats/customers/churn-risk?{AS_OF}&{query}"), Some(&admin)).await;
         assert_eq!(reply.status, 422, "{query}: {}", reply.text);
-        assert!(reply.text.contains(field), "{query}: {}", reply.text);
+        assert_eq!(reply.error_fields(), vec![field], "{query}: {}", reply.text);
     }
 }

@@ -1,136 +1,14 @@
-//! Sales statistics against a hand-made fixture, figures computed by hand.
-//!
-//! Products: A "Tea" 10.00 (cost 4.00), B "Ware" 5.00 (cost 1.00).
-//! Teams: East (manager M; reps R1, R1b), West (rep R2).
-//! Customers: C1 (smb, R1, created 01-10), C2 (enterprise, R2, 03-03),
-//! C3 (R1b, 03-14, prospect), C4 (R2, 03-20, lead, no orders).
-//!
-//! | order | customer | owner | ordered_at           | status    | lines              | revenue | cost  |
-//! |-------|----------|-------|----------------------|-----------|--------------------|---------|-------|
-//! | O1    | C1       | R1    | 2025-03-05 10:00     | paid      | A×2, B×1 −1.00     | 24.00   | 9.00  |
-//! | O2    | C1       | R1    | 2025-03-20 08:00     | completed | A×1                | 10.00   | 4.00  |
-//! | O3    | C2       | R2    | 2025-03-31 23:59:59  | paid      | B×4                | 20.00   | 4.00  |
-//! | O4    | C2       | R2    | 2025-04-01 00:00     | paid      | A×1 (after window) | 10.00   | 4.00  |
-//! | O5    | C1       | R1    | 2025-03-10           | cancelled | A×5 (not counted)  |         |       |
-//! | O6    | C2       | R2    | 2025-03-12           | refunded  | B×2 (not counted)  |         |       |
-//! | O7    | C1       | R1    | 2025-02-15 12:00     | paid      | A×3 (before)       | 30.00   | 12.00 |
-//! | O8    | C3       | R1b   | 2025-03-15 09:00     | paid      | B×1                | 5.00    | 1.00  |
-//! | O9    | C3       | R1b   | 2025-03-01 00:00     | pending   | A×1 (not counted)  |         |       |
-//! | O10   | C2       | R2    | 2025-03-01 00:00     | paid      | B×1 (from, inclusive) | 5.00 | 1.00  |
-//!
-//! March 2025 (`from=2025-03-01&to=2025-04-01`), everyone: O1, O2, O3, O8,
-//! O10 → revenue 64.00, cost 19.00, profit 45.00, margin 0.703125, orders
-//! 5, units 10, customers 3, aov 12.80, revenue per customer 21.33.
+//! Sales and customer statistics against the sales fixture
+//! (`fixtures::fixture`, whose tables give every order), figures computed
+//! by hand. March 2025 (`from=2025-03-01&to=2025-04-01`), everyone: O1,
+//! O2, O3, O8, O10 → revenue 64.00, cost 19.00, profit 45.00, margin
+//! 0.703125, orders 5, units 10, customers 3, aov 12.80, revenue per
+//! customer 21.33.
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, create, spawn_app};
-
-pub struct Fixture {
-    pub admin: String,
-    pub manager: String,
-    pub r1: String,
-    pub r2: String,
-    pub marketing: String,
-    pub ids: std::collections::HashMap<&'static str, String>,
-}
-
-pub async fn person(app: &TestApp, admin: &str, name: &str, role: &str, team: Option<&str>) -> (String, String) {
-    let email = format!("{}@stats.example", name.to_lowercase());
-    let id = create(
-        app,
-        admin,
-        "users",
-        json!({"name": name, "email": email, "password": "long enough", "role": role, "team_id": team}),
-    )
-    .await;
-    let token = app.login(&email, "long enough").await.body["access_token"].as_str().unwrap().to_string();
-    (id, token)
-}
-
-pub async fn fixture(app: &TestApp) -> Fixture {
-    let admin = app.admin_token().await;
-    let east = create(app, &admin, "teams", json!({"name": "East"})).await;
-    let west = create(app, &admin, "teams", json!({"name": "West"})).await;
-    let (m_id, manager) = person(app, &admin, "Mia", "manager", Some(&east)).await;
-    app.patch(&format!("/api/v1/teams/{east}"), Some(&admin), &json!({"manager_id": m_id})).await;
-    let (r1_id, r1) = person(app, &admin, "Rui", "sales", Some(&east)).await;
-    let (r1b_id, _) = person(app, &admin, "Ren", "sales", Some(&east)).await;
-    let (r2_id, r2) = person(app, &admin, "Wen", "sales", Some(&west)).await;
-    let (_, marketing) = person(app, &admin, "Kai", "marketing", None).await;
-    let a = create(
-        app,
-        &admin,
-        "products",
-        json!({"sku": "A", "name": "Tea pot", "category": "Tea", "unit_price": "10.00", "unit_cost": "4.00"}),
-    )
-    .await;
-    let b = create(
-        app,
-        &admin,
-        "products",
-        json!({"sku": "B", "name": "Cup", "category": "Ware", "unit_price": "5.00", "unit_cost": "1.00"}),
-    )
-    .await;
-    let c1 = create(app, &admin, "customers", json!({"name": "C1", "segment": "smb", "owner_id": r1_id, "lifecycle_stage": "customer", "created_at": "2025-01-10T00:00:00Z", "birth_date": "2000-04-01"})).await;
-    let c2 = create(app, &admin, "customers", json!({"name": "C2", "segment": "enterprise", "owner_id": r2_id, "lifecycle_stage": "customer", "created_at": "2025-03-03T00:00:00Z", "birth_date": "2000-04-02"})).await;
-    let c3 = create(
-        app,
-        &admin,
-        "customers",
-        json!({"name": "C3", "owner_id": r1b_id, "created_at": "2025-03-14T00:00:00Z"}),
-    )
-    .await;
-    create(
-        app,
-        &admin,
-        "customers",
-        json!({"name": "C4", "owner_id": r2_id, "lifecycle_stage": "lead", "created_at": "2025-03-20T00:00:00Z"}),
-    )
-    .await;
-    let line = |product: &str, quantity: i64| json!({"product_id": product, "quantity": quantity});
-    // (name, customer, owner, ordered_at, status, channel, region, items)
-    type OrderRow<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, &'a str, &'a str, Value);
-    let orders: Vec<OrderRow> = vec![
-        (
-            "O1",
-            &c1,
-            &r1_id,
-            "2025-03-05T10:00:00Z",
-            "paid",
-            "online",
-            "East",
-            json!([line(&a, 2), {"product_id": b, "quantity": 1, "discount": "1.00"}]),
-        ),
-        ("O2", &c1, &r1_id, "2025-03-20T08:00:00Z", "completed", "store", "East", json!([line(&a, 1)])),
-        ("O3", &c2, &r2_id, "2025-03-31T23:59:59Z", "paid", "online", "West", json!([line(&b, 4)])),
-        ("O4", &c2, &r2_id, "2025-04-01T00:00:00Z", "paid", "online", "West", json!([line(&a, 1)])),
-        ("O5", &c1, &r1_id, "2025-03-10T00:00:00Z", "cancelled", "online", "East", json!([line(&a, 5)])),
-        ("O6", &c2, &r2_id, "2025-03-12T00:00:00Z", "refunded", "online", "West", json!([line(&b, 2)])),
-        ("O7", &c1, &r1_id, "2025-02-15T12:00:00Z", "paid", "online", "East", json!([line(&a, 3)])),
-        ("O8", &c3, &r1b_id, "2025-03-15T09:00:00Z", "paid", "online", "East", json!([line(&b, 1)])),
-        ("O9", &c3, &r1b_id, "2025-03-01T00:00:00Z", "pending", "online", "East", json!([line(&a, 1)])),
-        ("O10", &c2, &r2_id, "2025-03-01T00:00:00Z", "paid", "store", "West", json!([line(&b, 1)])),
-    ];
-    for (_, customer, owner, at, status, channel, region, items) in orders {
-        create(
-            app,
-            &admin,
-            "orders",
-            json!({"customer_id": customer, "owner_id": owner, "ordered_at": at, "status": status, "channel": channel, "region": region, "items": items}),
-        )
-        .await;
-    }
-    let ids = std::collections::HashMap::from([
-        ("east", east),
-        ("west", west),
-        ("r1", r1_id),
-        ("r1b", r1b_id),
-        ("r2", r2_id),
-        ("c1", c1.clone()),
-    ]);
-    Fixture { admin, manager, r1, r2, marketing, ids }
-}
+use crate::fixtures::fixture;
+use crate::helpers::spawn_app;
 
 const MARCH: &str = "from=2025-03-01&to=2025-04-01";
 
