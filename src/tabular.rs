@@ -1,8 +1,12 @@
 //! Tables as files, for the list exports and the reports alike: the XLSX
-//! media type and its OpenAPI body, and CSV fields quoted (RFC 4180) with
-//! would-be spreadsheet formulas defused (OWASP CSV injection).
+//! media type and its OpenAPI body, the sheet's bold frozen header row, and
+//! CSV fields quoted (RFC 4180) with would-be spreadsheet formulas defused
+//! (OWASP CSV injection).
 
+use rust_xlsxwriter::{Format, Worksheet, XlsxError};
 use utoipa::ToSchema;
+
+use crate::error::AppError;
 
 /// The XLSX media type.
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -11,6 +15,22 @@ pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadshee
 #[derive(ToSchema)]
 #[schema(value_type = String, format = Binary)]
 pub struct XlsxFile(pub Vec<u8>);
+
+/// An XLSX writer's failure, as the internal error it is.
+pub fn xlsx_error(error: XlsxError) -> AppError {
+    AppError::internal(format!("xlsx: {error}"))
+}
+
+/// Writes the sheet's header row in bold and keeps it in view (frozen)
+/// while the rows scroll.
+pub fn xlsx_header<'a>(sheet: &mut Worksheet, titles: impl IntoIterator<Item = &'a str>) -> Result<(), AppError> {
+    let bold = Format::new().set_bold();
+    for (col, title) in titles.into_iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, title, &bold).map_err(xlsx_error)?;
+    }
+    sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
+    Ok(())
+}
 
 /// A CSV field (RFC 4180 quoting), with would-be formulas defused.
 pub fn csv_field(text: &str) -> String {

@@ -212,15 +212,11 @@ async fn xlsx<R: Resource>(
 where
     R::Dto: utoipa::ToSchema,
 {
-    use rust_xlsxwriter::{Format, Workbook};
-    let fail = |e: rust_xlsxwriter::XlsxError| AppError::internal(format!("xlsx: {e}"));
-    let mut workbook = Workbook::new();
+    use crate::tabular::{xlsx_error as fail, xlsx_header};
+    let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet_with_constant_memory().map_err(fail)?;
     sheet.set_name(name).map_err(fail)?;
-    let bold = Format::new().set_bold();
-    for (col, title) in columns.iter().enumerate() {
-        sheet.write_string_with_format(0, col as u16, title, &bold).map_err(fail)?;
-    }
+    xlsx_header(sheet, columns.iter().map(String::as_str))?;
     let mut written = 0usize;
     loop {
         for row in &rows {
@@ -252,7 +248,6 @@ where
         rows = more;
         cursor = following;
     }
-    sheet.set_freeze_panes(1, 0).map_err(fail)?;
     workbook.save_to_buffer().map_err(fail)
 }
 

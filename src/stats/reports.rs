@@ -584,10 +584,9 @@ pub fn to_csv(report: &Report) -> String {
 /// unit's number format (money `#,##0.00`, ratios and changes as
 /// percentages), empty cells for `null`.
 pub fn to_xlsx(report: &Report) -> AppResult<Vec<u8>> {
+    use crate::tabular::{xlsx_error as fail, xlsx_header};
     use rust_xlsxwriter::{Format, Workbook};
-    let fail = |e: rust_xlsxwriter::XlsxError| AppError::internal(format!("xlsx: {e}"));
     let mut workbook = Workbook::new();
-    let header = Format::new().set_bold();
     let format_of = |unit: Unit| {
         Format::new().set_num_format(match unit {
             Unit::Money => "#,##0.00",
@@ -606,9 +605,7 @@ pub fn to_xlsx(report: &Report) -> AppResult<Vec<u8>> {
             columns.push("Employee");
         }
         columns.extend(["Figure", "Unit", "Current", "Previous", "Change"]);
-        for (col, title) in columns.iter().enumerate() {
-            sheet.write_string_with_format(0, col as u16, *title, &header).map_err(fail)?;
-        }
+        xlsx_header(sheet, columns.iter().copied())?;
         let first = u16::from(by_subject);
         for (index, row) in section.rows.iter().enumerate() {
             let r = index as u32 + 1;
@@ -627,7 +624,6 @@ pub fn to_xlsx(report: &Report) -> AppResult<Vec<u8>> {
                 sheet.write_number_with_format(r, first + 4, change, &percent).map_err(fail)?;
             }
         }
-        sheet.set_freeze_panes(1, 0).map_err(fail)?;
         if by_subject {
             sheet.set_column_width(0, 24).map_err(fail)?;
         }
