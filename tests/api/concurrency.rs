@@ -61,3 +61,28 @@ async fn a_hundred_concurrent_patches_lose_no_update() {
     let audit = app.get(&format!("/api/v1/audit?record_id={id}&action=update&limit=500"), Some(&admin)).await;
     assert_eq!(audit.body["data"].as_array().unwrap().len(), 100);
 }
+
+/// Two administrators, each stepping down at the same moment: each sees
+/// the other still active, and without holding the administrators' rows
+/// both would succeed and leave the company with none. One succeeds, the
+/// other is told it is the last (409); there is always an administrator.
+#[tokio::test]
+async fn two_administrators_stepping_down_at_once_leave_one() {
+    for round in 0..3 {
+        let app = Arc::new(spawn_app().await);
+        let first = app.admin_token().await;
+        let first_id = app.get("/api/v1/auth/me", Some(&first)).await.body["id"].as_str().unwrap().to_string();
+        let (second_id, second) = app.user_with_role(&first, "admin", None).await;
+        let step_down = |token: String, id: String| {
+            let app = app.clone();
+            async move { app.patch(&format!("/api/v1/users/{id}"), Some(&token), &json!({"role": "analyst"})).await }
+        };
+        let (a, b) = tokio::join!(step_down(first.clone(), first_id), step_down(second.clone(), second_id));
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(statuses, [200, 409], "round {round}: {} / {}", a.text, b.text);
+        let remaining = if a.status == 409 { &first } else { &second };
+        let admins = app.get("/api/v1/users?role=admin&count=true", Some(remaining)).await;
+        assert_eq!(admins.body["total"], 1, "round {round}: {}", admins.text);
+    }
+}

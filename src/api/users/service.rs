@@ -66,6 +66,30 @@ async fn other_active_admins(db: &impl ConnectionTrait, except: Uuid) -> AppResu
         .await?)
 }
 
+/// Holds the active administrators' rows until the transaction ends, so
+/// that two writes demoting, deactivating or deleting different
+/// administrators cannot each see the other still active and together
+/// leave none: the second waits for the first and then counts again
+/// (PostgreSQL; SQLite's writers are serialized anyway). Taken before the
+/// user's own row, in id order, so that two such writes cannot deadlock.
+async fn lock_admins(db: &impl ConnectionTrait) -> AppResult<()> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        Users::find()
+            .select_only()
+            .column(Column::Id)
+            .filter(Column::Role.eq(Role::Admin.as_str()))
+            .filter(Column::Active.eq(true))
+            .filter(Column::DeletedAt.is_null())
+            .order_by_asc(Column::Id)
+            .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
+            .into_tuple::<Uuid>()
+            .all(db)
+            .await?;
+    }
+    Ok(())
+}
+
 fn last_admin() -> AppError {
     AppError::Conflict {
         detail: "This is the last active administrator; make another user an administrator first.".into(),
@@ -164,6 +188,9 @@ pub async fn update(
         None => None,
     };
     let txn = crate::db::begin_write(db).await?;
+    if patch.role.is_some() || patch.active == Some(false) {
+        lock_admins(&txn).await?;
+    }
     crate::api::record::lock_row::<Users>(&txn, id).await?;
     let current = get(&txn, caller, id).await?;
     if_match.check(current.version)?;
@@ -221,6 +248,7 @@ pub async fn delete(
         return Err(AppError::Conflict { detail: "You cannot delete yourself.".into(), errors: vec![] });
     }
     let txn = crate::db::begin_write(db).await?;
+    lock_admins(&txn).await?;
     crate::api::record::lock_row::<Users>(&txn, id).await?;
     let current = get(&txn, caller, id).await?;
     if_match.check(current.version)?;
