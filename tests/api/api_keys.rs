@@ -6,15 +6,7 @@ use reqwest::Method;
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
-use crate::helpers::{Reply, TestApp, create, spawn_app};
-
-async fn with_key(app: &TestApp, method: Method, path: &str, secret: &str, body: Option<serde_json::Value>) -> Reply {
-    let mut request = app.client.request(method, app.url(path)).header("x-api-key", secret);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    app.send(request).await
-}
+use crate::helpers::{create, spawn_app};
 
 #[tokio::test]
 async fn scoped_keys_are_shown_once_used_and_revoked() {
@@ -56,13 +48,13 @@ async fn scoped_keys_are_shown_once_used_and_revoked() {
     }
 
     // What the scopes allow, with either header.
-    let read = with_key(&app, Method::GET, &format!("/api/v1/customers/{customer}"), &secret, None).await;
+    let read = app.with_key(Method::GET, &format!("/api/v1/customers/{customer}"), &secret, None).await;
     assert_eq!(read.status, 200, "{}", read.text);
     let bearer = app.get("/api/v1/customers", Some(&secret)).await;
     assert_eq!(bearer.status, 200, "{}", bearer.text);
-    assert_eq!(with_key(&app, Method::GET, "/api/v1/stats/sales/summary", &secret, None).await.status, 200);
-    assert_eq!(with_key(&app, Method::GET, "/api/v1/reports/monthly?period=2025-06", &secret, None).await.status, 200);
-    let created = with_key(&app, Method::POST, "/api/v1/customers", &secret, Some(json!({"name": "By key"}))).await;
+    assert_eq!(app.with_key(Method::GET, "/api/v1/stats/sales/summary", &secret, None).await.status, 200);
+    assert_eq!(app.with_key(Method::GET, "/api/v1/reports/monthly?period=2025-06", &secret, None).await.status, 200);
+    let created = app.with_key(Method::POST, "/api/v1/customers", &secret, Some(&json!({"name": "By key"}))).await;
     assert_eq!(created.status, 201, "{}", created.text);
     // Audited as the administrator who created the key.
     let new_id = created.body["id"].as_str().unwrap();
@@ -82,7 +74,7 @@ async fn scoped_keys_are_shown_once_used_and_revoked() {
             Some(json!({"name": "X", "email": "x@example.com", "role": "admin", "password": "correct horse battery"})),
         ),
     ] {
-        let reply = with_key(&app, method.clone(), &path, &secret, body).await;
+        let reply = app.with_key(method.clone(), &path, &secret, body.as_ref()).await;
         reply.assert_problem(403);
     }
 
@@ -92,11 +84,11 @@ async fn scoped_keys_are_shown_once_used_and_revoked() {
 
     // Revoked: 401 at once, still listed.
     assert_eq!(app.delete(&format!("/api/v1/api-keys/{id}"), Some(&admin)).await.status, 204);
-    with_key(&app, Method::GET, "/api/v1/customers", &secret, None).await.assert_problem(401);
+    app.with_key(Method::GET, "/api/v1/customers", &secret, None).await.assert_problem(401);
     app.get("/api/v1/customers", Some(&secret)).await.assert_problem(401);
     let key = app.get(&format!("/api/v1/api-keys/{id}"), Some(&admin)).await;
     assert!(key.body["revoked_at"].is_string());
-    with_key(&app, Method::GET, "/api/v1/customers", "crm_not-a-key", None).await.assert_problem(401);
+    app.with_key(Method::GET, "/api/v1/customers", "crm_not-a-key", None).await.assert_problem(401);
 
     // Expired keys stop working.
     let reply = app
@@ -107,14 +99,14 @@ async fn scoped_keys_are_shown_once_used_and_revoked() {
         )
         .await;
     let short = reply.body["secret"].as_str().unwrap().to_string();
-    assert_eq!(with_key(&app, Method::GET, "/api/v1/customers", &short, None).await.status, 200);
+    assert_eq!(app.with_key(Method::GET, "/api/v1/customers", &short, None).await.status, 200);
     let past = if app.state.db.get_database_backend() == sea_orm::DbBackend::Postgres {
         "UPDATE api_keys SET expires_at = now() - interval '1 second'"
     } else {
         "UPDATE api_keys SET expires_at = '2000-01-01T00:00:00+00:00'"
     };
     app.state.db.execute_unprepared(past).await.unwrap();
-    with_key(&app, Method::GET, "/api/v1/customers", &short, None).await.assert_problem(401);
+    app.with_key(Method::GET, "/api/v1/customers", &short, None).await.assert_problem(401);
 
     // Only administrators manage keys; bad scopes and dates are named.
     let (_, manager) = app.user_with_role(&admin, "manager", None).await;

@@ -288,10 +288,6 @@ async fn money_is_bounded_so_that_no_statistic_overflows() {
     every_statistic_answers(&app, &admin, &me, "today").await;
 }
 
-async fn with_key(app: &crate::helpers::TestApp, method: Method, path: &str, secret: &str) -> crate::helpers::Reply {
-    app.send(app.client.request(method, app.url(path)).header("x-api-key", secret).json(&json!({}))).await
-}
-
 async fn new_key(app: &crate::helpers::TestApp, admin: &str, scopes: &[&str]) -> String {
     let reply = app.post("/api/v1/api-keys", Some(admin), &json!({"name": "ERP", "scopes": scopes})).await;
     assert_eq!(reply.status, 201, "{}", reply.text);
@@ -320,30 +316,30 @@ async fn api_keys_end_with_their_creators_rights() {
     let (creator, creator_token) = app.user_with_role(&admin, "admin", None).await;
     let secret = new_key(&app, &creator_token, EXPORT_SCOPES).await;
     let export = format!("/api/v1/customers/{customer}/export");
-    assert_eq!(with_key(&app, Method::GET, "/api/v1/users", &secret).await.status, 200);
-    assert_eq!(with_key(&app, Method::GET, &export, &secret).await.status, 200);
+    assert_eq!(app.with_key(Method::GET, "/api/v1/users", &secret, Some(&json!({}))).await.status, 200);
+    assert_eq!(app.with_key(Method::GET, &export, &secret, Some(&json!({}))).await.status, 200);
 
     // Deactivated: the key stops at once; reactivated, it works again.
     let user = format!("/api/v1/users/{creator}");
     assert_eq!(app.patch(&user, Some(&admin), &json!({"active": false})).await.status, 200);
     for path in ["/api/v1/users", export.as_str()] {
-        let reply = with_key(&app, Method::GET, path, &secret).await;
+        let reply = app.with_key(Method::GET, path, &secret, Some(&json!({}))).await;
         reply.assert_problem(401);
         assert!(reply.body["detail"].as_str().unwrap().contains("creator"), "{}", reply.text);
     }
     assert_eq!(app.patch(&user, Some(&admin), &json!({"active": true})).await.status, 200);
-    assert_eq!(with_key(&app, Method::GET, "/api/v1/users", &secret).await.status, 200);
+    assert_eq!(app.with_key(Method::GET, "/api/v1/users", &secret, Some(&json!({}))).await.status, 200);
 
     // Demoted: a key acts as an administrator, so it ends too.
     assert_eq!(app.patch(&user, Some(&admin), &json!({"role": "sales"})).await.status, 200);
-    with_key(&app, Method::GET, "/api/v1/users", &secret).await.assert_problem(401);
+    app.with_key(Method::GET, "/api/v1/users", &secret, Some(&json!({}))).await.assert_problem(401);
     assert_eq!(app.patch(&user, Some(&admin), &json!({"role": "admin"})).await.status, 200);
-    assert_eq!(with_key(&app, Method::GET, "/api/v1/users", &secret).await.status, 200);
+    assert_eq!(app.with_key(Method::GET, "/api/v1/users", &secret, Some(&json!({}))).await.status, 200);
 
     // Deleted.
     assert_eq!(app.delete(&user, Some(&admin)).await.status, 204);
-    with_key(&app, Method::GET, "/api/v1/users", &secret).await.assert_problem(401);
-    with_key(&app, Method::GET, &export, &secret).await.assert_problem(401);
+    app.with_key(Method::GET, "/api/v1/users", &secret, Some(&json!({}))).await.assert_problem(401);
+    app.with_key(Method::GET, &export, &secret, Some(&json!({}))).await.assert_problem(401);
 }
 
 #[tokio::test]
@@ -355,20 +351,25 @@ async fn keys_need_every_scope_an_endpoint_spanning_resources_touches() {
 
     // A data subject's export holds orders, tickets, audit …: customers:read is not enough.
     let customers_only = new_key(&app, &admin, &["customers:read", "customers:write"]).await;
-    let reply = with_key(&app, Method::GET, &export, &customers_only).await;
+    let reply = app.with_key(Method::GET, &export, &customers_only, Some(&json!({}))).await;
     reply.assert_problem(403);
     assert!(reply.body["detail"].as_str().unwrap().contains("contacts:read"), "{}", reply.text);
     let every_read = new_key(&app, &admin, EXPORT_SCOPES).await;
-    assert_eq!(with_key(&app, Method::GET, &export, &every_read).await.status, 200);
+    assert_eq!(app.with_key(Method::GET, &export, &every_read, Some(&json!({}))).await.status, 200);
     // The list export is the customer list: its own scope.
-    assert_eq!(with_key(&app, Method::GET, "/api/v1/customers/export", &customers_only).await.status, 200);
+    assert_eq!(
+        app.with_key(Method::GET, "/api/v1/customers/export", &customers_only, Some(&json!({}))).await.status,
+        200
+    );
 
     // Erasure is irreversible and for administrators: no key may erase.
     let mut all: Vec<&str> = EXPORT_SCOPES.to_vec();
     all.extend(["customers:write", "leads:write", "opportunities:write"]);
     let everything = new_key(&app, &admin, &all).await;
     for secret in [&customers_only, &everything] {
-        with_key(&app, Method::POST, &format!("/api/v1/customers/{customer}/erase"), secret).await.assert_problem(403);
+        app.with_key(Method::POST, &format!("/api/v1/customers/{customer}/erase"), secret, Some(&json!({})))
+            .await
+            .assert_problem(403);
     }
     let subject = app.get(&format!("/api/v1/customers/{customer}"), Some(&admin)).await;
     assert_eq!(subject.body["name"], "Subject", "not erased");
@@ -378,11 +379,11 @@ async fn keys_need_every_scope_an_endpoint_spanning_resources_touches() {
         crate::helpers::create(&app, &admin, "leads", json!({"name": "Zhao Lei", "company": "Blue River"})).await;
     let convert = format!("/api/v1/leads/{lead}/convert");
     let leads_only = new_key(&app, &admin, &["leads:read", "leads:write"]).await;
-    let reply = with_key(&app, Method::POST, &convert, &leads_only).await;
+    let reply = app.with_key(Method::POST, &convert, &leads_only, Some(&json!({}))).await;
     reply.assert_problem(403);
     let customers = app.get("/api/v1/customers?count=true&limit=1", Some(&admin)).await;
     assert_eq!(customers.body["total"], 1, "no customer was created");
-    let reply = with_key(&app, Method::POST, &convert, &everything).await;
+    let reply = app.with_key(Method::POST, &convert, &everything, Some(&json!({}))).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
 }
 
@@ -496,7 +497,7 @@ async fn unknown_api_keys_count_against_the_address() {
     assert!(refused >= 10, "made-up keys share the address's budget: {statuses:?}");
     assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
     // A real key has its own budget, untouched by them.
-    let reply = with_key(&app, Method::GET, "/api/v1/customers", &secret).await;
+    let reply = app.with_key(Method::GET, "/api/v1/customers", &secret, Some(&json!({}))).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(reply.header("ratelimit-remaining"), Some("19"));
 }
@@ -560,10 +561,6 @@ async fn concurrent_writes_without_if_match_all_land() {
     }
 }
 
-async fn import_csv(app: &crate::helpers::TestApp, token: &str, path: &str, csv: String) -> crate::helpers::Reply {
-    app.send(app.request(Method::POST, path, Some(token)).header("content-type", "text/csv").body(csv)).await
-}
-
 #[tokio::test]
 async fn imports_are_bounded_in_rows_and_in_what_they_report() {
     let app = spawn_app().await;
@@ -571,17 +568,17 @@ async fn imports_are_bounded_in_rows_and_in_what_they_report() {
 
     // 100,001 rows of nothing: refused before any row is looked at.
     let too_many = format!("name,kind\n{}", ",\n".repeat(100_001));
-    let reply = import_csv(&app, &admin, "/api/v1/imports/customers?dry_run=true", too_many).await;
+    let reply = app.post_csv("/api/v1/imports/customers?dry_run=true", &admin, &too_many).await;
     reply.assert_problem(422);
     assert_eq!(reply.body["errors"][0]["code"], "too_many_rows", "{}", reply.text);
-    let reply = import_csv(&app, &admin, "/api/v1/imports/customers", format!("name\n{}", "X\n".repeat(100_001))).await;
+    let reply = app.post_csv("/api/v1/imports/customers", &admin, &format!("name\n{}", "X\n".repeat(100_001))).await;
     reply.assert_problem(422);
     let listed = app.get("/api/v1/customers?count=true&limit=1", Some(&admin)).await;
     assert_eq!(listed.body["total"], 0, "nothing written: {}", listed.text);
 
     // 1,500 bad rows: all counted, the first 1,000 listed.
     let bad = format!("name,kind\n{}", ",\n".repeat(1_500));
-    let reply = import_csv(&app, &admin, "/api/v1/imports/customers?dry_run=true", bad).await;
+    let reply = app.post_csv("/api/v1/imports/customers?dry_run=true", &admin, &bad).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!((reply.body["rows"].as_u64(), reply.body["failed"].as_u64()), (Some(1500), Some(1500)));
     assert_eq!(reply.body["problems"].as_array().unwrap().len(), 1000);
@@ -611,20 +608,20 @@ async fn an_import_s_duplicate_check_sees_only_the_caller_s_customers() {
         let csv =
             "name,phone,email,city\nLook-alike,+86 138 0000 1234,,\nTwin,,BUYER@other.example,\nOther's,,,Hangzhou\n";
         let path = format!("/api/v1/imports/customers?dry_run=true&on_duplicate={on_duplicate}");
-        let reply = import_csv(&app, &token_a, &path, csv.to_string()).await;
+        let reply = app.post_csv(&path, &token_a, csv).await;
         assert_eq!(reply.status, 200, "{}", reply.text);
         assert_eq!(reply.body["created"], 3, "{on_duplicate}: {}", reply.text);
         assert!(!reply.text.contains(&theirs), "{}", reply.text);
     }
     let csv = "name,phone\nLook-alike,+86 138 0000 1234\n";
-    let reply = import_csv(&app, &token_a, "/api/v1/imports/customers?on_duplicate=update", csv.to_string()).await;
+    let reply = app.post_csv("/api/v1/imports/customers?on_duplicate=update", &token_a, csv).await;
     assert_eq!((reply.body["created"].as_u64(), reply.body["updated"].as_u64()), (Some(1), Some(0)), "{}", reply.text);
     let untouched = app.get(&format!("/api/v1/customers/{theirs}"), Some(&admin)).await;
     assert_eq!((untouched.body["name"].as_str(), untouched.body["version"].as_i64()), (Some("Other team's"), Some(1)));
 
     // Their own customers are still found.
     let csv = "name,phone\nSame,+86 139 1111 2222\n";
-    let reply = import_csv(&app, &token_a, "/api/v1/imports/customers?dry_run=true", csv.to_string()).await;
+    let reply = app.post_csv("/api/v1/imports/customers?dry_run=true", &token_a, csv).await;
     assert_eq!(reply.body["skipped"], 1, "{}", reply.text);
     assert_eq!(reply.body["problems"][0]["id"], json!(mine));
     let _ = rep_a;

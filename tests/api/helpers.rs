@@ -318,6 +318,23 @@ impl TestApp {
         Reply::from(builder.send().await.expect("request")).await
     }
 
+    /// A request authenticated by an API key (`X-API-Key`), with a JSON body if given.
+    pub async fn with_key(&self, method: Method, path: &str, secret: &str, body: Option<&Value>) -> Reply {
+        let mut request = self.client.request(method, self.url(path)).header("x-api-key", secret);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        self.send(request).await
+    }
+
+    /// `POST`s a CSV file as the body (`Content-Type: text/csv`).
+    pub async fn post_csv(&self, path: &str, token: &str, csv: &str) -> Reply {
+        self.send(
+            self.request(Method::POST, path, Some(token)).header("content-type", "text/csv").body(csv.to_string()),
+        )
+        .await
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
         self.send(self.request(Method::GET, path, token)).await
     }

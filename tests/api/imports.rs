@@ -6,12 +6,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, TestApp, spawn_app};
-
-async fn import(app: &TestApp, token: &str, path: &str, csv: &str) -> Reply {
-    let request = app.request(Method::POST, path, Some(token)).header("content-type", "text/csv").body(csv.to_string());
-    app.send(request).await
-}
+use crate::helpers::{TestApp, spawn_app};
 
 fn counts(body: &Value) -> (u64, u64, u64, u64, u64) {
     let n = |k: &str| body[k].as_u64().unwrap();
@@ -39,7 +34,7 @@ async fn csv_imports_report_rows_and_handle_duplicates() {
 
     // An export re-imports with zero errors, and changes nothing.
     let export = app.send(app.request(Method::GET, "/api/v1/customers/export", Some(&admin))).await.text;
-    let reply = import(&app, &admin, "/api/v1/imports/customers", &export).await;
+    let reply = app.post_csv("/api/v1/imports/customers", &admin, &export).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(counts(&reply.body), (0, 0, 50, 0, 0), "{}", reply.text);
     assert_eq!(reply.body["rows"], 50);
@@ -59,7 +54,7 @@ async fn csv_imports_report_rows_and_handle_duplicates() {
                firm 7,,OSLO,\r\n\
                Phone Twin,,Paris,+47-555-000-09\r\n";
     let path = "/api/v1/imports/customers?mapping=Company:name,E-mail:email,Town:city,Phone:phone";
-    let dry = import(&app, &admin, &format!("{path}&dry_run=true"), csv).await;
+    let dry = app.post_csv(&format!("{path}&dry_run=true"), &admin, csv).await;
     assert_eq!(dry.status, 200, "{}", dry.text);
     assert_eq!(dry.body["dry_run"], true);
     assert_eq!(counts(&dry.body), (3, 0, 0, 3, 1), "{}", dry.text);
@@ -71,7 +66,7 @@ async fn csv_imports_report_rows_and_handle_duplicates() {
         problems.iter().filter(|p| p["status"] == "skipped").map(|p| p["row"].as_u64().unwrap()).collect();
     assert_eq!(skipped, [5, 6, 7]);
 
-    let reply = import(&app, &admin, path, csv).await;
+    let reply = app.post_csv(path, &admin, csv).await;
     assert_eq!(counts(&reply.body), (3, 0, 0, 3, 1), "{}", reply.text);
     assert_eq!(total(&app, &admin).await, 53);
     let found = app.get("/api/v1/customers?q=lee", Some(&admin)).await;
@@ -80,11 +75,11 @@ async fn csv_imports_report_rows_and_handle_duplicates() {
     // Update the look-alikes instead, or create them anyway.
     let twins = "Company,E-mail,Town,Segment\r\nFirm 3,FIRM3@example.com,Oslo,vip\r\n";
     let map = "mapping=Company:name,E-mail:email,Town:city,Segment:segment";
-    let reply = import(&app, &admin, &format!("/api/v1/imports/customers?{map}&on_duplicate=update"), twins).await;
+    let reply = app.post_csv(&format!("/api/v1/imports/customers?{map}&on_duplicate=update"), &admin, twins).await;
     assert_eq!(counts(&reply.body), (0, 1, 0, 0, 0), "{}", reply.text);
     let firm3 = app.get("/api/v1/customers?q=firm3%40example.com", Some(&admin)).await;
     assert_eq!(firm3.body["data"][0]["segment"], "vip");
-    let reply = import(&app, &admin, &format!("/api/v1/imports/customers?{map}&on_duplicate=create"), twins).await;
+    let reply = app.post_csv(&format!("/api/v1/imports/customers?{map}&on_duplicate=create"), &admin, twins).await;
     assert_eq!(counts(&reply.body), (1, 0, 0, 0, 0));
 
     // Orders with references by external id and their items as JSON.
@@ -100,7 +95,7 @@ async fn csv_imports_report_rows_and_handle_duplicates() {
                   O-1,IMP-1,paid,\"[{\"\"product_external_id\"\": \"\"P-IMP\"\", \"\"quantity\"\": 4}]\"\r\n\
                   O-2,IMP-404,paid,\"[{\"\"product_external_id\"\": \"\"P-IMP\"\", \"\"quantity\"\": 1}]\"\r\n\
                   O-3,IMP-2,paid\r\n";
-    let reply = import(&app, &admin, "/api/v1/imports/orders", orders).await;
+    let reply = app.post_csv("/api/v1/imports/orders", &admin, orders).await;
     assert_eq!(counts(&reply.body), (1, 0, 0, 0, 2), "{}", reply.text);
     let problems = reply.body["problems"].as_array().unwrap();
     assert_eq!(problems[0]["errors"][0]["field"], "customer_external_id");
@@ -115,5 +110,5 @@ async fn csv_imports_report_rows_and_handle_duplicates() {
     let wrong = app.post("/api/v1/imports/customers", Some(&admin), &json!({"name": "x"})).await;
     wrong.assert_problem(415);
     let (_, service) = app.user_with_role(&admin, "service", None).await;
-    import(&app, &service, "/api/v1/imports/customers", "name\r\nX\r\n").await.assert_problem(403);
+    app.post_csv("/api/v1/imports/customers", &service, "name\r\nX\r\n").await.assert_problem(403);
 }
