@@ -14,6 +14,7 @@ pub struct Sql {
     text: String,
     values: Vec<Value>,
 }
+
 impl Sql {
     pub fn new(backend: DbBackend) -> Self {
         Sql { backend, text: String::new(), values: vec![] }
@@ -67,23 +68,28 @@ impl Sql {
         Statement::from_sql_and_values(self.backend, self.text, self.values)
     }
 }
+
 /// Runs an aggregate query that always returns one row.
 pub async fn one_row(db: &impl sea_orm::ConnectionTrait, sql: Sql) -> AppResult<sea_orm::QueryResult> {
     db.query_one_raw(sql.statement()).await?.ok_or_else(|| AppError::internal("aggregate returned no row"))
 }
+
 /// `SUM(expr)` as an exact BIGINT, 0 when there are no rows (PostgreSQL
 /// widens integer sums to NUMERIC).
 pub fn sum(expr: &str) -> String {
     format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)")
 }
+
 /// `COUNT(DISTINCT expr)` as BIGINT.
 pub fn count_distinct(expr: &str) -> String {
     format!("CAST(COUNT(DISTINCT {expr}) AS BIGINT)")
 }
+
 /// A value of [`Granularity::bucket_start_sql`] as `YYYY-MM-DD` text.
 pub fn bucket_text_sql(backend: DbBackend, bucket: &str) -> String {
     if backend == DbBackend::Postgres { format!("to_char({bucket}, 'YYYY-MM-DD')") } else { bucket.to_string() }
 }
+
 /// The UTC day of a timestamp column as a whole number of days since
 /// 1970-01-01 (negative before), on either database; [`day_number`] gives
 /// the same for a date.
@@ -95,6 +101,7 @@ pub fn day_number_sql(backend: DbBackend, column: &str) -> String {
         format!("CAST(julianday(date({column})) - 2440587.5 AS INTEGER)")
     }
 }
+
 /// Minutes from `start` to `end` (two timestamp columns) as a float.
 pub fn minutes_between(backend: DbBackend, start: &str, end: &str) -> String {
     if backend == DbBackend::Postgres {
@@ -103,6 +110,7 @@ pub fn minutes_between(backend: DbBackend, start: &str, end: &str) -> String {
         format!("((unixepoch({end}, 'subsec') - unixepoch({start}, 'subsec')) / 60.0)")
     }
 }
+
 /// ` JOIN` bound rows as a derived table `alias(columns…) ON <condition>`
 /// (a `VALUES` list, which both databases name `column1`, `column2`, …).
 pub fn push_values_join(
@@ -126,6 +134,7 @@ pub fn push_values_join(
     }
     sql.push(&format!(") AS {alias}_values) AS {alias} ON {condition}"));
 }
+
 /// Appends `SELECT <groups>, avg, p50, p90, n` over the column `x` of the
 /// rows the `values` closure selects (`SELECT <groups>, … AS x FROM … WHERE
 /// …`), one row per group. Percentiles interpolate linearly between
@@ -160,6 +169,7 @@ pub fn push_grouped_distribution(sql: &mut Sql, groups: &[&str], values: impl Fn
     values(sql);
     sql.push(&format!(") AS v WHERE x IS NOT NULL) AS ranked{group_by}"));
 }
+
 /// A group's key: ids as their text form, `null` when unset.
 pub fn group_key(row: &sea_orm::QueryResult, column: &str, is_id: bool) -> AppResult<Option<String>> {
     Ok(if is_id {

@@ -21,6 +21,7 @@ crate::stats_query! {
         pub customer_segment: Option<String>,
     }
 }
+
 /// Net Promoter Score from the survey answers submitted in the window.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
 pub struct Nps {
@@ -35,6 +36,7 @@ pub struct Nps {
     /// All answers.
     pub responses: i64,
 }
+
 /// CSAT and NPS.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Satisfaction {
@@ -49,12 +51,14 @@ pub struct Satisfaction {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous: Option<SatisfactionFigures>,
 }
+
 /// CSAT and NPS of a comparison window.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SatisfactionFigures {
     pub csat: Csat,
     pub nps: Nps,
 }
+
 async fn nps(db: &impl ConnectionTrait, window: &Window, filters: &ServiceFilters) -> AppResult<Nps> {
     let mut sql = Sql::new(db.get_database_backend());
     sql.push(
@@ -84,6 +88,7 @@ async fn nps(db: &impl ConnectionTrait, window: &Window, filters: &ServiceFilter
         responses,
     })
 }
+
 pub async fn satisfaction(
     db: &impl ConnectionTrait,
     caller: &AuthUser,

@@ -30,10 +30,12 @@ pub struct Filters {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_segment: Option<String>,
 }
+
 /// A ratio, `null` when the denominator is 0.
 pub fn ratio(numerator: i64, denominator: i64) -> Option<f64> {
     (denominator != 0).then(|| numerator as f64 / denominator as f64)
 }
+
 /// A money average in cents, rounded half-up (away from zero) to the cent.
 pub fn average_cents(total: i64, count: i64) -> Option<i64> {
     if count == 0 {
@@ -43,15 +45,18 @@ pub fn average_cents(total: i64, count: i64) -> Option<i64> {
     let rounded = (2 * total.abs() + count) / (2 * count);
     Some((if total < 0 { -rounded } else { rounded }) as i64)
 }
+
 /// The relative change of two optional figures, `null` when either is
 /// absent or previous is 0.
 pub fn change_opt(current: Option<f64>, previous: Option<f64>) -> Option<f64> {
     current.zip(previous).and_then(|(current, previous)| change(current, previous))
 }
+
 /// `(current - previous) / previous`, `null` when previous is 0.
 pub fn change(current: f64, previous: f64) -> Option<f64> {
     (previous != 0.0).then(|| (current - previous) / previous)
 }
+
 /// Pairs the groups of a window with those of its comparison window: every
 /// key of either, in key order, with its current value (default when
 /// absent) and, with a comparison, its previous one.
@@ -69,6 +74,7 @@ pub fn paired<K: Ord + std::hash::Hash + Clone, V: Default>(
         })
         .collect()
 }
+
 /// The average, median and 90th percentile of a duration.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
 pub struct Distribution {
@@ -79,6 +85,7 @@ pub struct Distribution {
     /// 90th percentile (linear interpolation).
     pub p90: Option<f64>,
 }
+
 impl Distribution {
     pub fn read(row: &sea_orm::QueryResult) -> AppResult<(Self, i64)> {
         let get = |name: &str| row.try_get::<Option<f64>>("", name).map_err(AppError::from);

@@ -30,6 +30,7 @@ crate::stats_query! {
         pub category: Option<String>,
     }
 }
+
 /// How a set of tickets met their targets.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct SlaFigures {
@@ -42,6 +43,7 @@ pub struct SlaFigures {
     /// Share of those resolved within the target.
     pub resolution_met_rate: Option<f64>,
 }
+
 /// The relative change of the met rates.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct SlaChange {
@@ -50,6 +52,7 @@ pub struct SlaChange {
     /// Relative change of `resolution_met_rate`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub resolution_met_rate: Option<f64>,
 }
+
 /// How one priority meets its targets.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SlaRow {
@@ -66,6 +69,7 @@ pub struct SlaRow {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<SlaChange>,
 }
+
 /// SLA attainment per priority.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SlaStats {
@@ -80,6 +84,7 @@ pub struct SlaStats {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_total: Option<SlaFigures>,
 }
+
 /// Met and counted tickets per target.
 #[derive(Clone, Copy, Debug, Default)]
 struct SlaCounts {
@@ -88,6 +93,7 @@ struct SlaCounts {
     resolution_met: i64,
     resolution_counted: i64,
 }
+
 impl SlaCounts {
     fn add(&mut self, other: SlaCounts) {
         self.first_met += other.first_met;
@@ -105,12 +111,14 @@ impl SlaCounts {
         }
     }
 }
+
 fn sla_change(current: &SlaFigures, previous: &SlaFigures) -> SlaChange {
     SlaChange {
         first_response_met_rate: change_opt(current.first_response_met_rate, previous.first_response_met_rate),
         resolution_met_rate: change_opt(current.resolution_met_rate, previous.resolution_met_rate),
     }
 }
+
 /// `met` and `counted` SQL for one event against the per-priority targets:
 /// met when the event happened before `to` within the target; breached
 /// when it happened late, or has not happened and the deadline passed
@@ -140,6 +148,7 @@ fn push_sla_columns(
     }
     sql.push(&format!(" END) THEN 1 END) AS BIGINT) AS {name}_counted"));
 }
+
 pub async fn sla(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
@@ -192,6 +201,7 @@ pub async fn sla(
         previous_window,
     })
 }
+
 /// Met and counted tickets per priority.
 async fn sla_counts(
     db: &impl ConnectionTrait,

@@ -54,10 +54,12 @@ macro_rules! service_query {
         }
     };
 }
+
 service_query! {
     /// Parameters of the service summary.
     pub struct ServiceQuery {}
 }
+
 service_query! {
     /// Parameters of the service time series.
     pub struct ServiceTimeseriesQuery {
@@ -65,6 +67,7 @@ service_query! {
         pub granularity: Option<Granularity>,
     }
 }
+
 /// What a service breakdown groups by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -75,6 +78,7 @@ pub enum ServiceDimension {
     /// The assigned agent (`key` is the user id, `label` the name).
     Agent,
 }
+
 impl ServiceDimension {
     /// The grouping expression, and whether it is an id labelled by a user name.
     fn column(self) -> (&'static str, bool) {
@@ -86,6 +90,7 @@ impl ServiceDimension {
         }
     }
 }
+
 service_query! {
     /// Parameters of the service breakdown.
     pub struct ServiceBreakdownQuery {
@@ -93,6 +98,7 @@ service_query! {
         pub by: Option<ServiceDimension>,
     }
 }
+
 /// The filters applied to a service statistic.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct ServiceFilters {
@@ -115,6 +121,7 @@ pub struct ServiceFilters {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_segment: Option<String>,
 }
+
 /// Customer satisfaction from ticket ratings.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
 pub struct Csat {
@@ -125,6 +132,7 @@ pub struct Csat {
     /// Share of ratings of 4 or 5.
     pub satisfied_rate: Option<f64>,
 }
+
 /// The service figures of a window.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
 pub struct ServiceFigures {
@@ -143,6 +151,7 @@ pub struct ServiceFigures {
     /// Ratings of the window's tickets.
     pub csat: Csat,
 }
+
 /// The relative change of the headline figures.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct ServiceChange {
@@ -161,6 +170,7 @@ pub struct ServiceChange {
     /// Relative change of `csat_avg`: (current − previous) / previous; `null` when previous is 0 or either is missing.
     pub csat_avg: Option<f64>,
 }
+
 /// The service summary.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ServiceSummary {
@@ -175,10 +185,12 @@ pub struct ServiceSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<ServiceChange>,
 }
+
 /// `AND` the ticket (`t`) is in the caller's scope ([`Scope::tickets`]).
 pub(super) fn push_ticket_scope(sql: &mut Sql, caller: &AuthUser) {
     crate::auth::scope::Scope::tickets(caller).push_and(sql, "t.assignee_id");
 }
+
 /// `FROM tickets t … WHERE` the filters and scope hold (no time
 /// condition), with `join` (a windows join, see [`push_windows_join`])
 /// right after the tickets, and the agents as `u` when `users` is set.
@@ -208,8 +220,10 @@ pub(super) fn push_tickets(
     sql.and_eq("c.segment", filters.customer_segment.as_ref());
     push_ticket_scope(sql, caller);
 }
+
 /// The tickets created in each window `b`.
 const CREATED_IN_B: &str = "t.created_at >= b.s AND t.created_at < b.e";
+
 /// The CSAT columns over the selected tickets, read by [`Csat::read`].
 const CSAT_COLUMNS: &str = "CAST(COUNT(t.satisfaction_score) AS BIGINT) AS csat_responses, \
      CAST(COALESCE(SUM(t.satisfaction_score), 0) AS BIGINT) AS csat_sum, \
@@ -221,9 +235,11 @@ impl Csat {
         Ok(Csat { avg: ratio(score_sum, responses), responses, satisfied_rate: ratio(satisfied, responses) })
     }
 }
+
 /// A group of the service figures: the index of its window and, in a
 /// breakdown, the dimension's value.
 type GroupKey = (usize, Option<String>);
+
 /// What the grouped queries found for one group.
 #[derive(Default)]
 struct Tally {
@@ -235,6 +251,7 @@ struct Tally {
     resolution_minutes: Distribution,
     csat: Csat,
 }
+
 /// The grouping columns `bucket` (the window's index) and, with a
 /// dimension, `group_key` and `group_label`.
 fn push_group_columns(sql: &mut Sql, dimension: Option<ServiceDimension>, bucket: bool) {
@@ -248,6 +265,7 @@ fn push_group_columns(sql: &mut Sql, dimension: Option<ServiceDimension>, bucket
         sql.push(&format!("{key} AS group_key, {label} AS group_label, "));
     }
 }
+
 fn push_group_by(sql: &mut Sql, dimension: Option<ServiceDimension>, bucket: bool) {
     let mut columns = vec![];
     if bucket {
@@ -260,6 +278,7 @@ fn push_group_by(sql: &mut Sql, dimension: Option<ServiceDimension>, bucket: boo
         sql.push(&format!(" GROUP BY {}", columns.join(", ")));
     }
 }
+
 /// The service figures of each window (each as of its own end) and, with
 /// a dimension, of each of its values: a handful of aggregate queries
 /// whose results have one row per group. Rows are keyed by the window's
@@ -388,6 +407,7 @@ async fn grouped_figures(
     }
     Ok((out, labels))
 }
+
 /// The service figures of one window.
 pub async fn figures(
     db: &impl ConnectionTrait,
@@ -398,6 +418,7 @@ pub async fn figures(
     let (mut groups, _) = grouped_figures(db, caller, std::slice::from_ref(window), None, filters).await?;
     Ok(groups.remove(&(0, None)).unwrap_or_default())
 }
+
 /// CSAT over the ratings of the tickets created in the window.
 pub async fn csat(
     db: &impl ConnectionTrait,
@@ -412,6 +433,7 @@ pub async fn csat(
     });
     Csat::read(&one_row(db, sql).await?)
 }
+
 fn figure_change(current: &ServiceFigures, previous: &ServiceFigures) -> ServiceChange {
     ServiceChange {
         created: change(current.created as f64, previous.created as f64),
@@ -426,6 +448,7 @@ fn figure_change(current: &ServiceFigures, previous: &ServiceFigures) -> Service
         csat_avg: super::figures::change_opt(current.csat.avg, previous.csat.avg),
     }
 }
+
 pub async fn summary(db: &impl ConnectionTrait, caller: &AuthUser, query: &ServiceQuery) -> AppResult<ServiceSummary> {
     let window = query.window()?;
     let filters = query.filters();
@@ -441,6 +464,7 @@ pub async fn summary(db: &impl ConnectionTrait, caller: &AuthUser, query: &Servi
     };
     Ok(ServiceSummary { window, filters, figures: current, previous_window, previous, change })
 }
+
 /// One bucket of the service time series, a window of its own: the
 /// figures of the tickets created in it, as of its end.
 #[derive(Debug, Serialize, ToSchema)]
@@ -450,6 +474,7 @@ pub struct ServicePeriod {
     #[serde(flatten)]
     pub figures: ServiceFigures,
 }
+
 /// The service figures per bucket, every bucket of the window present.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ServiceTimeseries {
@@ -471,6 +496,7 @@ pub struct ServiceTimeseries {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<ServiceChange>,
 }
+
 pub async fn timeseries(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
@@ -503,6 +529,7 @@ pub async fn timeseries(
     }
     Ok(out)
 }
+
 /// The figures of each bucket of `window`, each as of its own end.
 async fn periods(
     db: &impl ConnectionTrait,
@@ -523,6 +550,7 @@ async fn periods(
         })
         .collect())
 }
+
 /// One value of a service breakdown.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ServiceGroup {
@@ -541,6 +569,7 @@ pub struct ServiceGroup {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<ServiceChange>,
 }
+
 /// The service figures per value of a dimension, most tickets first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ServiceBreakdown {
@@ -555,6 +584,7 @@ pub struct ServiceBreakdown {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_total: Option<ServiceFigures>,
 }
+
 pub async fn breakdown(
     db: &impl ConnectionTrait,
     caller: &AuthUser,

@@ -53,6 +53,7 @@ macro_rules! stats_query {
         }
     };
 }
+
 /// Time-series buckets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -64,6 +65,7 @@ pub enum Granularity {
     Quarter,
     Year,
 }
+
 impl Granularity {
     /// The first day of the bucket holding `day`.
     pub fn start_of(self, day: NaiveDate) -> NaiveDate {
@@ -147,9 +149,11 @@ impl Granularity {
         out
     }
 }
+
 pub fn midnight(day: NaiveDate) -> DateTime<Utc> {
     Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
 }
+
 /// Range presets, resolved in UTC (the organization's time zone).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -174,6 +178,7 @@ pub enum RangePreset {
     Last12Months,
     YearToDate,
 }
+
 impl RangePreset {
     pub fn resolve(self, at: DateTime<Utc>) -> Window {
         let today = at.date_naive();
@@ -210,6 +215,7 @@ impl RangePreset {
         }
     }
 }
+
 /// How to compare with an earlier window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -219,6 +225,7 @@ pub enum Compare {
     /// The same window one year earlier.
     PreviousYear,
 }
+
 /// A half-open time window: `from` inclusive, `to` exclusive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Window {
@@ -227,6 +234,7 @@ pub struct Window {
     /// End, exclusive.
     pub to: DateTime<Utc>,
 }
+
 impl Window {
     /// The first whole UTC day inside the window and the day the window
     /// ends in: `[first, end)` are its whole days (none when `first >= end`).
@@ -261,7 +269,9 @@ impl Window {
         }
     }
 }
+
 const MAX_WINDOW_DAYS: i64 = 3653;
+
 /// Resolves `from`/`to`/`range` into a window. Defaults: `to` now, `from`
 /// the first day of the current month.
 pub fn resolve_window(from: Option<&str>, to: Option<&str>, range: Option<RangePreset>) -> AppResult<Window> {
@@ -283,8 +293,10 @@ pub fn resolve_window(from: Option<&str>, to: Option<&str>, range: Option<RangeP
     }
     Ok(Window { from, to })
 }
+
 /// The most buckets one time series may have.
 pub const MAX_BUCKETS: usize = 1_000;
+
 /// The granularity of a time series (default `day` for windows up to 31
 /// days, `month` otherwise) and its bucket starts; 422 past [`MAX_BUCKETS`].
 pub fn series_buckets(window: &Window, granularity: Option<Granularity>) -> AppResult<(Granularity, Vec<NaiveDate>)> {
@@ -303,6 +315,7 @@ pub fn series_buckets(window: &Window, granularity: Option<Granularity>) -> AppR
     }
     Ok((granularity, buckets))
 }
+
 /// Each bucket as a window of its own, clipped to `window`.
 pub fn bucket_windows(granularity: Granularity, starts: &[NaiveDate], window: &Window) -> Vec<Window> {
     starts
@@ -313,12 +326,14 @@ pub fn bucket_windows(granularity: Granularity, starts: &[NaiveDate], window: &W
         })
         .collect()
 }
+
 /// ` JOIN` the windows as a derived table `alias(i, s, e)` (index, start,
 /// end) `ON <condition>`: one query computes every window's figures, each
 /// as of its own end `alias.e`.
 pub fn push_windows_join(sql: &mut Sql, alias: &str, windows: &[Window], condition: &str) {
     push_indexed_windows_join(sql, alias, windows.iter().copied().enumerate(), condition);
 }
+
 /// The same with the index of each window given (parts of windows).
 pub fn push_indexed_windows_join(
     sql: &mut Sql,
@@ -329,6 +344,7 @@ pub fn push_indexed_windows_join(
     let rows = windows.into_iter().map(|(index, w)| vec![Value::from(index as i64), w.from.into(), w.to.into()]);
     push_values_join(sql, alias, &["i", "s", "e"], rows, condition);
 }
+
 /// Days since 1970-01-01 of a date (see [`day_number_sql`]).
 pub fn day_number(day: NaiveDate) -> i64 {
     (day - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days()
