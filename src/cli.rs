@@ -106,7 +106,7 @@ pub async fn run() -> ExitCode {
             };
             let result = async {
                 let db = db::connect(&settings).await?;
-                db::migrate(&db).await
+                db::migrate(&db, settings.time_zone).await
             }
             .await;
             match result {
@@ -136,7 +136,7 @@ pub async fn run() -> ExitCode {
             };
             let result = async {
                 let db = db::connect(&settings).await?;
-                db::migrate(&db).await?;
+                db::migrate(&db, settings.time_zone).await?;
                 bootstrap::create_admin(&db, &name, &email, password).await
             }
             .await;
@@ -174,7 +174,7 @@ pub async fn run() -> ExitCode {
 async fn run_seed(settings: Settings, options: crate::seed::Options) -> ExitCode {
     let result = async {
         let db = db::connect(&settings).await?;
-        db::migrate(&db).await?;
+        db::migrate(&db, settings.time_zone).await?;
         let admin = bootstrap::ensure_admin(&db, &settings).await?;
         let report = crate::seed::run(&db, options).await?;
         anyhow::Ok((admin, report))

@@ -91,6 +91,10 @@ pub struct Settings {
     /// How long a request waits for a database connection before it is
     /// answered 503, in seconds (`CRM_DB_TIMEOUT_SECS`).
     pub db_timeout_secs: u64,
+    /// The organization's time zone until an administrator sets one
+    /// (`CRM_TIME_ZONE`, an IANA name; default `UTC`): what the settings
+    /// row is created with on the first start.
+    pub time_zone: chrono_tz::Tz,
 }
 
 /// First-response and resolution targets, in minutes, per priority
@@ -284,6 +288,14 @@ impl Settings {
                 None => false,
             },
             db_timeout_secs: parse_number(source, "CRM_DB_TIMEOUT_SECS", 5)?.max(1),
+            time_zone: match source.get("CRM_TIME_ZONE") {
+                Some(name) => crate::calendar::parse_zone(name.trim()).ok_or(ConfigError::Invalid {
+                    name: "CRM_TIME_ZONE",
+                    value: name,
+                    expected: "an IANA time zone name such as Asia/Shanghai or UTC",
+                })?,
+                None => chrono_tz::Tz::UTC,
+            },
             workers: parse_number(
                 source,
                 "CRM_WORKERS",

@@ -34,8 +34,18 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options).await
 }
 
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+/// Runs the migrations, then gives the organization its settings row on
+/// the first start, in `zone` (`CRM_TIME_ZONE`), with the rollups (which
+/// the migrations build on UTC days) rebuilt on its local days.
+pub async fn migrate(db: &DatabaseConnection, zone: chrono_tz::Tz) -> Result<(), DbErr> {
+    Migrator::up(db, None).await?;
+    let txn = begin_write(db).await?;
+    if let Some(calendar) = crate::calendar::create_if_missing(&txn, zone).await?
+        && zone != chrono_tz::Tz::UTC
+    {
+        crate::rollup::rebuild_days(&txn, &calendar).await?;
+    }
+    txn.commit().await
 }
 
 /// `SELECT 1`, for readiness checks.

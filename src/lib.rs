@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod bootstrap;
+pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -36,6 +36,7 @@ use crate::error::{FieldError, Problem};
         (name = "feedback", description = "NPS survey answers."),
         (name = "targets", description = "Sales targets per employee or team and period."),
         (name = "tasks", description = "To-dos, optionally about a record."),
+        (name = "settings", description = "The organization's calendar: time zone, week start and fiscal year, which the statistics, reports and targets follow."),
         (name = "audit", description = "Who changed what, when."),
         (name = "statistics", description = "Figures computed by the database over the caller's scope; definitions in docs/metrics.md."),
         (name = "reports", description = "Periodic reports of the statistics, as JSON, CSV or XLSX."),

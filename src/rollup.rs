@@ -12,12 +12,18 @@
 //! written while a product moves to another category is then counted
 //! under the category its transaction saw last, exactly once.
 
+use std::collections::HashMap;
 use std::future::Future;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use chrono_tz::Tz;
 
 use migration::customer_sales;
 use migration::sales_rollup::{self, Orders};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 use uuid::Uuid;
+
+use crate::calendar::{Calendar, Span};
 
 tokio::task_local! {
     static RAW: bool;
@@ -34,8 +40,32 @@ pub fn enabled() -> bool {
     !RAW.try_with(|raw| *raw).unwrap_or(false)
 }
 
+/// The local day of `o.ordered_at` on the calendar, as SQL (made once per
+/// zone: a zone with daylight saving time is a `CASE` over its history).
+fn day_sql(backend: DbBackend, calendar: &Calendar) -> Arc<str> {
+    /// By (PostgreSQL?, zone).
+    type Made = HashMap<(bool, Tz), Arc<str>>;
+    static MADE: LazyLock<Mutex<Made>> = LazyLock::new(Mutex::default);
+    let key = (backend == DbBackend::Postgres, calendar.zone);
+    if let Some(made) = MADE.lock().ok().and_then(|made| made.get(&key).cloned()) {
+        return made;
+    }
+    let local = calendar.local_sql(backend, "o.ordered_at", Span::All);
+    let day: Arc<str> = Calendar::date_sql(backend, &local).into();
+    if let Ok(mut made) = MADE.lock() {
+        made.insert(key, day.clone());
+    }
+    day
+}
+
 async fn apply(db: &impl ConnectionTrait, orders: Orders, sign: i64) -> Result<(), DbErr> {
+    let calendar = crate::calendar::load_for_write(db).await?.calendar;
+    apply_on(db, orders, sign, &calendar).await
+}
+
+async fn apply_on(db: &impl ConnectionTrait, orders: Orders, sign: i64, calendar: &Calendar) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
+    let day = day_sql(backend, calendar);
     if let (DbBackend::Postgres, Orders::One(id)) = (backend, orders) {
         db.execute_raw(Statement::from_sql_and_values(
             backend,
@@ -46,7 +76,7 @@ async fn apply(db: &impl ConnectionTrait, orders: Orders, sign: i64) -> Result<(
         .await?;
     }
     for rollup in sales_rollup::ALL {
-        db.execute_raw(sales_rollup::apply(backend, rollup, orders, sign)).await?;
+        db.execute_raw(sales_rollup::apply(backend, rollup, orders, sign, &day)).await?;
         if sign < 0 {
             db.execute_unprepared(&sales_rollup::prune(rollup)).await?;
         }
@@ -112,12 +142,20 @@ pub async fn refresh_customers(db: &impl ConnectionTrait, customers: &[Uuid]) ->
     Ok(())
 }
 
-/// Rebuilds the rollups from every order (after a bulk load).
-pub async fn rebuild(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+/// Rebuilds the daily rollups from every order on the local days of
+/// `calendar` (when the organization's time zone changes; the
+/// per-customer rollup keeps instants and stays as it is).
+pub async fn rebuild_days(db: &impl ConnectionTrait, calendar: &Calendar) -> Result<(), DbErr> {
     for rollup in sales_rollup::ALL {
         db.execute_unprepared(&format!("DELETE FROM {}", rollup.table)).await?;
     }
-    apply(db, Orders::All, 1).await?;
+    apply_on(db, Orders::All, 1, calendar).await
+}
+
+/// Rebuilds every rollup from every order, on the days of `calendar`
+/// (after a bulk load).
+pub async fn rebuild(db: &impl ConnectionTrait, calendar: &Calendar) -> Result<(), DbErr> {
+    rebuild_days(db, calendar).await?;
     for statement in customer_sales::refresh(db.get_database_backend(), None) {
         db.execute_raw(statement).await?;
     }

@@ -1,7 +1,8 @@
 //! SQL text with bound values, written once for SQLite and PostgreSQL, and
-//! the small dialect layer where the two differ (date buckets, day numbers,
-//! durations, percentiles, `VALUES` lists). The statistics build their
-//! queries with it; the scope rules render into it (`auth::scope`).
+//! the small dialect layer where the two differ (durations, percentiles,
+//! `VALUES` lists; local days and periods are the calendar module's). The
+//! statistics build their queries with it; the scope rules render into it
+//! (`auth::scope`).
 
 use sea_orm::{DbBackend, Statement, Value};
 use uuid::Uuid;
@@ -85,21 +86,9 @@ pub fn count_distinct(expr: &str) -> String {
     format!("CAST(COUNT(DISTINCT {expr}) AS BIGINT)")
 }
 
-/// A value of [`Granularity::bucket_start_sql`] as `YYYY-MM-DD` text.
+/// A bucket start (`Calendar::bucket_start_sql`) as `YYYY-MM-DD` text.
 pub fn bucket_text_sql(backend: DbBackend, bucket: &str) -> String {
     if backend == DbBackend::Postgres { format!("to_char({bucket}, 'YYYY-MM-DD')") } else { bucket.to_string() }
-}
-
-/// The UTC day of a timestamp column as a whole number of days since
-/// 1970-01-01 (negative before), on either database; [`day_number`] gives
-/// the same for a date.
-pub fn day_number_sql(backend: DbBackend, column: &str) -> String {
-    if backend == DbBackend::Postgres {
-        format!("(CAST({column} AT TIME ZONE 'UTC' AS DATE) - DATE '1970-01-01')")
-    } else {
-        // julianday of a date is a whole day + 0.5: the difference is exact.
-        format!("CAST(julianday(date({column})) - 2440587.5 AS INTEGER)")
-    }
 }
 
 /// Minutes from `start` to `end` (two timestamp columns) as a float.

@@ -67,7 +67,7 @@ impl Application {
         F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
     {
         let db = db::connect(&settings).await?;
-        db::migrate(&db).await?;
+        db::migrate(&db, settings.time_zone).await?;
         let created_admin = bootstrap::ensure_admin(&db, &settings).await?;
         // A development start on an empty database shows real statistics.
         let demo = if settings.demo_data && crate::seed::is_empty(&db).await? {

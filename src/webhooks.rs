@@ -405,7 +405,9 @@ pub async fn evaluate_alerts(
     let everyone =
         crate::auth::AuthUser { id: Uuid::nil(), role: crate::domain::Role::Admin, team_id: None, api_key: None };
     let query = AlertQuery { limit: Some(1000), ..AlertQuery::default() };
-    let now = alerts(db, &everyone, &settings.sla, &query).await?;
+    let (everyone, query) = (&everyone, &query);
+    let evaluate = |calendar| async move { alerts(db, everyone, &settings.sla, query, calendar).await };
+    let now = crate::stats::registry::on_calendar(db, evaluate).await?;
     let txn = crate::db::begin_write(db).await?;
     let backend = txn.get_database_backend();
     let seen: Vec<(String, Uuid)> = txn

@@ -29,6 +29,7 @@ mod m20260109_000001_webhooks;
 mod m20260110_000001_customer_lookalikes;
 mod m20260111_000001_alert_states;
 mod m20260112_000001_customer_sales;
+mod m20260113_000001_organization_settings;
 pub mod sales_rollup;
 
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260110_000001_customer_lookalikes::Migration),
             Box::new(m20260111_000001_alert_states::Migration),
             Box::new(m20260112_000001_customer_sales::Migration),
+            Box::new(m20260113_000001_organization_settings::Migration),
         ]
     }
 }

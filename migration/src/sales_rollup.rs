@@ -1,4 +1,4 @@
-//! The daily sales rollup: one row per (UTC day, product category,
+//! The daily sales rollup: one row per (local day, product category,
 //! channel, region, owner) of the counted order lines (orders `paid` or
 //! `completed`, not deleted), with their sums. The statistics read it for
 //! whole days instead of the raw lines; it is kept exactly equal to them
@@ -51,15 +51,22 @@ pub enum Orders {
     WithProduct(uuid::Uuid),
 }
 
-/// `INSERT … ON CONFLICT DO UPDATE` adding (`sign` = 1) or taking away
-/// (`sign` = −1) the counted lines of `orders`, as they are now, to the
-/// rollup. Taking an order's lines away before a change and adding them
-/// back after it keeps the rollup exact whatever the change was.
-pub fn apply(backend: DbBackend, rollup: Rollup, orders: Orders, sign: i64) -> Statement {
-    let day = match backend {
+/// The UTC day of an order, as the migrations build the rollup (before
+/// the organization has a calendar; the server rebuilds it on the
+/// organization's days when its time zone is another).
+pub fn utc_day(backend: DbBackend) -> &'static str {
+    match backend {
         DbBackend::Postgres => "(o.ordered_at AT TIME ZONE 'UTC')::date",
         _ => "date(o.ordered_at)",
-    };
+    }
+}
+
+/// `INSERT … ON CONFLICT DO UPDATE` adding (`sign` = 1) or taking away
+/// (`sign` = −1) the counted lines of `orders`, as they are now, to the
+/// rollup, each on the day `day` (an expression of `o.ordered_at`) puts
+/// it in. Taking an order's lines away before a change and adding them
+/// back after it keeps the rollup exact whatever the change was.
+pub fn apply(backend: DbBackend, rollup: Rollup, orders: Orders, sign: i64, day: &str) -> Statement {
     let mut values: Vec<Value> = vec![];
     let mut placeholder = |value: Value| {
         values.push(value);
@@ -166,6 +173,7 @@ pub async fn create(manager: &SchemaManager<'_>, rollup: Rollup) -> Result<(), D
         crate::common::index(manager, rollup.table, &["owner_id", "day"], false).await?;
     }
     db.execute_unprepared(&format!("CREATE INDEX ix_{0}_empty ON {0} (day) WHERE lines = 0", rollup.table)).await?;
-    db.execute_raw(apply(manager.get_database_backend(), rollup, Orders::All, 1)).await?;
+    let backend = manager.get_database_backend();
+    db.execute_raw(apply(backend, rollup, Orders::All, 1, utc_day(backend))).await?;
     Ok(())
 }

@@ -115,13 +115,25 @@ pub fn time_range<C: sea_orm::ColumnTrait>(
 /// The schema of a query parameter that takes an instant: a date
 /// (`2025-06-01`, midnight UTC) or an RFC 3339 timestamp.
 pub fn instant_schema() -> utoipa::openapi::schema::Schema {
+    date_or_instant("A date (midnight UTC) or an RFC 3339 timestamp, between 1900-01-01 and 9999-12-31.")
+}
+
+/// The same for a statistics window, whose dates are local midnights.
+pub fn local_instant_schema() -> utoipa::openapi::schema::Schema {
+    date_or_instant(
+        "A date (midnight in the organization's time zone, `GET /api/v1/settings/organization`) or an RFC 3339 \
+         timestamp, between 1900-01-01 and 9999-12-31.",
+    )
+}
+
+fn date_or_instant(description: &str) -> utoipa::openapi::schema::Schema {
     use utoipa::openapi::schema::{AnyOfBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
     let string =
         |format| ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(format)));
     AnyOfBuilder::new()
         .item(string(KnownFormat::Date))
         .item(string(KnownFormat::DateTime))
-        .description(Some("A date (midnight UTC) or an RFC 3339 timestamp, between 1900-01-01 and 9999-12-31."))
+        .description(Some(description))
         .build()
         .into()
 }

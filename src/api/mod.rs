@@ -30,6 +30,7 @@ pub mod products;
 pub mod record;
 pub mod resource;
 pub mod respond;
+pub mod settings;
 pub mod statistics;
 pub mod targets;
 pub mod tasks;
@@ -90,6 +91,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(teams::handlers::get_team)
             .service(teams::handlers::update_team)
             .service(teams::handlers::delete_team)
+            .configure(settings::configure)
             .configure(api_keys::configure)
             .configure(webhooks::configure)
             .configure(configure_resources)

@@ -57,8 +57,11 @@ macro_rules! handler {
             state: web::Data<AppState>,
             query: Query<$qm::$query>,
         ) -> AppResult<web::Json<$am::$answer>> {
-            let ask = Ask { query: &query.0, id: None, sla: &state.settings.sla };
-            Ok(web::Json(registry::$name(&state.db, &auth, ask).await?))
+            let (db, caller, query, sla) = (&state.db, &*auth, &query.0, &state.settings.sla);
+            let answer = registry::on_calendar(db, |calendar| async move {
+                registry::$name(db, caller, Ask { query, id: None, calendar, sla }).await
+            });
+            Ok(web::Json(answer.await?))
         }
     };
     ([$id:tt] $(#[doc = $doc:tt])* $name:ident $path:tt $policy:ident $qm:ident::$query:ident, $am:ident::$answer:ident, $returns:tt) => {
@@ -76,8 +79,12 @@ macro_rules! handler {
             id: web::Path<Uuid>,
             query: Query<$qm::$query>,
         ) -> AppResult<web::Json<$am::$answer>> {
-            let ask = Ask { query: &query.0, id: Some(id.into_inner()), sla: &state.settings.sla };
-            Ok(web::Json(registry::$name(&state.db, &auth, ask).await?))
+            let (db, caller, query, sla) = (&state.db, &*auth, &query.0, &state.settings.sla);
+            let id = Some(id.into_inner());
+            let answer = registry::on_calendar(db, |calendar| async move {
+                registry::$name(db, caller, Ask { query, id, calendar, sla }).await
+            });
+            Ok(web::Json(answer.await?))
         }
     };
 }
@@ -130,7 +137,13 @@ pub async fn periodic_report(
     } else {
         ReportFormat::Json
     });
-    let report = reports::report(&state.db, &auth, &state.settings.sla, kind, &query.0).await?;
+    let (db, caller, sla, asked) = (&state.db, &*auth, &state.settings.sla, &query.0);
+    let report =
+        registry::on_calendar(
+            db,
+            |calendar| async move { reports::report(db, caller, sla, calendar, kind, asked).await },
+        )
+        .await?;
     let attachment = |extension: &str| crate::api::respond::attachment(reports::file_name(&report, extension));
     Ok(match format {
         ReportFormat::Json => HttpResponse::Ok().json(&report),
@@ -166,7 +179,10 @@ pub async fn list_alerts(
     state: web::Data<AppState>,
     query: Query<alerts::AlertQuery>,
 ) -> AppResult<web::Json<alerts::Alerts>> {
-    Ok(web::Json(alerts::alerts(&state.db, &auth, &state.settings.sla, &query.0).await?))
+    let (db, caller, sla, query) = (&state.db, &*auth, &state.settings.sla, &query.0);
+    let answer =
+        registry::on_calendar(db, |calendar| async move { alerts::alerts(db, caller, sla, query, calendar).await });
+    Ok(web::Json(answer.await?))
 }
 
 /// Statistics catalog

@@ -87,7 +87,8 @@ pub async fn run(db: &DatabaseConnection, options: Options) -> Result<Report, Se
     tracing::info!(indexes = indexes.len(), "building the indexes");
     load::create_indexes(&transaction, &indexes).await?;
     tracing::info!("building the rollups");
-    crate::rollup::rebuild(&transaction).await?;
+    let calendar = crate::calendar::load(&transaction).await?.calendar;
+    crate::rollup::rebuild(&transaction, &calendar).await?;
     transaction.execute_unprepared("ANALYZE").await?;
     if sqlite {
         transaction.execute_unprepared("PRAGMA cache_size = -2000").await?;

@@ -12,10 +12,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::window::{Window, midnight};
+use super::window::Window;
 use crate::auth::AuthUser;
 use crate::auth::policy::{AnyUser, Policy, SalesStats, ServiceStats};
 use crate::auth::scope::Scope;
+use crate::calendar::Calendar;
 use crate::config::SlaPolicy;
 use crate::domain::enums::Priority;
 use crate::domain::time::now;
@@ -218,6 +219,7 @@ pub async fn alerts(
     caller: &AuthUser,
     sla: &SlaPolicy,
     query: &AlertQuery,
+    calendar: Calendar,
 ) -> AppResult<Alerts> {
     let as_of = now();
     let thresholds = Thresholds {
@@ -244,8 +246,8 @@ pub async fn alerts(
             AlertRule::SlaFirstResponse => sla_alerts(db, caller, sla, &thresholds, as_of, limit, true).await?,
             AlertRule::SlaResolution => sla_alerts(db, caller, sla, &thresholds, as_of, limit, false).await?,
             AlertRule::StaleOpportunity => stale_opportunities(db, caller, &thresholds, as_of, limit).await?,
-            AlertRule::ChurnRisk => churn(db, caller, &thresholds, limit).await?,
-            AlertRule::BehindTarget => behind_target(db, caller, &thresholds, as_of).await?,
+            AlertRule::ChurnRisk => churn(db, caller, &thresholds, limit, calendar).await?,
+            AlertRule::BehindTarget => behind_target(db, caller, &thresholds, as_of, calendar).await?,
         };
         if let Some(severity) = query.severity {
             found.retain(|alert| alert.severity == severity);
@@ -407,6 +409,7 @@ async fn churn(
     caller: &AuthUser,
     thresholds: &Thresholds,
     limit: u64,
+    calendar: Calendar,
 ) -> AppResult<(i64, Vec<Alert>)> {
     let query = super::rfm::ChurnRiskQuery {
         factor: Some(thresholds.churn_factor),
@@ -414,7 +417,7 @@ async fn churn(
         limit: Some(limit),
         ..Default::default()
     };
-    let risk = super::rfm::churn_risk(db, caller, &query).await?;
+    let risk = super::rfm::churn_risk(db, caller, &query, calendar).await?;
     let alerts = risk
         .top_customers
         .into_iter()
@@ -447,10 +450,13 @@ async fn behind_target(
     caller: &AuthUser,
     thresholds: &Thresholds,
     as_of: DateTime<Utc>,
+    calendar: Calendar,
 ) -> AppResult<(i64, Vec<Alert>)> {
     use super::window::Granularity;
-    let start = Granularity::Month.start_of(as_of.date_naive());
-    let month = Window { from: midnight(start), to: midnight(Granularity::Month.next(start)) };
+    // This month on the organization's calendar.
+    let start = calendar.start_of(Granularity::Month, calendar.date_of(as_of));
+    let month =
+        Window::new(calendar, calendar.midnight(start), calendar.midnight(calendar.next(Granularity::Month, start)));
     let elapsed = (as_of - month.from).num_seconds() as f64 / (month.to - month.from).num_seconds() as f64;
     if as_of < month.from + Duration::days(thresholds.pace_grace_days) || elapsed <= 0.0 {
         return Ok((0, vec![]));

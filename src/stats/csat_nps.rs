@@ -9,6 +9,7 @@ use super::figures::ratio;
 use super::tickets::{Csat, ServiceFilters, csat};
 use super::window::Window;
 use crate::auth::AuthUser;
+use crate::calendar::Calendar;
 use crate::error::{AppError, AppResult};
 use crate::sql::{Sql, one_row};
 
@@ -93,8 +94,9 @@ pub async fn satisfaction(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
     query: &SatisfactionQuery,
+    calendar: Calendar,
 ) -> AppResult<Satisfaction> {
-    let window = query.window()?;
+    let window = query.window(calendar)?;
     let filters = ServiceFilters {
         channel: query.channel.clone(),
         customer_segment: query.customer_segment.clone(),

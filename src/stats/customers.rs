@@ -9,6 +9,7 @@ use super::figures::{change, ratio};
 use super::window::Window;
 use crate::auth::AuthUser;
 use crate::auth::scope::Scope;
+use crate::calendar::{Calendar, Span};
 use crate::domain::Money;
 use crate::domain::enums::{LifecycleStage, OrderStatus};
 use crate::error::AppResult;
@@ -232,8 +233,9 @@ pub async fn overview(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
     query: &CustomerQuery,
+    calendar: Calendar,
 ) -> AppResult<CustomerOverview> {
-    let window = query.window()?;
+    let window = query.window(calendar)?;
     let filters = query.filters();
     let current = figures(db, caller, &window, &filters).await?;
     let (previous_window, previous, change_figures) = match query.compare {
@@ -343,7 +345,7 @@ fn dimension_sql(sql: &mut Sql, by: CustomerDimension, window: &Window) -> Strin
         CustomerDimension::Gender => "c.gender",
         CustomerDimension::Occupation => "c.occupation",
         CustomerDimension::AgeBand => {
-            let day = window.to.date_naive().format("%Y-%m-%d").to_string();
+            let day = window.calendar.date_of(window.to).format("%Y-%m-%d").to_string();
             // Whole years between the birth date and `to`, on either database.
             let age = if sql.backend() == sea_orm::DbBackend::Postgres {
                 format!("CAST(date_part('year', age(DATE '{day}', c.birth_date)) AS INTEGER)")
@@ -367,9 +369,10 @@ pub async fn distribution(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
     query: &DistributionQuery,
+    calendar: Calendar,
 ) -> AppResult<Distribution> {
     let by = query.by.ok_or_else(|| crate::error::AppError::validation("by", "required", "is required"))?;
-    let window = query.window()?;
+    let window = query.window(calendar)?;
     let filters = query.filters();
     let (current, total) = distribution_groups(db, caller, by, &window, &filters).await?;
     let (previous_window, previous, previous_total) = match query.compare {
@@ -459,8 +462,13 @@ fn push_active_customers(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFil
     sql.push(" AND o.ordered_at >= ").bind(window.from).push(" AND o.ordered_at < ").bind(window.to);
 }
 
-pub async fn retention(db: &impl ConnectionTrait, caller: &AuthUser, query: &CustomerQuery) -> AppResult<Retention> {
-    let window = query.window()?;
+pub async fn retention(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    query: &CustomerQuery,
+    calendar: Calendar,
+) -> AppResult<Retention> {
+    let window = query.window(calendar)?;
     // Retention is a comparison itself: `compare` picks the base window.
     let previous_window = window.previous(query.compare.unwrap_or(super::window::Compare::PreviousPeriod));
     let filters = query.filters();
@@ -558,8 +566,8 @@ pub struct Clv {
 /// Days in an average month.
 const MONTH_DAYS: f64 = 30.4375;
 
-pub async fn clv(db: &impl ConnectionTrait, caller: &AuthUser, query: &ClvQuery) -> AppResult<Clv> {
-    let window = query.window()?;
+pub async fn clv(db: &impl ConnectionTrait, caller: &AuthUser, query: &ClvQuery, calendar: Calendar) -> AppResult<Clv> {
+    let window = query.window(calendar)?;
     let filters = query.filters();
     let lifespan_months = query.lifespan_months.unwrap_or(36);
     let figures = clv_figures(db, caller, &window, &filters, lifespan_months).await?;
@@ -708,10 +716,15 @@ pub const MAX_COHORTS: usize = 120;
 /// Customers grouped by the period of their first counted order ever, and
 /// for each later period the number and share that ordered in it: each
 /// customer's distinct active periods before `to`, joined to its first.
-pub async fn cohorts(db: &impl ConnectionTrait, caller: &AuthUser, query: &CohortQuery) -> AppResult<Cohorts> {
-    use super::window::{Granularity, midnight, series_buckets};
+pub async fn cohorts(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    query: &CohortQuery,
+    calendar: Calendar,
+) -> AppResult<Cohorts> {
+    use super::window::{Granularity, series_buckets};
     use crate::sql::bucket_text_sql;
-    let window = query.window()?;
+    let window = query.window(calendar)?;
     let granularity = query.granularity.unwrap_or(Granularity::Month);
     let (granularity, starts) = series_buckets(&window, Some(granularity))?;
     // The matrix is triangular: n cohorts have n(n+1)/2 periods.
@@ -724,7 +737,10 @@ pub async fn cohorts(db: &impl ConnectionTrait, caller: &AuthUser, query: &Cohor
     }
     let filters = query.filters();
     let backend = db.get_database_backend();
-    let bucket = granularity.bucket_start_sql(backend, "o.ordered_at");
+    // Every order before `to` counts, however early: its local period.
+    let local =
+        calendar.local_sql(backend, "o.ordered_at", Span::Between(chrono::DateTime::<chrono::Utc>::MIN_UTC, window.to));
+    let bucket = calendar.bucket_start_sql(granularity, backend, &local);
     let mut sql = Sql::new(backend);
     sql.push(&format!("WITH activity AS (SELECT DISTINCT o.customer_id, {bucket} AS bucket"));
     push_counted_orders(&mut sql, caller, &filters);
@@ -751,8 +767,9 @@ pub async fn cohorts(db: &impl ConnectionTrait, caller: &AuthUser, query: &Cohor
         .into_iter()
         .map(|cohort| {
             let size = counts.get(&(cohort, cohort)).copied().unwrap_or(0);
-            let periods = granularity
-                .buckets(&Window { from: midnight(cohort), to: window.to })
+            let periods = window
+                .with(calendar.midnight(cohort), window.to)
+                .buckets(granularity)
                 .into_iter()
                 .enumerate()
                 .map(|(offset, period)| {

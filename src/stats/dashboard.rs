@@ -16,6 +16,7 @@ use super::window::{Compare, Granularity, Window};
 use crate::auth::AuthUser;
 use crate::auth::policy::{MarketingReaders, Policy, SalesStats, ServiceStats};
 use crate::auth::scope::Scope;
+use crate::calendar::Calendar;
 use crate::domain::Money;
 use crate::error::AppResult;
 use crate::sql::{Sql, one_row};
@@ -132,8 +133,8 @@ pub struct TopEmployee {
 /// Revenue per bucket, for a sparkline.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RevenuePoint {
-    /// The first instant of the bucket.
-    pub period_start: chrono::DateTime<chrono::Utc>,
+    /// The first instant of the bucket, with the organization's offset (`2026-04-01T00:00:00+08:00`).
+    pub period_start: crate::calendar::LocalTime,
     pub revenue: Money,
 }
 
@@ -243,8 +244,13 @@ fn kpi_change(current: &Kpis, previous: &Kpis) -> KpiChange {
     out
 }
 
-pub async fn dashboard(db: &impl ConnectionTrait, caller: &AuthUser, query: &DashboardQuery) -> AppResult<Dashboard> {
-    let window = query.window()?;
+pub async fn dashboard(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    query: &DashboardQuery,
+    calendar: Calendar,
+) -> AppResult<Dashboard> {
+    let window = query.window(calendar)?;
     let previous_window = window.previous(query.compare.unwrap_or(Compare::PreviousPeriod));
     let (granularity, buckets) = super::window::series_buckets(&window, query.granularity)?;
     let current = kpis(db, caller, &window, true).await?;

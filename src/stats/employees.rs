@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Months, NaiveDate, Utc};
+use chrono::{Months, NaiveDate};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Value};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -13,11 +13,11 @@ use uuid::Uuid;
 
 use super::figures::{average_cents, change, change_opt, ratio};
 use super::window::{
-    Compare, Granularity, Window, bucket_windows, midnight, push_indexed_windows_join, push_windows_join,
-    series_buckets,
+    Compare, Granularity, Window, bucket_windows, push_indexed_windows_join, push_windows_join, series_buckets,
 };
 use crate::auth::AuthUser;
 use crate::auth::scope::Scope;
+use crate::calendar::Calendar;
 use crate::domain::enums::{ActivityType, OrderStatus};
 use crate::domain::{Money, Role};
 use crate::error::{AppError, AppResult};
@@ -565,8 +565,9 @@ pub async fn performance(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
     query: &PerformanceQuery,
+    calendar: Calendar,
 ) -> AppResult<EmployeePerformance> {
-    let window = query.window()?;
+    let window = query.window(calendar)?;
     let filters = PeopleFilters { team_id: query.team_id, role: query.role, user_id: None };
     ranking(db, caller, window, query.compare, filters).await
 }
@@ -611,8 +612,8 @@ pub async fn ranking(
 /// One bucket of a scorecard.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ScorecardPeriod {
-    /// The first instant of the bucket.
-    pub period_start: DateTime<Utc>,
+    /// The first instant of the bucket, with the organization's offset (`2026-04-01T00:00:00+08:00`).
+    pub period_start: crate::calendar::LocalTime,
     #[serde(flatten)]
     pub figures: PerformanceFigures,
 }
@@ -642,8 +643,9 @@ pub async fn scorecard(
     caller: &AuthUser,
     user_id: Uuid,
     query: &ScorecardQuery,
+    calendar: Calendar,
 ) -> AppResult<Scorecard> {
-    let window = query.window()?;
+    let window = query.window(calendar)?;
     let filters = PeopleFilters { user_id: Some(user_id), ..Default::default() };
     let person = people(db, caller, &filters).await?.into_iter().next().ok_or_else(|| AppError::not_found("user"))?;
     let previous_window = window.previous(query.compare.unwrap_or(Compare::PreviousPeriod));
@@ -656,7 +658,10 @@ pub async fn scorecard(
     let rows = starts
         .iter()
         .enumerate()
-        .map(|(index, start)| ScorecardPeriod { period_start: midnight(*start), figures: take(index + 2) })
+        .map(|(index, start)| ScorecardPeriod {
+            period_start: window.calendar.period_start(*start),
+            figures: take(index + 2),
+        })
         .collect();
     Ok(Scorecard {
         window,
@@ -733,8 +738,9 @@ pub async fn teams(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
     query: &PerformanceQuery,
+    calendar: Calendar,
 ) -> AppResult<TeamPerformance> {
-    let window = query.window()?;
+    let window = query.window(calendar)?;
     let filters = PeopleFilters { team_id: query.team_id, role: query.role, user_id: None };
     let (windows, previous_window) = windows_of(window, query.compare);
     let people = people(db, caller, &filters).await?;
@@ -799,7 +805,8 @@ mod tests {
     #[test]
     fn target_periods_inside_the_window() {
         let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_default();
-        let window = Window { from: midnight(day("2025-01-01")), to: midnight(day("2025-04-01")) };
+        let utc = crate::calendar::Calendar::utc();
+        let window = Window::new(utc, utc.midnight(day("2025-01-01")), utc.midnight(day("2025-04-01")));
         let bounds = period_bounds(&window);
         let expected: Vec<Value> = ["2025-01-01", "2025-03-01", "2025-01-01", "2025-01-01", "2025-01-01", "2024-04-01"]
             .iter()

@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -23,8 +23,9 @@ use validator::Validate;
 
 use super::figures::Filters;
 use super::pipeline::{PipelineFigures, PipelineQuery};
-use super::window::{Granularity, Window, midnight};
+use super::window::{Granularity, Window};
 use crate::auth::AuthUser;
+use crate::calendar::Calendar;
 use crate::domain::Money;
 use crate::domain::time::now;
 use crate::error::{AppError, AppResult};
@@ -308,8 +309,8 @@ fn season_length(granularity: Granularity) -> Option<usize> {
     match granularity {
         Granularity::Week => Some(52),
         Granularity::Month => Some(12),
-        Granularity::Quarter => Some(4),
-        Granularity::Day | Granularity::Year => None,
+        Granularity::Quarter | Granularity::FiscalQuarter => Some(4),
+        Granularity::Day | Granularity::Year | Granularity::FiscalYear => None,
     }
 }
 
@@ -319,12 +320,17 @@ fn max_history(granularity: Granularity) -> usize {
         Granularity::Day => 0,
         Granularity::Week => 260,
         Granularity::Month => 60,
-        Granularity::Quarter => 20,
-        Granularity::Year => 5,
+        Granularity::Quarter | Granularity::FiscalQuarter => 20,
+        Granularity::Year | Granularity::FiscalYear => 5,
     }
 }
 
-pub async fn forecast(db: &impl ConnectionTrait, caller: &AuthUser, query: &ForecastQuery) -> AppResult<Forecast> {
+pub async fn forecast(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    query: &ForecastQuery,
+    calendar: Calendar,
+) -> AppResult<Forecast> {
     let granularity = query.granularity.unwrap_or(Granularity::Month);
     if granularity == Granularity::Day {
         return Err(AppError::validation(
@@ -335,7 +341,7 @@ pub async fn forecast(db: &impl ConnectionTrait, caller: &AuthUser, query: &Fore
     }
     let horizon = query.horizon.unwrap_or(6) as usize;
     let current_time = now();
-    let as_of = match crate::domain::time::instant_param("as_of", query.as_of.as_deref())? {
+    let as_of = match super::window::local_instant_param("as_of", query.as_of.as_deref(), calendar)? {
         None => current_time,
         Some(at) if at <= current_time => at,
         Some(_) => return Err(AppError::validation("as_of", "future", "as_of must not be in the future")),
@@ -348,15 +354,16 @@ pub async fn forecast(db: &impl ConnectionTrait, caller: &AuthUser, query: &Fore
     };
 
     // The history: complete periods before the current one.
-    let current = granularity.start_of(as_of.date_naive());
+    // The periods are the organization's (local, its weeks, its fiscal year).
+    let current = calendar.start_of(granularity, calendar.date_of(as_of));
     let mut first = current;
     for _ in 0..max_history(granularity) {
-        first = granularity.start_of(first - Duration::days(1));
+        first = calendar.previous(granularity, first);
     }
-    let history_window = Window { from: midnight(first), to: midnight(current) };
+    let history_window = Window::new(calendar, calendar.midnight(first), calendar.midnight(current));
     let revenue = super::sales::revenue_by_bucket(db, caller, &history_window, granularity, &filters).await?;
     let starts: Vec<NaiveDate> =
-        granularity.buckets(&history_window).into_iter().skip_while(|start| !revenue.contains_key(start)).collect();
+        history_window.buckets(granularity).into_iter().skip_while(|start| !revenue.contains_key(start)).collect();
     let y: Vec<f64> = starts.iter().map(|start| revenue.get(start).copied().unwrap_or(0) as f64).collect();
     let season = season_length(granularity);
     let model = fit(&y, season);
@@ -364,14 +371,14 @@ pub async fn forecast(db: &impl ConnectionTrait, caller: &AuthUser, query: &Fore
     // The forecast periods and what is booked in the current one so far.
     let mut periods_start = vec![current];
     while periods_start.len() < horizon {
-        let next = granularity.next(periods_start[periods_start.len() - 1]);
+        let next = calendar.next(granularity, periods_start[periods_start.len() - 1]);
         periods_start.push(next);
     }
-    let end = granularity.next(periods_start[periods_start.len() - 1]);
+    let end = calendar.next(granularity, periods_start[periods_start.len() - 1]);
     let booked = super::sales::revenue_by_bucket(
         db,
         caller,
-        &Window { from: midnight(current), to: as_of },
+        &history_window.with(calendar.midnight(current), as_of),
         granularity,
         &filters,
     )
@@ -387,7 +394,7 @@ pub async fn forecast(db: &impl ConnectionTrait, caller: &AuthUser, query: &Fore
         customer_segment: query.customer_segment.clone(),
         ..PipelineQuery::default()
     };
-    let bucket = granularity.bucket_sql_of_day(db.get_database_backend(), "op.expected_close_date");
+    let bucket = history_window.bucket_sql_of_day(granularity, db.get_database_backend(), "op.expected_close_date");
     let mut by_period: HashMap<NaiveDate, PipelineFigures> = HashMap::new();
     let (mut overdue, mut later, mut undated) =
         (PipelineFigures::default(), PipelineFigures::default(), PipelineFigures::default());

@@ -10,6 +10,7 @@ use super::figures::ratio;
 use super::window::Window;
 use crate::auth::AuthUser;
 use crate::auth::scope::Scope;
+use crate::calendar::Calendar;
 use crate::domain::Money;
 use crate::domain::enums::Stage;
 use crate::error::{AppError, AppResult};
@@ -114,8 +115,13 @@ const RANKED: [(Stage, i32); 5] = [
     (Stage::Won, 5),
 ];
 
-pub async fn funnel(db: &impl ConnectionTrait, caller: &AuthUser, query: &FunnelQuery) -> AppResult<Funnel> {
-    let window = query.window()?;
+pub async fn funnel(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    query: &FunnelQuery,
+    calendar: Calendar,
+) -> AppResult<Funnel> {
+    let window = query.window(calendar)?;
     let filters = FunnelFilters { owner_id: query.owner_id, team_id: query.team_id, campaign_id: query.campaign_id };
     let current = figures(db, caller, &window, &filters).await?;
     let (previous_window, previous, change) = match query.compare {

@@ -11,6 +11,7 @@ use super::customers::{CustomerFilters, customer_query, push_customer_conditions
 use super::figures::{Distribution, ratio};
 use super::window::Window;
 use crate::auth::AuthUser;
+use crate::calendar::Calendar;
 use crate::domain::Money;
 use crate::domain::enums::{ActivityType, Direction, OrderStatus};
 use crate::error::AppResult;
@@ -121,8 +122,9 @@ pub async fn interactions(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
     query: &InteractionQuery,
+    calendar: Calendar,
 ) -> AppResult<Interactions> {
-    let window = query.window()?;
+    let window = query.window(calendar)?;
     let filters = query.filters();
     let inactive_days = query.inactive_days.unwrap_or(30);
     let since = window.to - Duration::days(inactive_days);

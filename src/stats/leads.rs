@@ -9,6 +9,7 @@ use super::figures::ratio;
 use super::window::Window;
 use crate::auth::AuthUser;
 use crate::auth::scope::Scope;
+use crate::calendar::Calendar;
 use crate::error::{AppError, AppResult};
 use crate::sql::{Sql, minutes_between};
 
@@ -135,8 +136,13 @@ async fn query_figures(
     Ok(out)
 }
 
-pub async fn conversion(db: &impl ConnectionTrait, caller: &AuthUser, query: &LeadQuery) -> AppResult<LeadConversion> {
-    let window = query.window()?;
+pub async fn conversion(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    query: &LeadQuery,
+    calendar: Calendar,
+) -> AppResult<LeadConversion> {
+    let window = query.window(calendar)?;
     let filters = LeadFilters { owner_id: query.owner_id, team_id: query.team_id, campaign_id: query.campaign_id };
     let mut rows: Vec<SourceConversion> = query_figures(db, caller, &window, &filters, true)
         .await?

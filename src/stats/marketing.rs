@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::figures::{average_cents, change, change_opt, ratio};
 use super::window::Window;
 use crate::auth::AuthUser;
+use crate::calendar::Calendar;
 use crate::domain::Money;
 use crate::error::AppResult;
 use crate::sql::Sql;
@@ -108,11 +109,12 @@ fn push_campaigns(sql: &mut Sql, window: &Window, query: &Selection) {
             sql.push(" AND cp.id = ").bind(id);
         }
         None => {
-            let last_day = (window.to - Duration::microseconds(1)).date_naive();
+            // Campaign dates are the organization's local days.
+            let last_day = window.calendar.date_of(window.to - Duration::microseconds(1));
             sql.push(" AND cp.start_date <= ")
                 .bind(last_day)
                 .push(" AND (cp.end_date IS NULL OR cp.end_date >= ")
-                .bind(window.from.date_naive())
+                .bind(window.calendar.date_of(window.from))
                 .push(")");
         }
     }
@@ -313,8 +315,9 @@ pub async fn campaigns(
     db: &impl ConnectionTrait,
     _caller: &AuthUser,
     query: &CampaignQuery,
+    calendar: Calendar,
 ) -> AppResult<CampaignStats> {
-    let window = query.window()?;
+    let window = query.window(calendar)?;
     let rows = rows(db, &window, &query.selection()).await?;
     let total = sum(rows.iter().map(|r| &r.figures));
     let comparison = comparison(db, &window, query, &total).await?;
@@ -360,8 +363,13 @@ fn with_ratios(sum: CampaignFigures) -> CampaignFigures {
 
 /// The campaign figures summed per channel (the campaigns are the groups
 /// the database already aggregated; this adds up one row per campaign).
-pub async fn channels(db: &impl ConnectionTrait, caller: &AuthUser, query: &CampaignQuery) -> AppResult<ChannelStats> {
-    let stats = campaigns(db, caller, query).await?;
+pub async fn channels(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    query: &CampaignQuery,
+    calendar: Calendar,
+) -> AppResult<ChannelStats> {
+    let stats = campaigns(db, caller, query, calendar).await?;
     let mut by_channel: Vec<(Option<String>, Vec<CampaignFigures>)> = vec![];
     for row in stats.rows {
         match by_channel.iter_mut().find(|(channel, _)| *channel == row.channel) {

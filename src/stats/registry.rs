@@ -29,15 +29,18 @@ use super::{
 };
 use crate::auth::AuthUser;
 use crate::auth::policy::{AnyUser, LeadReaders, MarketingReaders, Policy, SalesStats, ServiceStats, TeamStats};
+use crate::calendar::Calendar;
 use crate::config::SlaPolicy;
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 
 /// What a statistic is asked: its query, the id in its path (for the
-/// statistics of one record) and the settings some of them read.
+/// statistics of one record), the organization's calendar its dates and
+/// periods are on, and the settings some of them read.
 pub struct Ask<'a, Q> {
     pub query: &'a Q,
     pub id: Option<Uuid>,
+    pub calendar: Calendar,
     pub sla: &'a SlaPolicy,
 }
 
@@ -82,7 +85,7 @@ macro_rules! statistics {
                 query: sales::SummaryQuery,
                 answer: sales::SalesSummary,
                 returns: "The figures of the window (and the comparison window).",
-                compute: |db, caller, ask| sales::summary(db, caller, ask.query),
+                compute: |db, caller, ask| sales::summary(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Sales summary",
                     description: "Revenue, cost, profit and order figures of the counted orders placed in the window.",
@@ -106,7 +109,7 @@ macro_rules! statistics {
                 query: sales::TimeseriesQuery,
                 answer: sales::SalesTimeseries,
                 returns: "The figures per bucket, and in total.",
-                compute: |db, caller, ask| sales::timeseries(db, caller, ask.query),
+                compute: |db, caller, ask| sales::timeseries(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Sales time series",
                     description: "The sales summary per bucket, every bucket present.",
@@ -132,7 +135,7 @@ macro_rules! statistics {
                 query: sales::BreakdownQuery,
                 answer: sales::SalesBreakdown,
                 returns: "The figures per group, and in total.",
-                compute: |db, caller, ask| sales::breakdown(db, caller, ask.query),
+                compute: |db, caller, ask| sales::breakdown(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Sales breakdown",
                     description: "The sales summary per value of a dimension, largest revenue first.",
@@ -157,7 +160,7 @@ macro_rules! statistics {
                 query: sales::AffinityQuery,
                 answer: sales::ProductAffinity,
                 returns: "The pairs, most orders together first.",
-                compute: |db, caller, ask| sales::product_affinity(db, caller, ask.query),
+                compute: |db, caller, ask| sales::product_affinity(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Product affinity",
                     description: "Pairs of products bought in the same counted orders of the window (market basket analysis).",
@@ -194,7 +197,7 @@ macro_rules! statistics {
                 query: forecast::ForecastQuery,
                 answer: forecast::Forecast,
                 returns: "The forecast per period, the method, its history and backtest.",
-                compute: |db, caller, ask| forecast::forecast(db, caller, ask.query),
+                compute: |db, caller, ask| forecast::forecast(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Sales forecast",
                     description: "Per coming period: the weighted pipeline expected to close and a statistical revenue forecast with its backtest error.",
@@ -233,7 +236,7 @@ macro_rules! statistics {
                 query: funnel::FunnelQuery,
                 answer: funnel::Funnel,
                 returns: "The funnel of the window's opportunities.",
-                compute: |db, caller, ask| funnel::funnel(db, caller, ask.query),
+                compute: |db, caller, ask| funnel::funnel(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Sales funnel",
                     description: "The stages reached by the opportunities created in the window, as of to.",
@@ -295,7 +298,7 @@ macro_rules! statistics {
                 query: customers::CustomerQuery,
                 answer: customers::CustomerOverview,
                 returns: "The customer figures of the window (and the comparison window).",
-                compute: |db, caller, ask| customers::overview(db, caller, ask.query),
+                compute: |db, caller, ask| customers::overview(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Customer overview",
                     description: "Customers existing, new, active and buying for the first time; the repeat rate.",
@@ -326,7 +329,7 @@ macro_rules! statistics {
                 query: customers::DistributionQuery,
                 answer: customers::Distribution,
                 returns: "Customers per value.",
-                compute: |db, caller, ask| customers::distribution(db, caller, ask.query),
+                compute: |db, caller, ask| customers::distribution(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Customer distribution",
                     description: "Customers existing at to per value of a profile field, with their revenue in the window.",
@@ -365,7 +368,7 @@ macro_rules! statistics {
                 query: customers::CustomerQuery,
                 answer: customers::Retention,
                 returns: "Retention and churn.",
-                compute: |db, caller, ask| customers::retention(db, caller, ask.query),
+                compute: |db, caller, ask| customers::retention(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Customer retention",
                     description: "Of the customers active in the previous window, how many ordered again.",
@@ -396,7 +399,7 @@ macro_rules! statistics {
                 query: customers::CohortQuery,
                 answer: customers::Cohorts,
                 returns: "One cohort per period of the window, oldest first.",
-                compute: |db, caller, ask| customers::cohorts(db, caller, ask.query),
+                compute: |db, caller, ask| customers::cohorts(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Retention cohorts",
                     description: "Customers grouped by the period of their first counted order; per later period, the share that ordered.",
@@ -426,7 +429,7 @@ macro_rules! statistics {
                 query: rfm::RfmQuery,
                 answer: rfm::Rfm,
                 returns: "Every segment, and the top customers with their scores.",
-                compute: |db, caller, ask| rfm::rfm(db, caller, ask.query),
+                compute: |db, caller, ask| rfm::rfm(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "RFM segments",
                     description: "Customers scored 1–5 on recency, frequency and monetary value as of to, and the named segments.",
@@ -463,7 +466,7 @@ macro_rules! statistics {
                 query: rfm::ChurnRiskQuery,
                 answer: rfm::ChurnRisk,
                 returns: "How many customers are at risk, and the most valuable of them.",
-                compute: |db, caller, ask| rfm::churn_risk(db, caller, ask.query),
+                compute: |db, caller, ask| rfm::churn_risk(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Churn risk",
                     description: "Customers silent for longer than factor × their own median gap between purchase days (or days).",
@@ -498,7 +501,7 @@ macro_rules! statistics {
                 query: interactions::InteractionQuery,
                 answer: interactions::Interactions,
                 returns: "Activities by type, per customer, and the uncontacted customers.",
-                compute: |db, caller, ask| interactions::interactions(db, caller, ask.query),
+                compute: |db, caller, ask| interactions::interactions(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Interaction patterns",
                     description: "Activities on customers by type and direction, per contacted customer, and who has not been contacted.",
@@ -534,7 +537,7 @@ macro_rules! statistics {
                 query: customers::ClvQuery,
                 answer: customers::Clv,
                 returns: "The lifetime value and the top customers.",
-                compute: |db, caller, ask| customers::clv(db, caller, ask.query),
+                compute: |db, caller, ask| customers::clv(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Customer lifetime value",
                     description: "Average order value × purchase frequency × lifespan, and the top customers to date.",
@@ -563,7 +566,7 @@ macro_rules! statistics {
                 query: leads::LeadQuery,
                 answer: leads::LeadConversion,
                 returns: "Conversion per source, and in total.",
-                compute: |db, caller, ask| leads::conversion(db, caller, ask.query),
+                compute: |db, caller, ask| leads::conversion(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Lead conversion",
                     description: "Leads created in the window per source, and how many converted.",
@@ -593,7 +596,7 @@ macro_rules! statistics {
                 query: marketing::CampaignQuery,
                 answer: marketing::CampaignStats,
                 returns: "The campaigns' figures.",
-                compute: |db, caller, ask| marketing::campaigns(db, caller, ask.query),
+                compute: |db, caller, ask| marketing::campaigns(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Campaign performance",
                     description: "Each campaign overlapping the window, over its life up to to.",
@@ -616,7 +619,7 @@ macro_rules! statistics {
                 query: marketing::CampaignQuery,
                 answer: marketing::ChannelStats,
                 returns: "The figures per channel.",
-                compute: |db, caller, ask| marketing::channels(db, caller, ask.query),
+                compute: |db, caller, ask| marketing::channels(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Campaign performance per channel",
                     description: "The campaign figures summed per channel.",
@@ -641,7 +644,7 @@ macro_rules! statistics {
                 query: tickets::ServiceQuery,
                 answer: tickets::ServiceSummary,
                 returns: "The service figures of the window (and the comparison window).",
-                compute: |db, caller, ask| tickets::summary(db, caller, ask.query),
+                compute: |db, caller, ask| tickets::summary(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Service summary",
                     description: "Tickets created in the window: volumes, response and resolution times, CSAT; the backlog.",
@@ -666,7 +669,7 @@ macro_rules! statistics {
                 query: tickets::ServiceTimeseriesQuery,
                 answer: tickets::ServiceTimeseries,
                 returns: "The service figures per bucket, and in total.",
-                compute: |db, caller, ask| tickets::timeseries(db, caller, ask.query),
+                compute: |db, caller, ask| tickets::timeseries(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Service time series",
                     description: "The service summary per bucket, each bucket a window of its own.",
@@ -691,7 +694,7 @@ macro_rules! statistics {
                 query: tickets::ServiceBreakdownQuery,
                 answer: tickets::ServiceBreakdown,
                 returns: "The service figures per value, and in total.",
-                compute: |db, caller, ask| tickets::breakdown(db, caller, ask.query),
+                compute: |db, caller, ask| tickets::breakdown(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Service breakdown",
                     description: "The service summary per category, priority, channel or agent.",
@@ -715,7 +718,7 @@ macro_rules! statistics {
                 query: sla::SlaQuery,
                 answer: sla::SlaStats,
                 returns: "SLA attainment per priority.",
-                compute: |db, caller, ask| sla::sla(db, caller, ask.sla, ask.query),
+                compute: |db, caller, ask| sla::sla(db, caller, ask.sla, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Service SLA",
                     description: "Per priority, the share of the window's tickets that met the first-response and resolution targets.",
@@ -746,7 +749,7 @@ macro_rules! statistics {
                 query: csat_nps::SatisfactionQuery,
                 answer: csat_nps::Satisfaction,
                 returns: "CSAT and NPS of the window (and the comparison window).",
-                compute: |db, caller, ask| csat_nps::satisfaction(db, caller, ask.query),
+                compute: |db, caller, ask| csat_nps::satisfaction(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Satisfaction",
                     description: "CSAT of the window's tickets and NPS of the survey answers submitted in it.",
@@ -781,7 +784,7 @@ macro_rules! statistics {
                 query: employees::PerformanceQuery,
                 answer: employees::EmployeePerformance,
                 returns: "The employees' figures, ranked by revenue.",
-                compute: |db, caller, ask| employees::performance(db, caller, ask.query),
+                compute: |db, caller, ask| employees::performance(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Employee performance",
                     description: "One row per employee in scope, ranked by revenue.",
@@ -807,7 +810,7 @@ macro_rules! statistics {
                 query: employees::ScorecardQuery,
                 answer: employees::Scorecard,
                 returns: "The employee's scorecard.",
-                compute: |db, caller, ask| employees::scorecard(db, caller, ask.id("user")?, ask.query),
+                compute: |db, caller, ask| employees::scorecard(db, caller, ask.id("user")?, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Employee scorecard",
                     description: "One employee's figures, the previous period and a time series.",
@@ -832,7 +835,7 @@ macro_rules! statistics {
                 query: employees::PerformanceQuery,
                 answer: employees::TeamPerformance,
                 returns: "The teams' figures, ranked by revenue.",
-                compute: |db, caller, ask| employees::teams(db, caller, ask.query),
+                compute: |db, caller, ask| employees::teams(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Team performance",
                     description: "The employee figures summed per team, ranked by revenue.",
@@ -892,7 +895,7 @@ macro_rules! statistics {
                 query: dashboard::DashboardQuery,
                 answer: dashboard::Dashboard,
                 returns: "The headline figures.",
-                compute: |db, caller, ask| dashboard::dashboard(db, caller, ask.query),
+                compute: |db, caller, ask| dashboard::dashboard(db, caller, ask.query, ask.calendar),
                 catalog: Details {
                     title: "Dashboard",
                     description: "The headline figures of every family the caller may read, with the previous period.",
@@ -971,10 +974,11 @@ macro_rules! registry {
         /// Every statistic, in the order of the catalog.
         pub const STATISTICS: &[Statistic] = &[$(statistic::$name),*];
 
-        /// Answers a statistics request without HTTP: `path` under
+        /// Answers a statistics request without HTTP, as the handler does
+        /// (on the organization's calendar, [`on_calendar`]): `path` under
         /// `/api/v1/stats/` (`sales/summary`, `employees/{id}/scorecard`)
-        /// and its query string, for the caller. Reports, benchmarks and
-        /// tests use it; the HTTP handlers call the compute functions.
+        /// and its query string, for the caller. Benchmarks and tests use
+        /// it; the HTTP handlers and the reports call the compute functions.
         pub async fn answer(
             db: &impl ConnectionTrait,
             caller: &AuthUser,
@@ -986,8 +990,11 @@ macro_rules! registry {
             $(
                 if let Some(id) = matches($path, &path) {
                     let query: $qm::$query = parse(query)?;
-                    let ask = Ask { query: &query, id: id.and_then(|id| id.parse().ok()), sla };
-                    return json($name(db, caller, ask).await?);
+                    let (query, id) = (&query, id.and_then(|id| id.parse().ok()));
+                    let answer = on_calendar(db, |calendar| async move {
+                        $name(db, caller, Ask { query, id, calendar, sla }).await
+                    });
+                    return json(answer.await?);
                 }
             )*
             Err(AppError::NotFound(format!("no statistic {}", path.trim_start_matches("/stats/"))))
@@ -996,6 +1003,28 @@ macro_rules! registry {
 }
 
 statistics!(registry);
+
+/// Runs `compute` on the organization's calendar as it is stored, and
+/// again on the new one if it changed meanwhile: the rollups are rebuilt
+/// on the new days in the transaction that changes the zone, so an answer
+/// computed across that commit could mix the two calendars. It is
+/// checked by the version, read again after the answer (three tries).
+pub async fn on_calendar<T, F, A>(db: &impl ConnectionTrait, compute: F) -> AppResult<T>
+where
+    F: Fn(Calendar) -> A,
+    A: std::future::Future<Output = AppResult<T>>,
+{
+    let mut stored = crate::calendar::load(db).await?;
+    for _ in 0..3 {
+        let answer = compute(stored.calendar).await?;
+        let now = crate::calendar::load(db).await?;
+        if now.version == stored.version {
+            return Ok(answer);
+        }
+        stored = now;
+    }
+    Err(AppError::Unavailable("the organization's calendar is being changed; try again".into()))
+}
 
 /// Whether `path` is an instance of `template`, and the value of its
 /// `{id}` segment if it has one.

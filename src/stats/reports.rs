@@ -6,7 +6,7 @@
 //! section whose statistics the caller's role may not read is left out and
 //! named in `omitted_sections`.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, SecondsFormat, Utc, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, SecondsFormat, Weekday};
 use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -20,8 +20,9 @@ use super::marketing::ChannelStats;
 use super::registry::{self, Ask, Statistic, statistic};
 use super::sales::SalesSummary;
 use super::tickets::ServiceSummary;
-use super::window::{Granularity, Window, midnight};
+use super::window::{Granularity, Window};
 use crate::auth::AuthUser;
+use crate::calendar::{Calendar, LocalTime};
 use crate::config::SlaPolicy;
 use crate::domain::Money;
 use crate::domain::enums::Stage;
@@ -52,7 +53,7 @@ pub enum ReportFormat {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
-    /// The period: `2025-W23` (ISO week) for weekly, `2025-06` monthly, `2025-Q2` quarterly, `2025` annual. Default: the last complete one.
+    /// The period: `2025-W23` for weekly (the week holding that ISO week's Monday, starting on the organization's `week_start`), `2025-06` monthly, `2025-Q2` or the fiscal `FY2025-Q2` quarterly, `2025` or the fiscal `FY2025` annual (fiscal years as the organization's settings start and name them). Default: the last complete calendar period, in the organization's time zone.
     pub period: Option<String>,
     /// `json`, `csv` (one table, a `section` column) or `xlsx` (one sheet per section). Default: from `Accept`, else JSON.
     pub format: Option<ReportFormat>,
@@ -175,7 +176,8 @@ pub struct Report {
     pub previous_window: Window,
     /// Whether the period is over.
     pub complete: bool,
-    pub generated_at: DateTime<Utc>,
+    /// When it was made, with the organization's offset.
+    pub generated_at: LocalTime,
     /// The sections the caller may read, in order.
     pub sections: Vec<ReportSection>,
     /// The sections left out because the caller's role may not read their statistics.
@@ -347,57 +349,79 @@ impl ReportKind {
             .find(|kind| kind.as_str() == text)
     }
 
-    fn granularity(self) -> Granularity {
-        match self {
-            ReportKind::Weekly => Granularity::Week,
-            ReportKind::Monthly => Granularity::Month,
-            ReportKind::Quarterly => Granularity::Quarter,
-            ReportKind::Annual => Granularity::Year,
+    /// The periods of this kind: calendar ones, or fiscal ones (quarters
+    /// and years only).
+    fn granularity(self, fiscal: bool) -> Granularity {
+        match (self, fiscal) {
+            (ReportKind::Weekly, _) => Granularity::Week,
+            (ReportKind::Monthly, _) => Granularity::Month,
+            (ReportKind::Quarterly, false) => Granularity::Quarter,
+            (ReportKind::Quarterly, true) => Granularity::FiscalQuarter,
+            (ReportKind::Annual, false) => Granularity::Year,
+            (ReportKind::Annual, true) => Granularity::FiscalYear,
         }
     }
 
-    /// The period's name (`2025-W23`, `2025-06`, `2025-Q2`, `2025`).
-    pub fn name(self, start: NaiveDate) -> String {
-        match self {
-            ReportKind::Weekly => {
-                let week = start.iso_week();
-                format!("{}-W{:02}", week.year(), week.week())
-            }
-            ReportKind::Monthly => start.format("%Y-%m").to_string(),
-            ReportKind::Quarterly => format!("{}-Q{}", start.year(), (start.month() - 1) / 3 + 1),
-            ReportKind::Annual => start.year().to_string(),
-        }
-    }
-
-    /// The first day of the named period.
-    fn parse(self, text: &str) -> Option<NaiveDate> {
+    /// The first day of the named period, and whether it is a fiscal one.
+    fn parse(self, text: &str, calendar: &Calendar) -> Option<(NaiveDate, bool)> {
         let number = |s: &str| s.parse::<u32>().ok();
         let year = |s: &str| s.parse::<i32>().ok().filter(|y| (2000..=9999).contains(y));
-        match self {
-            ReportKind::Weekly => {
+        let fiscal = text.strip_prefix("FY");
+        let start = match (self, fiscal) {
+            (ReportKind::Weekly, None) => {
                 let (y, w) = text.split_once("-W")?;
-                NaiveDate::from_isoywd_opt(year(y)?, number(w)?, Weekday::Mon)
+                let monday = NaiveDate::from_isoywd_opt(year(y)?, number(w)?, Weekday::Mon)?;
+                calendar.start_of(Granularity::Week, monday)
             }
-            ReportKind::Monthly => {
+            (ReportKind::Monthly, None) => {
                 let (y, m) = text.split_once('-')?;
-                NaiveDate::from_ymd_opt(year(y)?, number(m).filter(|_| m.len() == 2)?, 1)
+                NaiveDate::from_ymd_opt(year(y)?, number(m).filter(|_| m.len() == 2)?, 1)?
             }
-            ReportKind::Quarterly => {
+            (ReportKind::Quarterly, None) => {
                 let (y, q) = text.split_once("-Q")?;
                 let q = number(q).filter(|q| (1..=4).contains(q))?;
-                NaiveDate::from_ymd_opt(year(y)?, (q - 1) * 3 + 1, 1)
+                NaiveDate::from_ymd_opt(year(y)?, (q - 1) * 3 + 1, 1)?
             }
-            ReportKind::Annual => NaiveDate::from_ymd_opt(year(text)?, 1, 1),
-        }
+            (ReportKind::Quarterly, Some(fiscal)) => {
+                let (y, q) = fiscal.split_once("-Q")?;
+                let q = number(q).filter(|q| (1..=4).contains(q))?;
+                calendar.fiscal_year_start(year(y)?)? + chrono::Months::new((q - 1) * 3)
+            }
+            (ReportKind::Annual, None) => NaiveDate::from_ymd_opt(year(text)?, 1, 1)?,
+            (ReportKind::Annual, Some(fiscal)) => calendar.fiscal_year_start(year(fiscal)?)?,
+            (ReportKind::Weekly | ReportKind::Monthly, Some(_)) => return None,
+        };
+        Some((start, fiscal.is_some()))
     }
 
     fn example(self) -> &'static str {
         match self {
             ReportKind::Weekly => "2025-W23",
             ReportKind::Monthly => "2025-06",
-            ReportKind::Quarterly => "2025-Q2",
-            ReportKind::Annual => "2025",
+            ReportKind::Quarterly => "2025-Q2 or FY2025-Q2",
+            ReportKind::Annual => "2025 or FY2025",
         }
+    }
+}
+
+/// A period's name: `2025-W23` (the ISO week of its Monday), `2025-06`,
+/// `2025-Q2`, `2025`, `FY2025-Q2`, `FY2025`.
+pub fn period_name(granularity: Granularity, calendar: &Calendar, start: NaiveDate) -> String {
+    match granularity {
+        Granularity::Day => start.format("%Y-%m-%d").to_string(),
+        Granularity::Week => {
+            let monday = start + Duration::days(i64::from(Weekday::Mon.days_since(start.weekday())));
+            let week = monday.iso_week();
+            format!("{}-W{:02}", week.year(), week.week())
+        }
+        Granularity::Month => start.format("%Y-%m").to_string(),
+        Granularity::Quarter => format!("{}-Q{}", start.year(), (start.month() - 1) / 3 + 1),
+        Granularity::Year => start.year().to_string(),
+        Granularity::FiscalQuarter => {
+            let (year, quarter) = calendar.fiscal_quarter(start);
+            format!("FY{year}-Q{quarter}")
+        }
+        Granularity::FiscalYear => format!("FY{}", calendar.fiscal_year(start)),
     }
 }
 
@@ -439,30 +463,37 @@ pub async fn report(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
     sla: &SlaPolicy,
+    calendar: Calendar,
     kind: ReportKind,
     query: &ReportQuery,
 ) -> AppResult<Report> {
-    let granularity = kind.granularity();
     let generated_at = now();
-    let this_period = granularity.start_of(generated_at.date_naive());
-    let start = match query.period.as_deref() {
-        None => granularity.start_of(this_period - Duration::days(1)),
-        Some(text) => kind.parse(text.trim()).ok_or_else(|| {
-            AppError::validation("period", "invalid", format!("expected a period like {}", kind.example()))
-        })?,
+    let today = calendar.date_of(generated_at);
+    let (start, granularity) = match query.period.as_deref() {
+        None => {
+            let granularity = kind.granularity(false);
+            (calendar.previous(granularity, calendar.start_of(granularity, today)), granularity)
+        }
+        Some(text) => {
+            let (start, fiscal) = kind.parse(text.trim(), &calendar).ok_or_else(|| {
+                AppError::validation("period", "invalid", format!("expected a period like {}", kind.example()))
+            })?;
+            (start, kind.granularity(fiscal))
+        }
     };
     if !crate::domain::time::YEARS.contains(&chrono::Datelike::year(&start)) {
         return Err(AppError::validation("period", "range", crate::domain::time::OUT_OF_RANGE));
     }
-    if start > this_period {
+    if start > calendar.start_of(granularity, today) {
         return Err(AppError::validation("period", "future", "the period has not started"));
     }
-    let end = midnight(granularity.next(start));
+    let midnight = |day: NaiveDate| calendar.midnight(day);
+    let end = midnight(calendar.next(granularity, start));
     let complete = end <= generated_at;
-    let window = Window { from: midnight(start), to: if complete { end } else { generated_at } };
-    let previous_start = granularity.start_of(start - Duration::days(1));
+    let window = Window::new(calendar, midnight(start), if complete { end } else { generated_at });
+    let previous_start = calendar.previous(granularity, start);
     let previous_end = midnight(start).min(midnight(previous_start) + (window.to - window.from));
-    let previous_window = Window { from: midnight(previous_start), to: previous_end };
+    let previous_window = window.with(midnight(previous_start), previous_end);
 
     let windows = [window_query(&window), window_query(&previous_window)];
     let mut sections = vec![];
@@ -478,7 +509,7 @@ pub async fn report(
                 let mut answers = vec![];
                 for window in &windows {
                     let query = parse(window)?;
-                    answers.push($compute(db, caller, Ask { query: &query, id: None, sla }).await?);
+                    answers.push($compute(db, caller, Ask { query: &query, id: None, calendar, sla }).await?);
                 }
                 let previous = answers.pop().expect("two windows");
                 (answers.pop().expect("two windows"), previous)
@@ -518,12 +549,12 @@ pub async fn report(
     }
     Ok(Report {
         report: kind,
-        period: kind.name(start),
+        period: period_name(granularity, &calendar, start),
         window,
-        previous_period: kind.name(previous_start),
+        previous_period: period_name(granularity, &calendar, previous_start),
         previous_window,
         complete,
-        generated_at,
+        generated_at: calendar.show(generated_at),
         sections,
         omitted_sections,
     })
@@ -642,25 +673,35 @@ mod tests {
 
     #[test]
     fn periods_parse_and_name_round_trip() {
-        for (kind, text, start) in [
-            (ReportKind::Weekly, "2025-W23", "2025-06-02"),
-            (ReportKind::Weekly, "2026-W01", "2025-12-29"),
-            (ReportKind::Monthly, "2025-06", "2025-06-01"),
-            (ReportKind::Quarterly, "2025-Q2", "2025-04-01"),
-            (ReportKind::Annual, "2025", "2025-01-01"),
+        let utc = Calendar::utc();
+        let april = Calendar { fiscal_year_start_month: 4, ..utc };
+        let sunday = Calendar { week_start: crate::calendar::WeekStart::Sunday, ..utc };
+        for (calendar, kind, text, start) in [
+            (utc, ReportKind::Weekly, "2025-W23", "2025-06-02"),
+            (utc, ReportKind::Weekly, "2026-W01", "2025-12-29"),
+            (sunday, ReportKind::Weekly, "2025-W23", "2025-06-01"),
+            (utc, ReportKind::Monthly, "2025-06", "2025-06-01"),
+            (utc, ReportKind::Quarterly, "2025-Q2", "2025-04-01"),
+            (utc, ReportKind::Annual, "2025", "2025-01-01"),
+            (april, ReportKind::Quarterly, "FY2026-Q2", "2026-07-01"),
+            (april, ReportKind::Quarterly, "FY2025-Q4", "2026-01-01"),
+            (april, ReportKind::Annual, "FY2026", "2026-04-01"),
+            (utc, ReportKind::Annual, "FY2026", "2026-01-01"),
         ] {
-            let day = kind.parse(text).unwrap();
-            assert_eq!(day.to_string(), start);
-            assert_eq!(kind.name(day), text);
+            let (day, fiscal) = kind.parse(text, &calendar).unwrap();
+            assert_eq!(day.to_string(), start, "{text}");
+            assert_eq!(period_name(kind.granularity(fiscal), &calendar, day), text);
         }
         for (kind, text) in [
             (ReportKind::Monthly, "2025-13"),
             (ReportKind::Monthly, "2025-6"),
             (ReportKind::Quarterly, "2025-Q5"),
+            (ReportKind::Quarterly, "FY2025-Q0"),
+            (ReportKind::Monthly, "FY2025-06"),
             (ReportKind::Weekly, "2025-W54"),
             (ReportKind::Annual, "25"),
         ] {
-            assert_eq!(kind.parse(text), None, "{text}");
+            assert_eq!(kind.parse(text, &utc), None, "{text}");
         }
     }
 }

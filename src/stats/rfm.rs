@@ -11,10 +11,11 @@ use super::customers::{CustomerFilters, customer_query, push_counted_orders, pus
 use super::figures::ratio;
 use super::window::{Window, day_number};
 use crate::auth::AuthUser;
+use crate::calendar::{Calendar, Span};
 use crate::domain::Money;
 use crate::domain::enums::OrderStatus;
 use crate::error::AppResult;
-use crate::sql::{Sql, day_number_sql, push_grouped_distribution};
+use crate::sql::{Sql, push_grouped_distribution};
 
 /// An RFM segment: a rectangle of recency (R) and frequency (F) scores.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize, ToSchema)]
@@ -158,13 +159,19 @@ async fn rollup_covers(db: &impl ConnectionTrait, to: DateTime<Utc>) -> AppResul
 
 /// `SELECT id, last_at, days_since, orders, revenue`: each customer in
 /// scope with a counted order before `to`, its latest one, the whole UTC
-/// days from that order's day to `to`'s, its counted orders and revenue —
+/// local days from that order's day to `to`'s, its counted orders and revenue —
 /// from the per-customer rollup when it covers `to` ([`rollup_covers`]),
 /// else from the order lines.
-fn push_per_customer(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters, to: DateTime<Utc>, rollup: bool) {
-    let to_day = day_number(to.date_naive());
+fn push_per_customer(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters, as_of: &Window, rollup: bool) {
+    let to = as_of.to;
+    let to_day = day_number(as_of.calendar.date_of(to));
+    let backend = sql.backend();
+    let local_day = |column: &str| {
+        let local = as_of.calendar.local_sql(backend, column, Span::Between(DateTime::<Utc>::MIN_UTC, to));
+        Calendar::day_number_sql(backend, &local)
+    };
     if rollup {
-        let last_day = day_number_sql(sql.backend(), "cs.last_at");
+        let last_day = local_day("cs.last_at");
         sql.push("SELECT cs.customer_id AS id, cs.last_at AS last_at, ").bind(to_day).push(&format!(
             " - {last_day} AS days_since, cs.orders AS orders, cs.revenue AS revenue \
              FROM customer_sales cs JOIN customers c ON c.id = cs.customer_id WHERE TRUE"
@@ -172,7 +179,7 @@ fn push_per_customer(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters
         push_customer_conditions(sql, caller, filters);
         return;
     }
-    let last_day = day_number_sql(sql.backend(), "MAX(o.ordered_at)");
+    let last_day = local_day("MAX(o.ordered_at)");
     sql.push("SELECT o.customer_id AS id, MAX(o.ordered_at) AS last_at, ").bind(to_day).push(&format!(
         " - {last_day} AS days_since, CAST(COUNT(DISTINCT o.id) AS BIGINT) AS orders, \
          CAST(SUM(oi.line_amount) AS BIGINT) AS revenue \
@@ -196,9 +203,9 @@ fn quintile(order: &str) -> String {
 /// `WITH per AS (…), scores AS (…), scored AS (…)`: each customer in scope
 /// with a counted order before `to`, its recency in days, orders, revenue,
 /// its R, F and M scores ([`quintile`]) and segment.
-fn push_scored(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters, to: DateTime<Utc>, rollup: bool) {
+fn push_scored(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters, as_of: &Window, rollup: bool) {
     sql.push("WITH per AS (");
-    push_per_customer(sql, caller, filters, to, rollup);
+    push_per_customer(sql, caller, filters, as_of, rollup);
     sql.push(&format!(
         "), \
          scores AS (SELECT id, last_at, days_since, orders, revenue, \
@@ -211,8 +218,8 @@ fn push_scored(sql: &mut Sql, caller: &AuthUser, filters: &CustomerFilters, to: 
     ));
 }
 
-pub async fn rfm(db: &impl ConnectionTrait, caller: &AuthUser, query: &RfmQuery) -> AppResult<Rfm> {
-    let window = query.window()?;
+pub async fn rfm(db: &impl ConnectionTrait, caller: &AuthUser, query: &RfmQuery, calendar: Calendar) -> AppResult<Rfm> {
+    let window = query.window(calendar)?;
     let filters = query.filters();
     let backend = db.get_database_backend();
 
@@ -223,7 +230,7 @@ pub async fn rfm(db: &impl ConnectionTrait, caller: &AuthUser, query: &RfmQuery)
     // (which carries the segment's totals).
     let rollup = rollup_covers(db, window.to).await?;
     let mut sql = Sql::new(backend);
-    push_scored(&mut sql, caller, &filters, window.to, rollup);
+    push_scored(&mut sql, caller, &filters, &window, rollup);
     sql.push(
         "SELECT x.id AS id, c.name AS name, x.last_at AS last_at, x.days_since AS days_since, x.orders AS orders, \
          x.revenue AS revenue, x.r AS r, x.f AS f, x.m AS m, x.segment AS segment, x.seg_customers AS seg_customers, \
@@ -360,20 +367,21 @@ pub struct ChurnRisk {
 }
 
 /// `WITH per AS (…), gaps AS (…), med AS (…), risk AS (…)`: each customer
-/// in scope with a counted order before `to`: its purchase days (UTC days
+/// in scope with a counted order before `to`: its purchase days (local days
 /// with a counted order), the median gap between consecutive ones, its
 /// days since the last, orders, revenue, and the threshold.
 fn push_risk(
     sql: &mut Sql,
     caller: &AuthUser,
     filters: &CustomerFilters,
-    to: DateTime<Utc>,
+    as_of: &Window,
     factor: f64,
     days: i64,
     rollup: bool,
 ) {
-    let backend = sql.backend();
-    let day = day_number_sql(backend, "o.ordered_at");
+    let (backend, to) = (sql.backend(), as_of.to);
+    let local = as_of.calendar.local_sql(backend, "o.ordered_at", Span::Between(DateTime::<Utc>::MIN_UTC, to));
+    let day = Calendar::day_number_sql(backend, &local);
     sql.push(&format!("WITH purchase_days AS (SELECT DISTINCT o.customer_id AS id, {day} AS d"));
     push_counted_orders(sql, caller, filters);
     sql.push(" AND o.ordered_at < ").bind(to).push("), med AS (");
@@ -381,7 +389,7 @@ fn push_risk(
         sql.push("SELECT id, d - LAG(d) OVER (PARTITION BY id ORDER BY d) AS x FROM purchase_days");
     });
     sql.push("), per AS (");
-    push_per_customer(sql, caller, filters, to, rollup);
+    push_per_customer(sql, caller, filters, as_of, rollup);
     sql.push(
         "), risk AS (SELECT per.id, per.last_at, per.days_since, per.orders, \
              per.revenue, med.p50 AS median_gap, CASE WHEN med.p50 IS NULL THEN ",
@@ -392,8 +400,13 @@ fn push_risk(
     .push(" * med.p50 END AS threshold FROM per LEFT JOIN med ON med.id = per.id) ");
 }
 
-pub async fn churn_risk(db: &impl ConnectionTrait, caller: &AuthUser, query: &ChurnRiskQuery) -> AppResult<ChurnRisk> {
-    let window = query.window()?;
+pub async fn churn_risk(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    query: &ChurnRiskQuery,
+    calendar: Calendar,
+) -> AppResult<ChurnRisk> {
+    let window = query.window(calendar)?;
     let filters = query.filters();
     let factor = query.factor.unwrap_or(2.0);
     let days = query.days.unwrap_or(90);
@@ -405,7 +418,7 @@ pub async fn churn_risk(db: &impl ConnectionTrait, caller: &AuthUser, query: &Ch
     // are that row and the customers at risk with the most revenue.
     let rollup = rollup_covers(db, window.to).await?;
     let mut sql = Sql::new(backend);
-    push_risk(&mut sql, caller, &filters, window.to, factor, days, rollup);
+    push_risk(&mut sql, caller, &filters, &window, factor, days, rollup);
     sql.push(
         "SELECT x.id AS id, c.name AS name, c.owner_id AS owner_id, x.last_at AS last_at, x.days_since AS since, \
          CAST(x.median_gap AS DOUBLE PRECISION) AS median_gap, CAST(x.threshold AS DOUBLE PRECISION) AS threshold, \

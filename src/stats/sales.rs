@@ -5,16 +5,17 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::figures::{Filters, average_cents, change, ratio};
-use super::window::{Granularity, Window, midnight};
+use super::window::{Granularity, Window};
 use crate::auth::AuthUser;
 use crate::auth::scope::Scope;
+use crate::calendar::Calendar;
 use crate::domain::Money;
 use crate::domain::enums::OrderStatus;
 use crate::error::{AppError, AppResult};
@@ -339,18 +340,19 @@ type Grouped = HashMap<Option<String>, (Option<String>, Sums)>;
 impl Grouping<'_> {
     /// `SELECT <key> AS group_key, <label> AS group_label, `.
     /// The group key's expression over the raw rows or the rollup.
-    fn key_sql(self, backend: DbBackend, source: Source) -> String {
+    /// (`window`: what the query reads, on the organization's calendar.)
+    fn key_sql(self, backend: DbBackend, source: Source, window: &Window) -> String {
         match (self, source) {
             (Grouping::Total, _) => "NULL".to_string(),
-            (Grouping::Bucket(granularity), Source::Lines) => granularity.bucket_sql(backend, "o.ordered_at"),
-            (Grouping::Bucket(granularity), Source::Rollup) => granularity.bucket_sql_of_day(backend, "r.day"),
+            (Grouping::Bucket(granularity), Source::Lines) => window.bucket_sql(granularity, backend, "o.ordered_at"),
+            (Grouping::Bucket(granularity), Source::Rollup) => window.bucket_sql_of_day(granularity, backend, "r.day"),
             (Grouping::By(dimension), Source::Lines) => dimension.key.to_string(),
             (Grouping::By(dimension), Source::Rollup) => dimension.rolled_up.map_or("NULL".to_string(), Rolled::sql),
         }
     }
 
-    fn push_head(self, sql: &mut Sql, source: Source) {
-        let key = self.key_sql(sql.backend(), source);
+    fn push_head(self, sql: &mut Sql, source: Source, window: &Window) {
+        let key = self.key_sql(sql.backend(), source, window);
         let label = match self {
             Grouping::By(Dimension { label: Some(label), .. }) => label,
             _ => "NULL",
@@ -427,9 +429,9 @@ async fn sums(
     // sorting. A bucket is deduplicated as a timestamp, formatted after.)
     let (key, group_key) = match grouping {
         Grouping::Bucket(granularity) => {
-            (granularity.bucket_start_sql(backend, "o.ordered_at"), bucket_text_sql(backend, "bucket"))
+            (window.bucket_start_sql(granularity, backend, "o.ordered_at"), bucket_text_sql(backend, "bucket"))
         }
-        _ => (grouping.key_sql(backend, Source::Lines), "bucket".to_string()),
+        _ => (grouping.key_sql(backend, Source::Lines, window), "bucket".to_string()),
     };
     let mut sql = Sql::new(backend);
     sql.push(&format!(
@@ -460,7 +462,7 @@ async fn additive_sums(
     let backend = db.get_database_backend();
     let raw = |window: Window| async move {
         let mut sql = Sql::new(backend);
-        grouping.push_head(&mut sql, Source::Lines);
+        grouping.push_head(&mut sql, Source::Lines, &window);
         sql.push(&Sums::select_list());
         push_counted_orders(&mut sql, caller, &window, filters, Joins { lines: true, ..grouping.joins() });
         grouping.push_tail(&mut sql);
@@ -474,7 +476,7 @@ async fn additive_sums(
     let orders =
         if filters.product_category.is_some() || grouping.by_category() { "r.orders" } else { "r.first_orders" };
     let mut sql = Sql::new(backend);
-    grouping.push_head(&mut sql, Source::Rollup);
+    grouping.push_head(&mut sql, Source::Rollup, window);
     sql.push(&format!(
         "{} AS revenue, {} AS cost, {} AS orders, {} AS units, CAST(0 AS BIGINT) AS customers",
         sum("r.revenue"),
@@ -561,8 +563,13 @@ pub async fn figures(
     Ok(totals(db, caller, window, filters).await?.figures())
 }
 
-pub async fn summary(db: &impl ConnectionTrait, caller: &AuthUser, query: &SummaryQuery) -> AppResult<SalesSummary> {
-    let window = query.window()?;
+pub async fn summary(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    query: &SummaryQuery,
+    calendar: Calendar,
+) -> AppResult<SalesSummary> {
+    let window = query.window(calendar)?;
     let filters = query.filters();
     let figures = totals(db, caller, &window, &filters).await?.figures();
     let (previous_window, previous, change) = match query.compare {
@@ -580,8 +587,8 @@ pub async fn summary(db: &impl ConnectionTrait, caller: &AuthUser, query: &Summa
 /// One bucket of a time series.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SalesPeriod {
-    /// The first instant of the bucket.
-    pub period_start: DateTime<Utc>,
+    /// The first instant of the bucket, with the organization's offset (`2026-04-01T00:00:00+08:00`).
+    pub period_start: crate::calendar::LocalTime,
     #[serde(flatten)]
     pub figures: SalesFigures,
 }
@@ -614,8 +621,9 @@ pub async fn timeseries(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
     query: &TimeseriesQuery,
+    calendar: Calendar,
 ) -> AppResult<SalesTimeseries> {
-    let window = query.window()?;
+    let window = query.window(calendar)?;
     let filters = query.filters();
     let (granularity, buckets) = super::window::series_buckets(&window, query.granularity)?;
     let rows = series(db, caller, &window, granularity, buckets, &filters).await?;
@@ -633,7 +641,7 @@ pub async fn timeseries(
     };
     if let Some(compare) = query.compare {
         let previous_window = window.previous(compare);
-        let buckets = granularity.buckets(&previous_window);
+        let buckets = previous_window.buckets(granularity);
         out.previous_rows = Some(series(db, caller, &previous_window, granularity, buckets, &out.filters).await?);
         let previous_total = totals(db, caller, &previous_window, &out.filters).await?.figures();
         out.change = Some(figure_change(&out.total, &previous_total));
@@ -656,7 +664,7 @@ pub async fn series(
     Ok(buckets
         .into_iter()
         .map(|start: NaiveDate| SalesPeriod {
-            period_start: midnight(start),
+            period_start: window.calendar.period_start(start),
             figures: by_bucket
                 .remove(&Some(start.format("%Y-%m-%d").to_string()))
                 .map(|(_, sums)| sums)
@@ -709,8 +717,9 @@ pub async fn breakdown(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
     query: &BreakdownQuery,
+    calendar: Calendar,
 ) -> AppResult<SalesBreakdown> {
-    let window = query.window()?;
+    let window = query.window(calendar)?;
     let filters = query.filters();
     let by = query.by.ok_or_else(|| AppError::validation("by", "required", "is required"))?;
     let dimension = |key, label, joins, key_is_id, rolled_up| Dimension { key, label, joins, key_is_id, rolled_up };
@@ -836,8 +845,9 @@ pub async fn product_affinity(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
     query: &AffinityQuery,
+    calendar: Calendar,
 ) -> AppResult<ProductAffinity> {
-    let window = query.window()?;
+    let window = query.window(calendar)?;
     let filters = query.filters();
     let min_orders = query.min_orders.unwrap_or(5);
     let limit = query.limit.unwrap_or(50);

@@ -12,6 +12,7 @@ use super::figures::{change_opt, ratio};
 use super::tickets::{ServiceFilters, push_tickets};
 use super::window::Window;
 use crate::auth::AuthUser;
+use crate::calendar::Calendar;
 use crate::config::SlaPolicy;
 use crate::domain::enums::Priority;
 use crate::error::{AppError, AppResult};
@@ -154,8 +155,9 @@ pub async fn sla(
     caller: &AuthUser,
     policy: &SlaPolicy,
     query: &SlaQuery,
+    calendar: Calendar,
 ) -> AppResult<SlaStats> {
-    let window = query.window()?;
+    let window = query.window(calendar)?;
     let filters = ServiceFilters {
         assignee_id: query.assignee_id,
         team_id: query.team_id,

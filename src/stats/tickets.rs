@@ -3,7 +3,6 @@
 //! and per category, priority, channel or agent. Satisfaction (CSAT and
 //! NPS) is `satisfaction.rs`, SLA attainment `sla.rs`.
 
-use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -12,8 +11,9 @@ use uuid::Uuid;
 use std::collections::HashMap;
 
 use super::figures::{Distribution, change, ratio};
-use super::window::{Granularity, Window, bucket_windows, midnight, push_windows_join, series_buckets};
+use super::window::{Granularity, Window, bucket_windows, push_windows_join, series_buckets};
 use crate::auth::AuthUser;
+use crate::calendar::Calendar;
 use crate::domain::enums::Priority;
 use crate::error::{AppError, AppResult};
 use crate::sql::{Sql, group_key, minutes_between, one_row, push_grouped_distribution};
@@ -449,8 +449,13 @@ fn figure_change(current: &ServiceFigures, previous: &ServiceFigures) -> Service
     }
 }
 
-pub async fn summary(db: &impl ConnectionTrait, caller: &AuthUser, query: &ServiceQuery) -> AppResult<ServiceSummary> {
-    let window = query.window()?;
+pub async fn summary(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    query: &ServiceQuery,
+    calendar: Calendar,
+) -> AppResult<ServiceSummary> {
+    let window = query.window(calendar)?;
     let filters = query.filters();
     let current = figures(db, caller, &window, &filters).await?;
     let (previous_window, previous, change) = match query.compare {
@@ -469,8 +474,8 @@ pub async fn summary(db: &impl ConnectionTrait, caller: &AuthUser, query: &Servi
 /// figures of the tickets created in it, as of its end.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ServicePeriod {
-    /// The first instant of the bucket.
-    pub period_start: DateTime<Utc>,
+    /// The first instant of the bucket, with the organization's offset (`2026-04-01T00:00:00+08:00`).
+    pub period_start: crate::calendar::LocalTime,
     #[serde(flatten)]
     pub figures: ServiceFigures,
 }
@@ -501,8 +506,9 @@ pub async fn timeseries(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
     query: &ServiceTimeseriesQuery,
+    calendar: Calendar,
 ) -> AppResult<ServiceTimeseries> {
-    let window = query.window()?;
+    let window = query.window(calendar)?;
     let filters = query.filters();
     let (granularity, starts) = series_buckets(&window, query.granularity)?;
     let rows = periods(db, caller, &window, granularity, &starts, &filters).await?;
@@ -520,7 +526,7 @@ pub async fn timeseries(
     };
     if let Some(compare) = query.compare {
         let previous_window = window.previous(compare);
-        let starts = granularity.buckets(&previous_window);
+        let starts = previous_window.buckets(granularity);
         out.previous_rows = Some(periods(db, caller, &previous_window, granularity, &starts, &out.filters).await?);
         let previous_total = figures(db, caller, &previous_window, &out.filters).await?;
         out.change = Some(figure_change(&out.total, &previous_total));
@@ -545,7 +551,7 @@ async fn periods(
         .iter()
         .enumerate()
         .map(|(index, start)| ServicePeriod {
-            period_start: midnight(*start),
+            period_start: window.calendar.period_start(*start),
             figures: groups.remove(&(index, None)).unwrap_or_default(),
         })
         .collect())
@@ -589,8 +595,9 @@ pub async fn breakdown(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
     query: &ServiceBreakdownQuery,
+    calendar: Calendar,
 ) -> AppResult<ServiceBreakdown> {
-    let window = query.window()?;
+    let window = query.window(calendar)?;
     let filters = query.filters();
     let by = query.by.ok_or_else(|| AppError::validation("by", "required", "is required"))?;
     let (current, mut labels) = grouped_figures(db, caller, std::slice::from_ref(&window), Some(by), &filters).await?;

@@ -2,11 +2,12 @@
 //! its comparison window, and the time buckets of a series: the
 //! parameters every statistic shares (`stats_query!`).
 
-use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 use sea_orm::{DbBackend, Value};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::calendar::{Calendar, LocalSql, Span};
 use crate::domain::time::now;
 use crate::error::{AppError, AppResult};
 use crate::sql::{Sql, bucket_text_sql, push_values_join};
@@ -22,11 +23,11 @@ macro_rules! stats_query {
         #[serde(deny_unknown_fields)]
         #[into_params(parameter_in = Query)]
         pub struct $name {
-            /// Window start, inclusive: RFC 3339 or `YYYY-MM-DD` (midnight UTC). Default: the first day of this month.
-            #[param(schema_with = $crate::api::fields::instant_schema)]
+            /// Window start, inclusive: an RFC 3339 instant, or a date `YYYY-MM-DD` meaning midnight in the organization's time zone. Default: the first day of this month there.
+            #[param(schema_with = $crate::api::fields::local_instant_schema)]
             pub from: Option<String>,
-            /// Window end, exclusive. Default: now.
-            #[param(schema_with = $crate::api::fields::instant_schema)]
+            /// Window end, exclusive, written as `from`. Default: now.
+            #[param(schema_with = $crate::api::fields::local_instant_schema)]
             pub to: Option<String>,
             /// A preset window instead of `from`/`to`.
             pub range: Option<$crate::stats::window::RangePreset>,
@@ -35,8 +36,8 @@ macro_rules! stats_query {
         }
 
         impl $name {
-            fn window(&self) -> $crate::error::AppResult<$crate::stats::window::Window> {
-                $crate::stats::window::resolve_window(self.from.as_deref(), self.to.as_deref(), self.range)
+            fn window(&self, calendar: $crate::calendar::Calendar) -> $crate::error::AppResult<$crate::stats::window::Window> {
+                $crate::stats::window::resolve_window(self.from.as_deref(), self.to.as_deref(), self.range, calendar)
             }
         }
     };
@@ -54,107 +55,10 @@ macro_rules! stats_query {
     };
 }
 
-/// Time-series buckets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Granularity {
-    Day,
-    /// ISO weeks, starting on Monday.
-    Week,
-    Month,
-    Quarter,
-    Year,
-}
+pub use crate::calendar::Granularity;
 
-impl Granularity {
-    /// The first day of the bucket holding `day`.
-    pub fn start_of(self, day: NaiveDate) -> NaiveDate {
-        let first_of = |month: u32| NaiveDate::from_ymd_opt(day.year(), month, 1).unwrap_or(day);
-        match self {
-            Granularity::Day => day,
-            Granularity::Week => day - Duration::days(i64::from(day.weekday().num_days_from_monday())),
-            Granularity::Month => first_of(day.month()),
-            Granularity::Quarter => first_of((day.month() - 1) / 3 * 3 + 1),
-            Granularity::Year => first_of(1),
-        }
-    }
-
-    pub fn next(self, start: NaiveDate) -> NaiveDate {
-        match self {
-            Granularity::Day => start + Duration::days(1),
-            Granularity::Week => start + Duration::days(7),
-            Granularity::Month => start + Months::new(1),
-            Granularity::Quarter => start + Months::new(3),
-            Granularity::Year => start + Months::new(12),
-        }
-    }
-
-    fn unit(self) -> &'static str {
-        match self {
-            Granularity::Day => "day",
-            Granularity::Week => "week",
-            Granularity::Month => "month",
-            Granularity::Quarter => "quarter",
-            Granularity::Year => "year",
-        }
-    }
-
-    /// The same for a `DATE` column (a rollup's UTC day).
-    pub fn bucket_sql_of_day(self, backend: DbBackend, column: &str) -> String {
-        if backend == DbBackend::Postgres {
-            return format!("to_char(date_trunc('{}', {column}::timestamp), 'YYYY-MM-DD')", self.unit());
-        }
-        // SQLite stores a date as `YYYY-MM-DD` text, which its date functions read.
-        self.bucket_sql(backend, column)
-    }
-
-    /// An SQL expression giving the bucket's first day of a UTC timestamp
-    /// column, as `YYYY-MM-DD` text, on either database.
-    pub fn bucket_sql(self, backend: DbBackend, column: &str) -> String {
-        bucket_text_sql(backend, &self.bucket_start_sql(backend, column))
-    }
-
-    /// The bucket of a UTC timestamp column as the most compact value to
-    /// group or deduplicate by (PostgreSQL: a `timestamp`; SQLite: the
-    /// text); [`bucket_text_sql`] formats it. Grouping by the timestamp
-    /// instead of its text halves PostgreSQL's distinct buyers per bucket
-    /// (narrower rows, `to_char` once per bucket, and a hash instead of a
-    /// spilling sort whatever the plan).
-    pub fn bucket_start_sql(self, backend: DbBackend, column: &str) -> String {
-        if backend == DbBackend::Postgres {
-            return format!("date_trunc('{}', {column} AT TIME ZONE 'UTC')", self.unit());
-        }
-        // SQLite reads the stored RFC 3339 text (with its offset) as UTC.
-        match self {
-            Granularity::Day => format!("date({column})"),
-            Granularity::Week => {
-                format!("date({column}, '-' || ((CAST(strftime('%w', {column}) AS INTEGER) + 6) % 7) || ' days')")
-            }
-            Granularity::Month => format!("strftime('%Y-%m-01', {column})"),
-            Granularity::Quarter => format!(
-                "printf('%s-%02d-01', strftime('%Y', {column}), ((CAST(strftime('%m', {column}) AS INTEGER) - 1) / 3) * 3 + 1)"
-            ),
-            Granularity::Year => format!("strftime('%Y-01-01', {column})"),
-        }
-    }
-
-    /// Every bucket start from the one holding `from` to the last before `to`.
-    pub fn buckets(self, window: &Window) -> Vec<NaiveDate> {
-        let mut out = vec![];
-        let mut start = self.start_of(window.from.date_naive());
-        while midnight(start) < window.to {
-            out.push(start);
-            start = self.next(start);
-        }
-        out
-    }
-}
-
-pub fn midnight(day: NaiveDate) -> DateTime<Utc> {
-    Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
-}
-
-/// Range presets, resolved in UTC (the organization's time zone).
+/// Range presets, resolved on the organization's calendar (its time zone,
+/// week start and fiscal year).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RangePreset {
@@ -177,22 +81,27 @@ pub enum RangePreset {
     #[serde(rename = "last_12_months")]
     Last12Months,
     YearToDate,
+    ThisFiscalQuarter,
+    LastFiscalQuarter,
+    ThisFiscalYear,
+    LastFiscalYear,
+    FiscalYearToDate,
 }
 
 impl RangePreset {
-    pub fn resolve(self, at: DateTime<Utc>) -> Window {
-        let today = at.date_naive();
+    pub fn resolve(self, at: DateTime<Utc>, calendar: Calendar) -> Window {
+        let today = calendar.date_of(at);
+        let days =
+            |from: NaiveDate, to: NaiveDate| Window::new(calendar, calendar.midnight(from), calendar.midnight(to));
         let period = |g: Granularity, back: u32| {
-            let mut start = g.start_of(today);
+            let mut start = calendar.start_of(g, today);
             for _ in 0..back {
-                start = g.start_of(start - Duration::days(1));
+                start = calendar.previous(g, start);
             }
-            Window { from: midnight(start), to: midnight(g.next(start)) }
+            days(start, calendar.next(g, start))
         };
-        let trailing = |days: i64| Window {
-            from: midnight(today - Duration::days(days - 1)),
-            to: midnight(today + Duration::days(1)),
-        };
+        let tomorrow = today + Duration::days(1);
+        let to_date = |g: Granularity| Window::new(calendar, calendar.midnight(calendar.start_of(g, today)), at);
         match self {
             RangePreset::Today => period(Granularity::Day, 0),
             RangePreset::Yesterday => period(Granularity::Day, 1),
@@ -204,14 +113,16 @@ impl RangePreset {
             RangePreset::LastQuarter => period(Granularity::Quarter, 1),
             RangePreset::ThisYear => period(Granularity::Year, 0),
             RangePreset::LastYear => period(Granularity::Year, 1),
-            RangePreset::Last7Days => trailing(7),
-            RangePreset::Last30Days => trailing(30),
-            RangePreset::Last90Days => trailing(90),
-            RangePreset::Last12Months => Window {
-                from: midnight(today + Duration::days(1) - Months::new(12)),
-                to: midnight(today + Duration::days(1)),
-            },
-            RangePreset::YearToDate => Window { from: midnight(Granularity::Year.start_of(today)), to: at },
+            RangePreset::Last7Days => days(tomorrow - Duration::days(7), tomorrow),
+            RangePreset::Last30Days => days(tomorrow - Duration::days(30), tomorrow),
+            RangePreset::Last90Days => days(tomorrow - Duration::days(90), tomorrow),
+            RangePreset::Last12Months => days(tomorrow - Months::new(12), tomorrow),
+            RangePreset::YearToDate => to_date(Granularity::Year),
+            RangePreset::ThisFiscalQuarter => period(Granularity::FiscalQuarter, 0),
+            RangePreset::LastFiscalQuarter => period(Granularity::FiscalQuarter, 1),
+            RangePreset::ThisFiscalYear => period(Granularity::FiscalYear, 0),
+            RangePreset::LastFiscalYear => period(Granularity::FiscalYear, 1),
+            RangePreset::FiscalYearToDate => to_date(Granularity::FiscalYear),
         }
     }
 }
@@ -226,72 +137,168 @@ pub enum Compare {
     PreviousYear,
 }
 
-/// A half-open time window: `from` inclusive, `to` exclusive.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+/// A half-open time window, `from` inclusive, `to` exclusive, on the
+/// organization's calendar: its days, buckets and comparison windows are
+/// local ones, and it is written with the zone's offsets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ToSchema)]
 pub struct Window {
     /// Start, inclusive.
+    #[schema(value_type = String, format = DateTime)]
     pub from: DateTime<Utc>,
     /// End, exclusive.
+    #[schema(value_type = String, format = DateTime)]
     pub to: DateTime<Utc>,
+    #[schema(ignore)]
+    pub calendar: Calendar,
+}
+
+impl Serialize for Window {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("Window", 2)?;
+        out.serialize_field("from", &self.calendar.show(self.from))?;
+        out.serialize_field("to", &self.calendar.show(self.to))?;
+        out.end()
+    }
 }
 
 impl Window {
-    /// The first whole UTC day inside the window and the day the window
-    /// ends in: `[first, end)` are its whole days (none when `first >= end`).
-    pub fn whole_days(&self) -> (NaiveDate, NaiveDate) {
-        let from = self.from.date_naive();
-        let first = if midnight(from) == self.from { from } else { from + Duration::days(1) };
-        (first, self.to.date_naive())
+    pub fn new(calendar: Calendar, from: DateTime<Utc>, to: DateTime<Utc>) -> Self {
+        Window { from, to, calendar }
     }
 
-    /// The whole UTC days inside the window, `[first, end)`, and the parts
-    /// of a day left over at either end — how a rollup of days and the raw
-    /// rows together answer the window. `None` when it holds no whole day.
+    /// Another window on the same calendar.
+    pub fn with(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Self {
+        Window { from, to, calendar: self.calendar }
+    }
+
+    /// The instant a local day starts.
+    pub fn midnight(&self, day: NaiveDate) -> DateTime<Utc> {
+        self.calendar.midnight(day)
+    }
+
+    /// The first whole local day inside the window and the day the window
+    /// ends in: `[first, end)` are its whole days (none when `first >= end`).
+    pub fn whole_days(&self) -> (NaiveDate, NaiveDate) {
+        let from = self.calendar.date_of(self.from);
+        let first = if self.midnight(from) == self.from { from } else { from + Duration::days(1) };
+        (first, self.calendar.date_of(self.to))
+    }
+
+    /// The whole local days inside the window, `[first, end)`, and the
+    /// parts of a day left over at either end — how a rollup of days and
+    /// the raw rows together answer the window. `None` when it holds no
+    /// whole day.
     pub fn split_days(&self) -> Option<((NaiveDate, NaiveDate), Vec<Window>)> {
         let (first, end) = self.whole_days();
         if first >= end {
             return None;
         }
         let mut edges = vec![];
-        if self.from < midnight(first) {
-            edges.push(Window { from: self.from, to: midnight(first) });
+        if self.from < self.midnight(first) {
+            edges.push(self.with(self.from, self.midnight(first)));
         }
-        if midnight(end) < self.to {
-            edges.push(Window { from: midnight(end), to: self.to });
+        if self.midnight(end) < self.to {
+            edges.push(self.with(self.midnight(end), self.to));
         }
         Some(((first, end), edges))
     }
 
     pub fn previous(&self, compare: Compare) -> Window {
         match compare {
-            Compare::PreviousPeriod => Window { from: self.from - (self.to - self.from), to: self.from },
-            Compare::PreviousYear => Window { from: self.from - Months::new(12), to: self.to - Months::new(12) },
+            Compare::PreviousPeriod => self.with(self.from - (self.to - self.from), self.from),
+            Compare::PreviousYear => {
+                self.with(self.calendar.add_months(self.from, -12), self.calendar.add_months(self.to, -12))
+            }
         }
+    }
+
+    /// The start of every bucket of `granularity` from the one holding
+    /// `from` to the last starting before `to`.
+    pub fn buckets(&self, granularity: Granularity) -> Vec<NaiveDate> {
+        let calendar = &self.calendar;
+        let mut out = vec![];
+        let mut start = calendar.start_of(granularity, calendar.date_of(self.from));
+        while calendar.midnight(start) < self.to {
+            out.push(start);
+            start = calendar.next(granularity, start);
+        }
+        out
+    }
+
+    /// The local time of a timestamp column the window filters: right for
+    /// every instant inside it.
+    pub fn local_sql(&self, backend: DbBackend, column: &str) -> LocalSql {
+        self.calendar.local_sql(backend, column, Span::Between(self.from, self.to))
+    }
+
+    /// The bucket of `granularity` of a timestamp column the window
+    /// filters, as the most compact value to group or deduplicate by
+    /// (PostgreSQL: a `timestamp`; SQLite: the `YYYY-MM-DD` text);
+    /// [`bucket_text_sql`] formats it. Grouping by the timestamp instead of
+    /// its text halves PostgreSQL's distinct buyers per bucket (narrower
+    /// rows, `to_char` once per bucket, and a hash instead of a spilling
+    /// sort whatever the plan).
+    pub fn bucket_start_sql(&self, granularity: Granularity, backend: DbBackend, column: &str) -> String {
+        self.calendar.bucket_start_sql(granularity, backend, &self.local_sql(backend, column))
+    }
+
+    /// The same as `YYYY-MM-DD` text, on either database.
+    pub fn bucket_sql(&self, granularity: Granularity, backend: DbBackend, column: &str) -> String {
+        bucket_text_sql(backend, &self.bucket_start_sql(granularity, backend, column))
+    }
+
+    /// The bucket of a `DATE` column holding local days (a rollup's day,
+    /// an expected close date) as `YYYY-MM-DD` text.
+    pub fn bucket_sql_of_day(&self, granularity: Granularity, backend: DbBackend, column: &str) -> String {
+        let day = crate::calendar::date_column(backend, column);
+        bucket_text_sql(backend, &self.calendar.bucket_start_sql(granularity, backend, &day))
     }
 }
 
 const MAX_WINDOW_DAYS: i64 = 3653;
 
-/// Resolves `from`/`to`/`range` into a window. Defaults: `to` now, `from`
-/// the first day of the current month.
-pub fn resolve_window(from: Option<&str>, to: Option<&str>, range: Option<RangePreset>) -> AppResult<Window> {
+/// A query parameter naming an instant: an RFC 3339 instant as it is, a
+/// date as midnight on the organization's calendar; 422 naming `field`.
+pub fn local_instant_param(field: &str, text: Option<&str>, calendar: Calendar) -> AppResult<Option<DateTime<Utc>>> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        && crate::domain::time::YEARS.contains(&day.year())
+    {
+        return Ok(Some(calendar.midnight(day)));
+    }
+    crate::domain::time::instant_param(field, Some(text))
+}
+
+/// Resolves `from`/`to`/`range` into a window on the calendar. Defaults:
+/// `to` now, `from` the first day of the current local month.
+pub fn resolve_window(
+    from: Option<&str>,
+    to: Option<&str>,
+    range: Option<RangePreset>,
+    calendar: Calendar,
+) -> AppResult<Window> {
     let at = now();
     if let Some(preset) = range {
         if from.is_some() || to.is_some() {
             return Err(AppError::validation("range", "conflict", "give either range or from/to, not both"));
         }
-        return Ok(preset.resolve(at));
+        return Ok(preset.resolve(at, calendar));
     }
-    let parse = crate::domain::time::instant_param;
-    let to = parse("to", to)?.unwrap_or(at);
-    let from = parse("from", from)?.unwrap_or_else(|| midnight(Granularity::Month.start_of(at.date_naive())));
+    let to = local_instant_param("to", to, calendar)?.unwrap_or(at);
+    let from = match local_instant_param("from", from, calendar)? {
+        Some(from) => from,
+        None => calendar.midnight(calendar.start_of(Granularity::Month, calendar.date_of(at))),
+    };
     if from >= to {
         return Err(AppError::validation("to", "range", "must be later than from"));
     }
     if to - from > Duration::days(MAX_WINDOW_DAYS) {
         return Err(AppError::validation("from", "range", "the window may be at most 10 years long"));
     }
-    Ok(Window { from, to })
+    Ok(Window::new(calendar, from, to))
 }
 
 /// The most buckets one time series may have.
@@ -305,7 +312,7 @@ pub fn series_buckets(window: &Window, granularity: Option<Granularity>) -> AppR
     } else {
         Granularity::Month
     });
-    let buckets = granularity.buckets(window);
+    let buckets = window.buckets(granularity);
     if buckets.len() > MAX_BUCKETS {
         return Err(AppError::validation(
             "granularity",
@@ -318,11 +325,14 @@ pub fn series_buckets(window: &Window, granularity: Option<Granularity>) -> AppR
 
 /// Each bucket as a window of its own, clipped to `window`.
 pub fn bucket_windows(granularity: Granularity, starts: &[NaiveDate], window: &Window) -> Vec<Window> {
+    let calendar = &window.calendar;
     starts
         .iter()
-        .map(|start| Window {
-            from: midnight(*start).max(window.from),
-            to: midnight(granularity.next(*start)).min(window.to),
+        .map(|start| {
+            window.with(
+                calendar.midnight(*start).max(window.from),
+                calendar.midnight(calendar.next(granularity, *start)).min(window.to),
+            )
         })
         .collect()
 }
@@ -345,7 +355,7 @@ pub fn push_indexed_windows_join(
     push_values_join(sql, alias, &["i", "s", "e"], rows, condition);
 }
 
-/// Days since 1970-01-01 of a date (see [`day_number_sql`]).
+/// Days since 1970-01-01 of a date (see [`Calendar::day_number_sql`]).
 pub fn day_number(day: NaiveDate) -> i64 {
     (day - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days()
 }
@@ -358,28 +368,34 @@ mod tests {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_default()
     }
 
+    const UTC: Calendar = Calendar::utc();
+
+    fn midnight(day: NaiveDate) -> DateTime<Utc> {
+        UTC.midnight(day)
+    }
+
     #[test]
     fn buckets_start_where_they_should() {
         assert_eq!(
-            Granularity::Week.start_of(day("2025-06-01")),
+            UTC.start_of(Granularity::Week, day("2025-06-01")),
             day("2025-05-26"),
             "Sunday belongs to the week of Monday 26th"
         );
-        assert_eq!(Granularity::Quarter.start_of(day("2025-08-15")), day("2025-07-01"));
-        let window = Window { from: midnight(day("2025-01-15")), to: midnight(day("2025-04-01")) };
-        assert_eq!(Granularity::Month.buckets(&window), vec![day("2025-01-01"), day("2025-02-01"), day("2025-03-01")]);
+        assert_eq!(UTC.start_of(Granularity::Quarter, day("2025-08-15")), day("2025-07-01"));
+        let window = Window::new(UTC, midnight(day("2025-01-15")), midnight(day("2025-04-01")));
+        assert_eq!(window.buckets(Granularity::Month), vec![day("2025-01-01"), day("2025-02-01"), day("2025-03-01")]);
     }
 
     #[test]
     fn presets_resolve_in_utc() {
         let at = midnight(day("2025-06-18")) + Duration::hours(15);
-        let w = RangePreset::LastMonth.resolve(at);
+        let w = RangePreset::LastMonth.resolve(at, UTC);
         assert_eq!((w.from, w.to), (midnight(day("2025-05-01")), midnight(day("2025-06-01"))));
-        let w = RangePreset::LastQuarter.resolve(at);
+        let w = RangePreset::LastQuarter.resolve(at, UTC);
         assert_eq!((w.from, w.to), (midnight(day("2025-01-01")), midnight(day("2025-04-01"))));
-        let w = RangePreset::Last7Days.resolve(at);
+        let w = RangePreset::Last7Days.resolve(at, UTC);
         assert_eq!((w.from, w.to), (midnight(day("2025-06-12")), midnight(day("2025-06-19"))));
-        let w = RangePreset::LastWeek.resolve(at);
+        let w = RangePreset::LastWeek.resolve(at, UTC);
         assert_eq!((w.from, w.to), (midnight(day("2025-06-09")), midnight(day("2025-06-16"))));
     }
 
@@ -401,6 +417,11 @@ mod tests {
             "last_90_days",
             "last_12_months",
             "year_to_date",
+            "this_fiscal_quarter",
+            "last_fiscal_quarter",
+            "this_fiscal_year",
+            "last_fiscal_year",
+            "fiscal_year_to_date",
         ];
         for name in names {
             let preset: Result<RangePreset, _> = serde_json::from_value(serde_json::json!(name));
@@ -409,11 +430,37 @@ mod tests {
     }
 
     #[test]
+    fn presets_and_dates_resolve_on_the_local_calendar() {
+        let shanghai = Calendar { zone: crate::calendar::parse_zone("Asia/Shanghai").unwrap_or_default(), ..UTC };
+        let april = Calendar { fiscal_year_start_month: 4, ..shanghai };
+        // 2026-03-31T16:30Z is 00:30 on 1 April in Shanghai.
+        let at = midnight(day("2026-03-31")) + Duration::minutes(16 * 60 + 30);
+        let w = RangePreset::Today.resolve(at, shanghai);
+        assert_eq!(w.from, midnight(day("2026-03-31")) + Duration::hours(16));
+        assert_eq!(w.to - w.from, Duration::days(1));
+        let w = RangePreset::LastQuarter.resolve(at, shanghai);
+        assert_eq!(w.from, shanghai.midnight(day("2026-01-01")));
+        assert_eq!(w.to, shanghai.midnight(day("2026-04-01")));
+        let w = RangePreset::ThisFiscalYear.resolve(at, april);
+        assert_eq!((w.from, w.to), (april.midnight(day("2026-04-01")), april.midnight(day("2027-04-01"))));
+        let w = RangePreset::LastFiscalQuarter.resolve(at, april);
+        assert_eq!((w.from, w.to), (april.midnight(day("2026-01-01")), april.midnight(day("2026-04-01"))));
+        let sunday = Calendar { week_start: crate::calendar::WeekStart::Sunday, ..UTC };
+        // Wednesday 2026-03-11.
+        let w = RangePreset::ThisWeek.resolve(midnight(day("2026-03-11")), sunday);
+        assert_eq!(w.from, midnight(day("2026-03-08")));
+        let w = resolve_window(Some("2026-04-01"), Some("2026-04-01T12:00:00Z"), None, shanghai).ok();
+        assert_eq!(w.map(|w| w.from), Some(midnight(day("2026-03-31")) + Duration::hours(16)));
+        let json = w.and_then(|w| serde_json::to_value(w).ok()).unwrap_or_default();
+        assert_eq!(json, serde_json::json!({"from": "2026-04-01T00:00:00+08:00", "to": "2026-04-01T20:00:00+08:00"}));
+    }
+
+    #[test]
     fn windows_are_validated() {
-        assert!(resolve_window(Some("2025-03-01"), Some("2025-03-01"), None).is_err());
-        assert!(resolve_window(Some("2000-01-01"), Some("2025-03-01"), None).is_err());
-        assert!(resolve_window(Some("2025-03-01"), None, Some(RangePreset::Today)).is_err());
-        let w = resolve_window(Some("2025-03-01"), Some("2025-04-01"), None).ok();
+        assert!(resolve_window(Some("2025-03-01"), Some("2025-03-01"), None, UTC).is_err());
+        assert!(resolve_window(Some("2000-01-01"), Some("2025-03-01"), None, UTC).is_err());
+        assert!(resolve_window(Some("2025-03-01"), None, Some(RangePreset::Today), UTC).is_err());
+        let w = resolve_window(Some("2025-03-01"), Some("2025-04-01"), None, UTC).ok();
         assert_eq!(w.map(|w| w.previous(Compare::PreviousYear).from), Some(midnight(day("2024-03-01"))));
     }
 }

@@ -42,7 +42,7 @@ fn schema_hash() -> String {
 
 async fn migrate(url: &str) {
     let db = sea_orm::Database::connect(url).await.expect("connect to the template");
-    crm::db::migrate(&db).await.expect("migrate the template");
+    crm::db::migrate(&db, chrono_tz::Tz::UTC).await.expect("migrate the template");
     db.close().await.expect("close the template");
 }
 

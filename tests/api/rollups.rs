@@ -313,7 +313,7 @@ async fn rollup_backed_statistics_equal_the_raw_rows_after_random_writes() {
     assert!(kept.len() > 100, "{} rollup rows", kept.len());
     assert!(kept.iter().all(|(_, row)| row.5[3] > 0), "no emptied rows are kept");
     let txn = db.begin().await.unwrap();
-    crm::rollup::rebuild(&txn).await.unwrap();
+    crm::rollup::rebuild(&txn, &crm::calendar::load(&txn).await.unwrap().calendar).await.unwrap();
     let rebuilt = rollup_rows(&txn).await;
     txn.rollback().await.unwrap();
     let differ: Vec<_> = kept.iter().zip(&rebuilt).filter(|(a, b)| a != b).take(3).collect();
@@ -329,7 +329,7 @@ async fn rollup_backed_statistics_equal_the_raw_rows_after_random_writes() {
     let kept = customer_rows(db).await;
     assert!(kept.len() > 50, "{} customer rows", kept.len());
     let txn = db.begin().await.unwrap();
-    crm::rollup::rebuild(&txn).await.unwrap();
+    crm::rollup::rebuild(&txn, &crm::calendar::load(&txn).await.unwrap().calendar).await.unwrap();
     let rebuilt = customer_rows(&txn).await;
     txn.rollback().await.unwrap();
     assert_eq!(kept, rebuilt, "the maintained per-customer rollup differs from a rebuild");
