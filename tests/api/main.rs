@@ -9,6 +9,7 @@ mod alerts;
 mod api_keys;
 mod auth;
 mod bulk;
+mod calendar;
 mod cli;
 mod concurrency;
 mod contacts;
