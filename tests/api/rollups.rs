@@ -245,8 +245,9 @@ fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// Every rollup-backed statistic, answered with and without the rollup.
-async fn assert_statistics_match(app: &TestApp, callers: &[(&str, AuthUser)], filters: &[String], rep: &str) {
+/// Every rollup-backed statistic, answered with and without the rollup;
+/// how many answers were compared.
+async fn assert_statistics_match(app: &TestApp, callers: &[(&str, AuthUser)], filters: &[String], rep: &str) -> usize {
     let windows = [
         "from=2025-01-01&to=2025-07-01",
         "from=2025-03-01&to=2025-04-01",
@@ -295,7 +296,7 @@ async fn assert_statistics_match(app: &TestApp, callers: &[(&str, AuthUser)], fi
             compared += 1;
         }
     }
-    assert!(compared >= 300, "{compared} answers compared");
+    compared
 }
 
 #[tokio::test]
@@ -355,8 +356,9 @@ async fn rollup_backed_statistics_equal_the_raw_rows_after_random_writes() {
         "&customer_segment=vip".to_string(),
     ];
     let rep_id = rep["id"].as_str().unwrap();
-    assert_statistics_match(&app, &callers[..1], &filters, rep_id).await;
-    assert_statistics_match(&app, &callers[1..], &filters[..2], rep_id).await;
+    let compared = assert_statistics_match(&app, &callers[..1], &filters, rep_id).await
+        + assert_statistics_match(&app, &callers[1..], &filters[..2], rep_id).await;
+    assert!(compared >= 300, "{compared} answers compared");
 
     // The rollup is what answered: a whole-day window reads it.
     let recording = crm::db::Recording::new(db.clone());
@@ -379,4 +381,136 @@ async fn rollup_backed_statistics_equal_the_raw_rows_after_random_writes() {
         recording.take().iter().any(|s| s.sql.contains("FROM customer_sales cs")),
         "RFM reads the per-customer rollup"
     );
+}
+
+/// The settings' `If-Match` and a change of time zone, through the API.
+async fn set_zone(app: &TestApp, token: &str, zone: &str) {
+    let current = app.get("/api/v1/settings/organization", Some(token)).await;
+    let etag = current.header("etag").unwrap().to_string();
+    let builder = app
+        .request(reqwest::Method::PATCH, "/api/v1/settings/organization", Some(token))
+        .header("If-Match", etag)
+        .json(&json!({"time_zone": zone}));
+    let reply = app.send(builder).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}
+
+/// The daily rollup equals one rebuilt from scratch on the stored calendar.
+async fn assert_rollup_is_rebuilt(db: &sea_orm::DatabaseConnection, zone: &str) {
+    let kept = rollup_rows(db).await;
+    let txn = db.begin().await.unwrap();
+    let calendar = crm::calendar::load(&txn).await.unwrap().calendar;
+    assert_eq!(calendar.zone.name(), zone);
+    crm::rollup::rebuild_days(&txn, &calendar).await.unwrap();
+    let rebuilt = rollup_rows(&txn).await;
+    txn.rollback().await.unwrap();
+    assert!(
+        kept == rebuilt,
+        "{zone}: the maintained rollup differs from a rebuild ({} rows against {})",
+        kept.len(),
+        rebuilt.len()
+    );
+}
+
+#[tokio::test]
+async fn rollups_follow_a_change_of_time_zone() {
+    let app = spawn_app().await;
+    let db = &app.state.db;
+    let until = NaiveDate::from_ymd_opt(2025, 7, 1).unwrap();
+    crm::seed::run(db, crm::seed::Options { scale: 0.05, seed: 12, until, progress: false }).await.unwrap();
+    let token = app.admin_token().await;
+    let utc_days = rollup_rows(db).await;
+
+    // New York, whose offset changes twice a year: the rollup is rebuilt
+    // on its days (the seed's orders are placed in Chinese business hours,
+    // evenings there), then kept on them by every kind of write.
+    set_zone(&app, &token, "America/New_York").await;
+    assert_ne!(rollup_rows(db).await, utc_days, "the days moved");
+    let mut dice = Dice(0x5eed_1234_abcd_0002);
+    assert_eq!(random_writes(&app, &token, &mut dice).await, 120);
+    assert_rollup_is_rebuilt(db, "America/New_York").await;
+    let users = ids(&app, &token, "/api/v1/users?limit=200").await;
+    let manager = users.iter().find(|u| u["role"] == "manager" && !u["team_id"].is_null()).unwrap().clone();
+    let rep = users.iter().find(|u| u["role"] == "sales" && !u["team_id"].is_null()).unwrap().clone();
+    let id = |u: &Value| Uuid::parse_str(u["id"].as_str().unwrap()).unwrap();
+    let team = |u: &Value| u["team_id"].as_str().map(|t| Uuid::parse_str(t).unwrap());
+    let callers = [
+        ("admin", AuthUser { id: Uuid::now_v7(), role: Role::Admin, team_id: None, api_key: None }),
+        ("manager", AuthUser { id: id(&manager), role: Role::Manager, team_id: team(&manager), api_key: None }),
+    ];
+    let filters = [String::new(), "&channel=online".to_string()];
+    let rep_id = rep["id"].as_str().unwrap();
+    assert!(assert_statistics_match(&app, &callers, &filters, rep_id).await >= 150);
+
+    // Shanghai: the same.
+    set_zone(&app, &token, "Asia/Shanghai").await;
+    assert_rollup_is_rebuilt(db, "Asia/Shanghai").await;
+    assert!(assert_statistics_match(&app, &callers[..1], &filters, rep_id).await >= 90);
+}
+
+#[tokio::test]
+async fn a_statistic_asked_while_the_zone_changes_is_on_one_calendar() {
+    let app = spawn_app().await;
+    let db = &app.state.db;
+    let until = NaiveDate::from_ymd_opt(2025, 7, 1).unwrap();
+    crm::seed::run(db, crm::seed::Options { scale: 0.05, seed: 13, until, progress: false }).await.unwrap();
+    let token = app.admin_token().await;
+    let path = "/api/v1/stats/sales/timeseries?from=2025-03-01&to=2025-06-01&granularity=day";
+    let answer = async || {
+        let reply = app.get(path, Some(&token)).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply.body
+    };
+    let utc = answer().await;
+    set_zone(&app, &token, "Asia/Shanghai").await;
+    let shanghai = answer().await;
+    assert_ne!(utc["rows"], shanghai["rows"]);
+    set_zone(&app, &token, "UTC").await;
+
+    // Flip the zone while asking: every answer is one calendar's whole.
+    let flips = async {
+        for zone in ["Asia/Shanghai", "UTC", "Asia/Shanghai", "UTC", "Asia/Shanghai", "UTC"] {
+            set_zone(&app, &token, zone).await;
+        }
+    };
+    let asks = async {
+        let mut seen = 0;
+        for _ in 0..60 {
+            let (a, b) = tokio::join!(answer(), answer());
+            for body in [a, b] {
+                assert!(body == utc || body == shanghai, "a mix of calendars: {body}");
+                seen += 1;
+            }
+        }
+        seen
+    };
+    let ((), seen) = tokio::join!(flips, asks);
+    assert_eq!(seen, 120);
+
+    // The zone changes after the calendar was read and before the figures
+    // are: the answer computed across the change is thrown away and asked
+    // again on the new calendar.
+    use crm::stats::registry::{Ask, on_calendar, sales_timeseries};
+    let query = crm::stats::sales::TimeseriesQuery {
+        from: Some("2025-03-01".into()),
+        to: Some("2025-06-01".into()),
+        granularity: Some(crm::stats::window::Granularity::Day),
+        ..Default::default()
+    };
+    let caller = AuthUser { id: Uuid::now_v7(), role: Role::Admin, team_id: None, api_key: None };
+    let (sla, calls) = (&app.state.settings.sla, std::sync::atomic::AtomicUsize::new(0));
+    let (query, caller, calls, token) = (&query, &caller, &calls, &token);
+    let app = &app;
+    let answer = on_calendar(db, |calendar| async move {
+        if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            assert_eq!(calendar.zone.name(), "UTC");
+            set_zone(app, token, "Asia/Shanghai").await;
+        }
+        sales_timeseries(db, caller, Ask { query, id: None, calendar, sla }).await
+    })
+    .await
+    .unwrap();
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2, "asked again");
+    let answer = serde_json::to_value(answer).unwrap();
+    assert!(same(&answer, &shanghai), "{answer}\n{shanghai}");
 }
