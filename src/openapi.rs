@@ -226,9 +226,10 @@ pub fn document() -> OpenApiDoc {
 /// Puts the recorded example of each statistic (and a slice of the
 /// catalog) on its `200` response.
 fn document_examples(doc: &mut OpenApiDoc) {
-    let catalog = crate::stats::catalog::Catalog {
-        endpoints: crate::stats::registry::catalog().endpoints.into_iter().take(2).collect(),
-    };
+    let shanghai =
+        crate::calendar::Calendar { zone: chrono_tz::Tz::Asia__Shanghai, ..crate::calendar::Calendar::utc() };
+    let mut catalog = crate::stats::registry::catalog(shanghai);
+    catalog.endpoints.truncate(2);
     let examples = crate::stats::examples::examples()
         .filter_map(|(path, _, text)| Some((path, serde_json::from_str::<serde_json::Value>(text).ok()?)))
         .chain(serde_json::to_value(catalog).ok().map(|catalog| ("/api/v1/stats/metrics".to_string(), catalog)));

@@ -190,15 +190,20 @@ pub async fn list_alerts(
 /// Every statistics endpoint described: its path, who may ask, its figures
 /// with unit and definition, the `by=` dimensions and filters it accepts,
 /// and whether it takes a window, `granularity` and `compare` — so that a
-/// frontend can build its charts and filters without hard-coding them.
+/// frontend can build its charts and filters without hard-coding them —
+/// and the organization's calendar the windowed ones are computed on.
 #[utoipa::path(
     tag = "statistics",
     responses((status = 200, description = "The statistics endpoints.", body = catalog::Catalog)),
     security(("bearer" = []))
 )]
 #[get("/stats/metrics")]
-pub async fn stats_metrics(_auth: Authorized<AnyUser>) -> web::Json<catalog::Catalog> {
-    web::Json(registry::catalog())
+pub async fn stats_metrics(
+    _auth: Authorized<AnyUser>,
+    state: web::Data<AppState>,
+) -> AppResult<web::Json<catalog::Catalog>> {
+    let calendar = crate::calendar::load(&state.db).await?.calendar;
+    Ok(web::Json(registry::catalog(calendar)))
 }
 
 /// Registers the statistics endpoints, the reports, the alerts and the

@@ -59,6 +59,9 @@ pub struct Endpoint {
     pub granularity: bool,
     /// Whether it takes `compare`.
     pub compare: bool,
+    /// Whether its dates, days, weeks and periods are on the organization's
+    /// calendar (the catalog's `calendar`); the others are figures of now.
+    pub on_calendar: bool,
 }
 
 /// What the catalog says of a statistic besides its path and roles (which
@@ -75,11 +78,37 @@ pub struct Details {
     pub compare: bool,
 }
 
-/// Every statistics endpoint.
+/// Every statistics endpoint, and the calendar they are computed on.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Catalog {
+    /// The organization's calendar (`GET /api/v1/settings/organization`):
+    /// a date in a query is midnight in `time_zone`, and days, weeks,
+    /// months, quarters and fiscal periods are its local ones.
+    pub calendar: CatalogCalendar,
     /// Every statistics endpoint.
     pub endpoints: Vec<Endpoint>,
+}
+
+/// The calendar the statistics are on.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CatalogCalendar {
+    /// The IANA time zone.
+    pub time_zone: &'static str,
+    pub week_start: crate::calendar::WeekStart,
+    /// 1 (January) to 12.
+    pub fiscal_year_start_month: u32,
+    pub fiscal_year_label: crate::calendar::FiscalYearLabel,
+}
+
+impl From<crate::calendar::Calendar> for CatalogCalendar {
+    fn from(calendar: crate::calendar::Calendar) -> Self {
+        CatalogCalendar {
+            time_zone: calendar.zone.name(),
+            week_start: calendar.week_start,
+            fiscal_year_start_month: calendar.fiscal_year_start_month,
+            fiscal_year_label: calendar.fiscal_year_label,
+        }
+    }
 }
 
 pub const fn f(name: &'static str, unit: Unit, definition: &'static str) -> Figure {

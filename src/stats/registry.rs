@@ -1049,8 +1049,9 @@ fn json(value: impl serde::Serialize) -> AppResult<serde_json::Value> {
     serde_json::to_value(value).map_err(|e| AppError::internal(e.to_string()))
 }
 
-/// The catalog, one endpoint per row of the statistics registry.
-pub fn catalog() -> Catalog {
+/// The catalog, one endpoint per row of the statistics registry, on the
+/// organization's calendar.
+pub fn catalog(calendar: Calendar) -> Catalog {
     let endpoints = STATISTICS
         .iter()
         .map(|statistic| {
@@ -1066,10 +1067,11 @@ pub fn catalog() -> Catalog {
                 window: d.window,
                 granularity: d.granularity,
                 compare: d.compare,
+                on_calendar: d.window || d.granularity,
             }
         })
         .collect();
-    Catalog { endpoints }
+    Catalog { calendar: calendar.into(), endpoints }
 }
 
 #[cfg(test)]

@@ -85,6 +85,18 @@ async fn the_settings_are_read_by_everyone_and_changed_by_administrators() {
         (&reply.body["time_zone"], &reply.body["utc_offset"], &reply.body["fiscal_year_start_month"]),
         (&json!("Asia/Shanghai"), &json!("+08:00"), &json!(4))
     );
+    // The catalog says which calendar the statistics are on.
+    let catalog = stat(&app, &rep, "stats/metrics").await;
+    assert_eq!(
+        catalog["calendar"],
+        json!({"time_zone": "Asia/Shanghai", "week_start": "monday", "fiscal_year_start_month": 4,
+               "fiscal_year_label": "start_year"})
+    );
+    let endpoint = |path: &str| {
+        catalog["endpoints"].as_array().unwrap().iter().find(|e| e["path"] == path).unwrap()["on_calendar"].clone()
+    };
+    assert_eq!(endpoint("/api/v1/stats/sales/timeseries"), json!(true));
+    assert_eq!(endpoint("/api/v1/stats/sales/pipeline"), json!(false), "a figure of now");
     // Nothing to change is no change.
     let same = patch(&admin, Some("\"2\""), json!({"time_zone": "Asia/Shanghai"})).await;
     assert_eq!((same.status, same.header("etag")), (200, Some("\"2\"")));
