@@ -262,6 +262,25 @@ impl Calendar {
         LocalTime(self.local(self.midnight(day)))
     }
 
+    /// A query parameter naming an instant: an RFC 3339 instant as it is, a
+    /// date `YYYY-MM-DD` as local midnight; a 422 naming `field` otherwise
+    /// (see `domain::time::instant_param`).
+    pub fn instant_param(
+        &self,
+        field: &str,
+        text: Option<&str>,
+    ) -> Result<Option<DateTime<Utc>>, crate::error::AppError> {
+        let Some(text) = text else {
+            return Ok(None);
+        };
+        if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            && crate::domain::time::YEARS.contains(&day.year())
+        {
+            return Ok(Some(self.midnight(day)));
+        }
+        crate::domain::time::instant_param(field, Some(text))
+    }
+
     /// An instant with the zone's offset.
     pub fn show(&self, at: DateTime<Utc>) -> LocalTime {
         LocalTime(self.local(at))

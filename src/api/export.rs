@@ -3,8 +3,10 @@
 //! may see, one column per field of the record (nested values as JSON
 //! text). CSV is streamed a page (500 rows) at a time, so memory does not
 //! grow with the row count; XLSX is written row by row to a constant-memory
-//! sheet (spilled to a temporary file) and sent when complete. Every
-//! export is recorded in the audit log: who took which list, how filtered.
+//! sheet (spilled to a temporary file) and sent when complete. Instants
+//! are written with the organization's offset, and dates in the filters
+//! are its local midnights. Every export is recorded in the audit log: who
+//! took which list, how filtered.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -51,6 +53,45 @@ where
     first.and_then(Value::as_object).map(|o| o.keys().cloned().collect()).unwrap_or_default()
 }
 
+/// The fields of `R`'s records that are instants (`format: date-time`).
+fn instant_columns<R: Resource>() -> Vec<String>
+where
+    R::Dto: utoipa::ToSchema,
+{
+    use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
+    use utoipa::openapi::{RefOr, Schema};
+    fn is_instant(schema: &RefOr<Schema>) -> bool {
+        match schema {
+            RefOr::T(Schema::Object(object)) => {
+                matches!(object.format, Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+            }
+            RefOr::T(Schema::OneOf(one_of)) => one_of.items.iter().any(is_instant),
+            RefOr::T(Schema::AllOf(all_of)) => all_of.items.iter().any(is_instant),
+            _ => false,
+        }
+    }
+    match <R::Dto as utoipa::PartialSchema>::schema() {
+        RefOr::T(Schema::Object(object)) => {
+            object.properties.iter().filter(|(_, schema)| is_instant(schema)).map(|(name, _)| name.clone()).collect()
+        }
+        _ => vec![],
+    }
+}
+
+/// Writes the instants of `rows` with the organization's offset
+/// (`2026-04-01T00:00:00+08:00`): the same instants, read as the
+/// organization's wall clock in a spreadsheet.
+fn localize(rows: &mut [Value], instants: &[String], calendar: &crate::calendar::Calendar) {
+    for row in rows.iter_mut().filter_map(Value::as_object_mut) {
+        for column in instants {
+            let Some(Value::String(text)) = row.get_mut(column) else { continue };
+            if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text) {
+                *text = calendar.show(at.with_timezone(&chrono::Utc)).to_string();
+            }
+        }
+    }
+}
+
 /// A cell's text: strings as they are, `null` empty, objects and arrays as JSON.
 fn cell(value: Option<&Value>) -> String {
     match value {
@@ -86,12 +127,16 @@ where
     let query: R::Query = parse_query(&page_query(base, cursor))?;
     query.validate()?;
     let page = list_where::<R>(&state.db, caller, &query, Condition::all()).await?;
-    let rows = page.data.iter().map(serde_json::to_value).collect::<Result<Vec<_>, _>>().map_err(AppError::internal)?;
+    let mut rows =
+        page.data.iter().map(serde_json::to_value).collect::<Result<Vec<_>, _>>().map_err(AppError::internal)?;
+    let calendar = crate::calendar::load(&state.db).await?.calendar;
+    localize(&mut rows, &instant_columns::<R>(), &calendar);
     Ok((rows, page.next_cursor))
 }
 
-fn attachment(name: &str, extension: &str) -> header::ContentDisposition {
-    let date = crate::domain::time::now().format("%Y-%m-%d");
+/// `customers-2026-04-01.csv`, dated the organization's today.
+fn attachment(name: &str, extension: &str, calendar: &crate::calendar::Calendar) -> header::ContentDisposition {
+    let date = calendar.date_of(crate::domain::time::now()).format("%Y-%m-%d");
     super::respond::attachment(format!("{name}-{date}.{extension}"))
 }
 
@@ -127,6 +172,7 @@ where
     // The first page is read before answering, so that bad filters are a
     // 422 rather than a broken download.
     let (first_rows, first_cursor) = page::<R>(&state, &caller, &base, None).await?;
+    let calendar = crate::calendar::load(&state.db).await?.calendar;
     audit(&state, &caller, name, format, &base).await?;
     let columns = columns::<R>(first_rows.first());
     match format {
@@ -163,14 +209,14 @@ where
             );
             Ok(HttpResponse::Ok()
                 .content_type("text/csv; charset=utf-8")
-                .insert_header(attachment(name, "csv"))
+                .insert_header(attachment(name, "csv", &calendar))
                 .streaming(stream))
         }
         ExportFormat::Xlsx => {
             let bytes = xlsx::<R>(&state, &caller, &base, &columns, first_rows, first_cursor, name).await?;
             Ok(HttpResponse::Ok()
                 .content_type(crate::tabular::XLSX)
-                .insert_header(attachment(name, "xlsx"))
+                .insert_header(attachment(name, "xlsx", &calendar))
                 .body(bytes))
         }
     }

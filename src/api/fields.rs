@@ -100,8 +100,9 @@ pub fn time_range<C: sea_orm::ColumnTrait>(
     column: C,
     from: (&str, Option<&str>),
     to: (&str, Option<&str>),
+    calendar: &crate::calendar::Calendar,
 ) -> crate::error::AppResult<sea_orm::Condition> {
-    let parse = |(field, value): (&str, Option<&str>)| crate::domain::time::instant_param(field, value);
+    let parse = |(field, value): (&str, Option<&str>)| calendar.instant_param(field, value);
     let mut condition = sea_orm::Condition::all();
     if let Some(from) = parse(from)? {
         condition = condition.add(column.gte(from));
@@ -113,13 +114,8 @@ pub fn time_range<C: sea_orm::ColumnTrait>(
 }
 
 /// The schema of a query parameter that takes an instant: a date
-/// (`2025-06-01`, midnight UTC) or an RFC 3339 timestamp.
+/// (`2025-06-01`, local midnight) or an RFC 3339 timestamp.
 pub fn instant_schema() -> utoipa::openapi::schema::Schema {
-    date_or_instant("A date (midnight UTC) or an RFC 3339 timestamp, between 1900-01-01 and 9999-12-31.")
-}
-
-/// The same for a statistics window, whose dates are local midnights.
-pub fn local_instant_schema() -> utoipa::openapi::schema::Schema {
     date_or_instant(
         "A date (midnight in the organization's time zone, `GET /api/v1/settings/organization`) or an RFC 3339 \
          timestamp, between 1900-01-01 and 9999-12-31.",

@@ -94,10 +94,10 @@ macro_rules! list_query {
             #[param(max_length = 200)]
             #[validate(length(max = 200))]
             pub q: Option<String>,
-            /// Only records created at or after this instant (RFC 3339 or `YYYY-MM-DD`).
+            /// Only records created at or after this instant (RFC 3339, or `YYYY-MM-DD`: midnight in the organization's time zone).
             #[param(schema_with = $crate::api::fields::instant_schema)]
             pub created_from: Option<String>,
-            /// Only records created before this instant (RFC 3339 or `YYYY-MM-DD`).
+            /// Only records created before this instant (RFC 3339, or `YYYY-MM-DD`: midnight in the organization's time zone).
             #[param(schema_with = $crate::api::fields::instant_schema)]
             pub created_to: Option<String>,
             /// Only records changed (or deleted) at or after this instant, for incremental sync.
@@ -111,8 +111,9 @@ macro_rules! list_query {
         }
 
         impl $crate::api::list::CommonParams for $name {
-            fn common(&self) -> $crate::error::AppResult<$crate::api::list::ListCommon> {
+            fn common(&self, calendar: &$crate::calendar::Calendar) -> $crate::error::AppResult<$crate::api::list::ListCommon> {
                 $crate::api::list::ListCommon::parse(
+                    calendar,
                     self.limit,
                     self.cursor.as_deref(),
                     self.sort.as_deref(),
@@ -130,7 +131,8 @@ macro_rules! list_query {
 
 /// Lists' shared parameters, implemented by `list_query!`.
 pub trait CommonParams {
-    fn common(&self) -> AppResult<ListCommon>;
+    /// Dates in them are local midnights on `calendar`.
+    fn common(&self, calendar: &crate::calendar::Calendar) -> AppResult<ListCommon>;
 }
 
 /// The shared list parameters, parsed.
@@ -147,13 +149,10 @@ pub struct ListCommon {
     pub count: bool,
 }
 
-fn instant(field: &str, value: Option<&str>) -> AppResult<Option<DateTime<Utc>>> {
-    crate::domain::time::instant_param(field, value)
-}
-
 impl ListCommon {
     #[allow(clippy::too_many_arguments)]
     pub fn parse(
+        calendar: &crate::calendar::Calendar,
         limit: Option<u64>,
         cursor: Option<&str>,
         sort: Option<&str>,
@@ -169,9 +168,9 @@ impl ListCommon {
             cursor: cursor.map(str::to_owned),
             sort: sort.map(str::to_owned),
             q: q.map(str::trim).filter(|q| !q.is_empty()).map(str::to_owned),
-            created_from: instant("created_from", created_from)?,
-            created_to: instant("created_to", created_to)?,
-            updated_since: instant("updated_since", updated_since)?,
+            created_from: calendar.instant_param("created_from", created_from)?,
+            created_to: calendar.instant_param("created_to", created_to)?,
+            updated_since: calendar.instant_param("updated_since", updated_since)?,
             include_deleted: include_deleted.unwrap_or(false),
             count: count.unwrap_or(false),
         };

@@ -16,14 +16,16 @@ use super::etag::IfMatch;
 use super::list::{CommonParams, ListSpec, Page, fetch_page};
 use super::record::{RecordEntity, id_of, soft_delete_guarded, version_of};
 use crate::auth::AuthUser;
+use crate::calendar::Calendar;
 use crate::error::{AppError, AppResult};
 
 pub type Model<R> = <<R as Resource>::Entity as EntityTrait>::Model;
 
 /// The list parameters of a resource: the shared ones and its filters.
 pub trait ListQuery<E: EntityTrait>: CommonParams {
-    /// Adds the resource's own filters.
-    fn filter(&self, select: sea_orm::Select<E>) -> AppResult<sea_orm::Select<E>>;
+    /// Adds the resource's own filters (dates in them are local midnights
+    /// on `calendar`).
+    fn filter(&self, select: sea_orm::Select<E>, calendar: &Calendar) -> AppResult<sea_orm::Select<E>>;
 }
 
 #[allow(async_fn_in_trait)]
@@ -165,8 +167,9 @@ pub async fn list_where<R: Resource>(
 where
     R::Dto: utoipa::ToSchema,
 {
-    let common = query.common()?;
-    let select = query.filter(R::Entity::find().filter(R::visible(caller)).filter(within))?;
+    let calendar = crate::calendar::load(db).await?.calendar;
+    let common = query.common(&calendar)?;
+    let select = query.filter(R::Entity::find().filter(R::visible(caller)).filter(within), &calendar)?;
     let (rows, next_cursor, total) = fetch_page(db, select, &common, &R::LIST).await?;
     Ok(Page { data: R::to_dtos(db, rows).await?, next_cursor, total })
 }

@@ -341,7 +341,7 @@ pub async fn forecast(
     }
     let horizon = query.horizon.unwrap_or(6) as usize;
     let current_time = now();
-    let as_of = match super::window::local_instant_param("as_of", query.as_of.as_deref(), calendar)? {
+    let as_of = match calendar.instant_param("as_of", query.as_of.as_deref())? {
         None => current_time,
         Some(at) if at <= current_time => at,
         Some(_) => return Err(AppError::validation("as_of", "future", "as_of must not be in the future")),

@@ -2,7 +2,7 @@
 //! its comparison window, and the time buckets of a series: the
 //! parameters every statistic shares (`stats_query!`).
 
-use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
 use sea_orm::{DbBackend, Value};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -24,10 +24,10 @@ macro_rules! stats_query {
         #[into_params(parameter_in = Query)]
         pub struct $name {
             /// Window start, inclusive: an RFC 3339 instant, or a date `YYYY-MM-DD` meaning midnight in the organization's time zone. Default: the first day of this month there.
-            #[param(schema_with = $crate::api::fields::local_instant_schema)]
+            #[param(schema_with = $crate::api::fields::instant_schema)]
             pub from: Option<String>,
             /// Window end, exclusive, written as `from`. Default: now.
-            #[param(schema_with = $crate::api::fields::local_instant_schema)]
+            #[param(schema_with = $crate::api::fields::instant_schema)]
             pub to: Option<String>,
             /// A preset window instead of `from`/`to`.
             pub range: Option<$crate::stats::window::RangePreset>,
@@ -258,20 +258,6 @@ impl Window {
 
 const MAX_WINDOW_DAYS: i64 = 3653;
 
-/// A query parameter naming an instant: an RFC 3339 instant as it is, a
-/// date as midnight on the organization's calendar; 422 naming `field`.
-pub fn local_instant_param(field: &str, text: Option<&str>, calendar: Calendar) -> AppResult<Option<DateTime<Utc>>> {
-    let Some(text) = text else {
-        return Ok(None);
-    };
-    if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        && crate::domain::time::YEARS.contains(&day.year())
-    {
-        return Ok(Some(calendar.midnight(day)));
-    }
-    crate::domain::time::instant_param(field, Some(text))
-}
-
 /// Resolves `from`/`to`/`range` into a window on the calendar. Defaults:
 /// `to` now, `from` the first day of the current local month.
 pub fn resolve_window(
@@ -287,8 +273,8 @@ pub fn resolve_window(
         }
         return Ok(preset.resolve(at, calendar));
     }
-    let to = local_instant_param("to", to, calendar)?.unwrap_or(at);
-    let from = match local_instant_param("from", from, calendar)? {
+    let to = calendar.instant_param("to", to)?.unwrap_or(at);
+    let from = match calendar.instant_param("from", from)? {
         Some(from) => from,
         None => calendar.midnight(calendar.start_of(Granularity::Month, calendar.date_of(at))),
     };

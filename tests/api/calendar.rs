@@ -261,6 +261,16 @@ async fn records_at_the_quarters_edge_fall_on_the_organizations_local_days() {
         let service = stat(&app, &admin, &path.replace("sales/timeseries", "service/timeseries")).await;
         assert_eq!(column(&service["rows"], "created"), orders.iter().map(|n| json!(n)).collect::<Vec<_>>(), "{path}");
     }
+    // Lists take the same dates, and exports write the same local times.
+    let listed = stat(&app, &admin, "orders?ordered_from=2026-04-01&ordered_to=2026-04-02&count=true").await;
+    assert_eq!(listed["total"], 2);
+    let listed = stat(&app, &admin, "tickets?created_from=2026-04-01&count=true").await;
+    assert_eq!(listed["total"], 2);
+    let export = app.get("/api/v1/orders/export?format=csv&sort=ordered_at", Some(&admin)).await;
+    assert_eq!(export.status, 200, "{}", export.text);
+    for local in ["2026-03-31T23:59:59+08:00", "2026-04-01T00:00:00+08:00", "2026-04-01T00:00:01+08:00"] {
+        assert!(export.text.contains(local), "{local} in {}", export.text);
+    }
     let dashboard = stat(&app, &admin, "stats/dashboard?from=2026-03-31&to=2026-04-02&granularity=day").await;
     assert_eq!(column(&dashboard["revenue_series"], "revenue"), [json!("10.00"), json!("20.00")]);
 

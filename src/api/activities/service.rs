@@ -15,6 +15,7 @@ use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource, ensure_reference};
 use crate::auth::AuthUser;
 use crate::auth::scope::Scope;
+use crate::calendar::Calendar;
 use crate::domain::enums::stored;
 use crate::domain::time::{now, truncate};
 use crate::error::{AppError, AppResult};
@@ -23,7 +24,7 @@ use entity::activity::{self, Column, Entity};
 pub struct Activities;
 
 impl ListQuery<Entity> for ActivityListQuery {
-    fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
+    fn filter(&self, mut select: Select<Entity>, calendar: &Calendar) -> AppResult<Select<Entity>> {
         if let Some(kind) = self.activity_type {
             select = select.filter(Column::ActivityType.eq(kind.as_str()));
         }
@@ -43,6 +44,7 @@ impl ListQuery<Entity> for ActivityListQuery {
             Column::OccurredAt,
             ("occurred_from", self.occurred_from.as_deref()),
             ("occurred_to", self.occurred_to.as_deref()),
+            calendar,
         )?);
         Ok(select)
     }

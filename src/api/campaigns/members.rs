@@ -27,6 +27,7 @@ use crate::api::resource::{self, ListQuery, Resource, ensure_exists};
 use crate::api::respond;
 use crate::auth::policy::{MarketingReaders, MarketingWriters};
 use crate::auth::{AuthUser, Authorized};
+use crate::calendar::Calendar;
 use crate::domain::enums::{MemberStatus, stored};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -97,7 +98,7 @@ crate::list_query! {
 pub struct Members;
 
 impl ListQuery<Entity> for MemberListQuery {
-    fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
+    fn filter(&self, mut select: Select<Entity>, _calendar: &Calendar) -> AppResult<Select<Entity>> {
         if let Some(status) = self.status {
             select = select.filter(Column::Status.eq(status.as_str()));
         }

@@ -11,6 +11,7 @@ use crate::api::list::{ListSpec, SortKind};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource};
 use crate::auth::AuthUser;
+use crate::calendar::Calendar;
 use crate::domain::Money;
 use crate::domain::enums::{CampaignStatus, stored};
 use crate::error::{AppError, AppResult};
@@ -19,7 +20,7 @@ use entity::campaign::{self, Column, Entity};
 pub struct Campaigns;
 
 impl ListQuery<Entity> for CampaignListQuery {
-    fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
+    fn filter(&self, mut select: Select<Entity>, _calendar: &Calendar) -> AppResult<Select<Entity>> {
         if let Some(status) = self.status {
             select = select.filter(Column::Status.eq(status.as_str()));
         }

@@ -12,6 +12,7 @@ use crate::api::list::{ListSpec, SortKind};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource, ensure_reference};
 use crate::auth::AuthUser;
+use crate::calendar::Calendar;
 use crate::error::{AppError, AppResult};
 use entity::contact::{self, Column, Entity};
 use entity::customer;
@@ -19,7 +20,7 @@ use entity::customer;
 pub struct Contacts;
 
 impl ListQuery<Entity> for ContactListQuery {
-    fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
+    fn filter(&self, mut select: Select<Entity>, _calendar: &Calendar) -> AppResult<Select<Entity>> {
         if let Some(customer_id) = self.customer_id {
             select = select.filter(Column::CustomerId.eq(customer_id));
         }

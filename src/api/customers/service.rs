@@ -15,6 +15,7 @@ use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource};
 use crate::auth::AuthUser;
 use crate::auth::scope::Scope;
+use crate::calendar::Calendar;
 use crate::domain::Role;
 use crate::domain::enums::{CustomerKind, LifecycleStage, stored};
 use crate::error::{AppError, AppResult};
@@ -24,7 +25,7 @@ use entity::{feedback, ticket};
 pub struct Customers;
 
 impl ListQuery<Entity> for CustomerListQuery {
-    fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
+    fn filter(&self, mut select: Select<Entity>, _calendar: &Calendar) -> AppResult<Select<Entity>> {
         if let Some(owner_id) = self.owner_id {
             select = select.filter(Column::OwnerId.eq(owner_id));
         }

@@ -11,6 +11,7 @@ use crate::api::list::{ListSpec, SortKind};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource, ensure_exists};
 use crate::auth::AuthUser;
+use crate::calendar::Calendar;
 use crate::domain::time::{now, truncate};
 use crate::error::{AppError, AppResult};
 use entity::feedback::{self, Column, Entity};
@@ -18,7 +19,7 @@ use entity::feedback::{self, Column, Entity};
 pub struct FeedbackResource;
 
 impl ListQuery<Entity> for FeedbackListQuery {
-    fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
+    fn filter(&self, mut select: Select<Entity>, calendar: &Calendar) -> AppResult<Select<Entity>> {
         if let Some(customer_id) = self.customer_id {
             select = select.filter(Column::CustomerId.eq(customer_id));
         }
@@ -29,6 +30,7 @@ impl ListQuery<Entity> for FeedbackListQuery {
             Column::SubmittedAt,
             ("submitted_from", self.submitted_from.as_deref()),
             ("submitted_to", self.submitted_to.as_deref()),
+            calendar,
         )?))
     }
 }

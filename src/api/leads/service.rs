@@ -22,6 +22,7 @@ use crate::api::record::update_guarded;
 use crate::api::resource::{self, ListQuery, Resource, ensure_reference};
 use crate::auth::AuthUser;
 use crate::auth::scope::Scope;
+use crate::calendar::Calendar;
 use crate::domain::enums::{CustomerKind, LeadStatus, LifecycleStage, MemberStatus, stored};
 use crate::domain::time::{now, truncate};
 use crate::error::{AppError, AppResult};
@@ -31,7 +32,7 @@ use entity::lead::{self, Column, Entity};
 pub struct Leads;
 
 impl ListQuery<Entity> for LeadListQuery {
-    fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
+    fn filter(&self, mut select: Select<Entity>, _calendar: &Calendar) -> AppResult<Select<Entity>> {
         if let Some(owner_id) = self.owner_id {
             select = select.filter(Column::OwnerId.eq(owner_id));
         }

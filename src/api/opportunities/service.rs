@@ -20,6 +20,7 @@ use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource, ensure_reference};
 use crate::auth::AuthUser;
 use crate::auth::scope::Scope;
+use crate::calendar::Calendar;
 use crate::domain::Money;
 use crate::domain::enums::{Stage, stored};
 use crate::domain::time::{now, truncate};
@@ -30,7 +31,7 @@ use entity::stage_history;
 pub struct Opportunities;
 
 impl ListQuery<Entity> for OpportunityListQuery {
-    fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
+    fn filter(&self, mut select: Select<Entity>, _calendar: &Calendar) -> AppResult<Select<Entity>> {
         if let Some(customer_id) = self.customer_id {
             select = select.filter(Column::CustomerId.eq(customer_id));
         }

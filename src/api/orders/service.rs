@@ -18,6 +18,7 @@ use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource, ensure_reference};
 use crate::auth::AuthUser;
 use crate::auth::scope::Scope;
+use crate::calendar::Calendar;
 use crate::domain::Money;
 use crate::domain::enums::{OrderStatus, stored};
 use crate::domain::time::{now, truncate};
@@ -28,7 +29,7 @@ use entity::{order_item, product};
 pub struct Orders;
 
 impl ListQuery<Entity> for OrderListQuery {
-    fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
+    fn filter(&self, mut select: Select<Entity>, calendar: &Calendar) -> AppResult<Select<Entity>> {
         if let Some(customer_id) = self.customer_id {
             select = select.filter(Column::CustomerId.eq(customer_id));
         }
@@ -48,6 +49,7 @@ impl ListQuery<Entity> for OrderListQuery {
             Column::OrderedAt,
             ("ordered_from", self.ordered_from.as_deref()),
             ("ordered_to", self.ordered_to.as_deref()),
+            calendar,
         )?);
         Ok(select)
     }

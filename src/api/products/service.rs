@@ -10,6 +10,7 @@ use crate::api::list::{ListSpec, SortKind};
 use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource};
 use crate::auth::AuthUser;
+use crate::calendar::Calendar;
 use crate::domain::Money;
 use crate::error::{AppError, AppResult};
 use entity::product::{self, Column, Entity};
@@ -17,7 +18,7 @@ use entity::product::{self, Column, Entity};
 pub struct Products;
 
 impl ListQuery<Entity> for ProductListQuery {
-    fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
+    fn filter(&self, mut select: Select<Entity>, _calendar: &Calendar) -> AppResult<Select<Entity>> {
         if let Some(category) = &self.category {
             select = select.filter(Column::Category.eq(category.trim()));
         }

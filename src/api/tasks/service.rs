@@ -19,6 +19,7 @@ use crate::api::resource::{ListQuery, Resource, ensure_exists};
 use crate::api::tickets::service::Tickets;
 use crate::auth::AuthUser;
 use crate::auth::scope::Scope;
+use crate::calendar::Calendar;
 use crate::domain::enums::{RelatedType, TaskStatus, stored};
 use crate::domain::time::{now, truncate};
 use crate::error::{AppError, AppResult};
@@ -27,7 +28,7 @@ use entity::task::{self, Column, Entity};
 pub struct Tasks;
 
 impl ListQuery<Entity> for TaskListQuery {
-    fn filter(&self, mut select: Select<Entity>) -> AppResult<Select<Entity>> {
+    fn filter(&self, mut select: Select<Entity>, calendar: &Calendar) -> AppResult<Select<Entity>> {
         if let Some(assignee_id) = self.assignee_id {
             select = select.filter(Column::AssigneeId.eq(assignee_id));
         }
@@ -44,6 +45,7 @@ impl ListQuery<Entity> for TaskListQuery {
             Column::DueAt,
             ("due_from", self.due_from.as_deref()),
             ("due_to", self.due_to.as_deref()),
+            calendar,
         )?))
     }
 }

@@ -76,7 +76,7 @@ pub async fn list(
     db: &impl ConnectionTrait,
     query: &TeamListQuery,
 ) -> AppResult<(Vec<team::Model>, Option<String>, Option<u64>)> {
-    let common = query.common()?;
+    let common = query.common(&crate::calendar::load(db).await?.calendar)?;
     let mut select = Teams::find();
     if let Some(manager_id) = query.manager_id {
         select = select.filter(Column::ManagerId.eq(manager_id));

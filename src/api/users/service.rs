@@ -159,7 +159,7 @@ pub async fn list(
     caller: &AuthUser,
     query: &UserListQuery,
 ) -> AppResult<(Vec<user::Model>, Option<String>, Option<u64>)> {
-    let common = query.common()?;
+    let common = query.common(&crate::calendar::load(db).await?.calendar)?;
     let mut select = Users::find().filter(visible_to(caller));
     if let Some(role) = query.role {
         select = select.filter(Column::Role.eq(role.as_str()));
