@@ -264,10 +264,14 @@ string_enum! {
 }
 
 string_enum! {
+    /// Calendar months, quarters and years, or the fiscal quarters and
+    /// years of the organization's fiscal year (its settings).
     pub enum TargetPeriod {
         Month = "month",
         Quarter = "quarter",
         Year = "year",
+        FiscalQuarter = "fiscal_quarter",
+        FiscalYear = "fiscal_year",
     }
 }
 

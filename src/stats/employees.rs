@@ -291,8 +291,8 @@ fn push_target_periods(sql: &mut Sql, windows: &[Window]) {
         &["i", "m1", "m2", "q1", "q2", "y1", "y2"],
         rows,
         "(tg.period = 'month' AND tg.period_start >= tw.m1 AND tg.period_start <= tw.m2) \
-         OR (tg.period = 'quarter' AND tg.period_start >= tw.q1 AND tg.period_start <= tw.q2) \
-         OR (tg.period = 'year' AND tg.period_start >= tw.y1 AND tg.period_start <= tw.y2)",
+         OR (tg.period IN ('quarter', 'fiscal_quarter') AND tg.period_start >= tw.q1 AND tg.period_start <= tw.q2) \
+         OR (tg.period IN ('year', 'fiscal_year') AND tg.period_start >= tw.y1 AND tg.period_start <= tw.y2)",
     );
 }
 

@@ -261,6 +261,19 @@ async fn records_at_the_quarters_edge_fall_on_the_organizations_local_days() {
         let service = stat(&app, &admin, &path.replace("sales/timeseries", "service/timeseries")).await;
         assert_eq!(column(&service["rows"], "created"), orders.iter().map(|n| json!(n)).collect::<Vec<_>>(), "{path}");
     }
+    // Targets may be set for fiscal periods, which count inside a window
+    // holding them.
+    let target = |period: &str, start: &str| json!({"owner_id": rep_id, "period": period, "period_start": start, "metric": "revenue", "target_value": "1000.00"});
+    app.post("/api/v1/targets", Some(&admin), &target("year", "2026-04-01")).await.assert_problem(422);
+    app.post("/api/v1/targets", Some(&admin), &target("fiscal_quarter", "2026-05-01")).await.assert_problem(422);
+    create(&app, &admin, "targets", target("fiscal_year", "2026-04-01")).await;
+    let year = stat(&app, &admin, "stats/employees/performance?range=this_fiscal_year").await;
+    let row = year["rows"].as_array().unwrap().iter().find(|row| row["user_id"] == rep_id.as_str()).unwrap().clone();
+    assert_eq!(row["target"], if year["window"]["from"] == "2026-04-01T00:00:00+08:00" { "1000.00" } else { "0.00" });
+    let fy2026 = stat(&app, &admin, "stats/employees/performance?from=2026-04-01&to=2027-04-01").await;
+    let row = fy2026["rows"].as_array().unwrap().iter().find(|row| row["user_id"] == rep_id.as_str()).unwrap().clone();
+    assert_eq!((&row["target"], &row["revenue"]), (&json!("1000.00"), &json!("20.00")));
+
     // Lists take the same dates, and exports write the same local times.
     let listed = stat(&app, &admin, "orders?ordered_from=2026-04-01&ordered_to=2026-04-02&count=true").await;
     assert_eq!(listed["total"], 2);

@@ -30,7 +30,7 @@ pub struct Target {
     pub owner_id: Option<Uuid>,
     pub team_id: Option<Uuid>,
     pub period: TargetPeriod,
-    /// The first day of the period (a month's 1st, a quarter's first month, 1 January).
+    /// The first day of the period (a month's 1st, a quarter's first month, 1 January, or the first day of a fiscal quarter or year on the organization's calendar).
     pub period_start: NaiveDate,
     pub metric: TargetMetric,
     /// A money string for `revenue`; a whole number for `deals_won` and `new_customers`.

@@ -15,7 +15,7 @@ use crate::api::record::update_guarded;
 use crate::api::resource::{ListQuery, Resource};
 use crate::auth::AuthUser;
 use crate::auth::scope::Scope;
-use crate::calendar::Calendar;
+use crate::calendar::{Calendar, Granularity};
 use crate::domain::enums::{TargetMetric, TargetPeriod, stored};
 use crate::domain::{Money, Role};
 use crate::error::{AppError, AppResult};
@@ -48,13 +48,15 @@ impl ListQuery<Entity> for TargetListQuery {
     }
 }
 
-fn aligned(period: TargetPeriod, start: NaiveDate) -> bool {
-    start.day() == 1
-        && match period {
-            TargetPeriod::Month => true,
-            TargetPeriod::Quarter => matches!(start.month(), 1 | 4 | 7 | 10),
-            TargetPeriod::Year => start.month() == 1,
-        }
+fn aligned(period: TargetPeriod, start: NaiveDate, calendar: &Calendar) -> bool {
+    let starts = |granularity: Granularity| calendar.start_of(granularity, start) == start;
+    match period {
+        TargetPeriod::Month => starts(Granularity::Month),
+        TargetPeriod::Quarter => starts(Granularity::Quarter),
+        TargetPeriod::Year => starts(Granularity::Year),
+        TargetPeriod::FiscalQuarter => starts(Granularity::FiscalQuarter),
+        TargetPeriod::FiscalYear => starts(Granularity::FiscalYear),
+    }
 }
 
 /// The stored value: cents for revenue, a whole count otherwise.
@@ -105,7 +107,8 @@ impl Resource for Targets {
             (None, Some(team_id)) => ensure_team(db, caller, team_id).await?,
             _ => return Err(AppError::validation("owner_id", "required", "give exactly one of owner_id and team_id")),
         }
-        if !aligned(input.period, input.period_start) {
+        let calendar = crate::calendar::load(db).await?.calendar;
+        if !aligned(input.period, input.period_start, &calendar) {
             return Err(AppError::validation("period_start", "invalid_value", "must be the first day of the period"));
         }
         let value = stored_value(input.metric, input.target_value)?;
