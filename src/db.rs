@@ -40,12 +40,16 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
 pub async fn migrate(db: &DatabaseConnection, zone: chrono_tz::Tz) -> Result<(), DbErr> {
     Migrator::up(db, None).await?;
     let txn = begin_write(db).await?;
-    if let Some(calendar) = crate::calendar::create_if_missing(&txn, zone).await?
-        && zone != chrono_tz::Tz::UTC
-    {
+    let created = crate::calendar::create_if_missing(&txn, zone).await?;
+    let rebuild = created.filter(|_| zone != chrono_tz::Tz::UTC);
+    if let Some(calendar) = rebuild {
         crate::rollup::rebuild_days(&txn, &calendar).await?;
     }
-    txn.commit().await
+    txn.commit().await?;
+    if rebuild.is_some() {
+        crate::rollup::tidy_days(db).await?;
+    }
+    Ok(())
 }
 
 /// `SELECT 1`, for readiness checks.

@@ -147,6 +147,9 @@ pub async fn update(
     let changes = audit::diff(Some(&snapshot(current)), Some(&snapshot(updated)));
     audit::record(&txn, "organization_settings", ORGANIZATION, "update", Some(caller.id), changes).await?;
     txn.commit().await?;
+    if next.zone != current.calendar.zone {
+        crate::rollup::tidy_days(db).await?;
+    }
     Ok(updated)
 }
 
