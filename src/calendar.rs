@@ -107,21 +107,6 @@ pub enum Granularity {
     FiscalYear,
 }
 
-impl Granularity {
-    /// Its name in queries and answers.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Granularity::Day => "day",
-            Granularity::Week => "week",
-            Granularity::Month => "month",
-            Granularity::Quarter => "quarter",
-            Granularity::Year => "year",
-            Granularity::FiscalQuarter => "fiscal_quarter",
-            Granularity::FiscalYear => "fiscal_year",
-        }
-    }
-}
-
 /// The organization's calendar.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Calendar {
@@ -440,12 +425,6 @@ pub struct LocalSql(pub String);
 /// (`2026-04-01T00:00:00+08:00`; `Z` where the offset is zero).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct LocalTime(pub DateTime<FixedOffset>);
-
-impl LocalTime {
-    pub fn utc(&self) -> DateTime<Utc> {
-        self.0.with_timezone(&Utc)
-    }
-}
 
 impl std::fmt::Display for LocalTime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
