@@ -28,65 +28,13 @@ use utoipa::ToSchema;
 
 use crate::sql::Sql;
 
-/// The first day of a week.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum WeekStart {
-    /// ISO weeks (the default).
-    #[default]
-    Monday,
-    Sunday,
-}
+pub use crate::domain::enums::{FiscalYearLabel, WeekStart};
 
 impl WeekStart {
     pub fn weekday(self) -> Weekday {
         match self {
             WeekStart::Monday => Weekday::Mon,
             WeekStart::Sunday => Weekday::Sun,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WeekStart::Monday => "monday",
-            WeekStart::Sunday => "sunday",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "monday" => Some(WeekStart::Monday),
-            "sunday" => Some(WeekStart::Sunday),
-            _ => None,
-        }
-    }
-}
-
-/// Which calendar year a fiscal year is named after when it does not
-/// start in January (April 2026 – March 2027 is `FY2026` named after the
-/// year it starts in, as in Japan, Hong Kong and Salesforce's default,
-/// or `FY2027` after the year it ends in, as in the United States).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum FiscalYearLabel {
-    #[default]
-    StartYear,
-    EndYear,
-}
-
-impl FiscalYearLabel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FiscalYearLabel::StartYear => "start_year",
-            FiscalYearLabel::EndYear => "end_year",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "start_year" => Some(FiscalYearLabel::StartYear),
-            "end_year" => Some(FiscalYearLabel::EndYear),
-            _ => None,
         }
     }
 }
@@ -117,12 +65,6 @@ pub struct Calendar {
     pub fiscal_year_label: FiscalYearLabel,
 }
 
-impl Default for Calendar {
-    fn default() -> Self {
-        Calendar::utc()
-    }
-}
-
 /// Parses an IANA time zone name (`Asia/Shanghai`), exactly as the
 /// database spells it (`UTC` and `Etc/UTC` are both names).
 pub fn parse_zone(name: &str) -> Option<Tz> {
@@ -142,7 +84,7 @@ impl Calendar {
 
     /// The offset from UTC at an instant, in seconds.
     pub fn offset_at(&self, at: DateTime<Utc>) -> i32 {
-        self.zone.offset_from_utc_datetime(&at.naive_utc()).fix().local_minus_utc()
+        offset_of(self.zone, at)
     }
 
     /// An instant as the organization's wall clock shows it.
@@ -163,16 +105,10 @@ impl Calendar {
         if let Some(at) = self.zone.from_local_datetime(&local).earliest() {
             return at.with_timezone(&Utc);
         }
-        // In a gap: the jump is the first second whose local time is past
-        // `local` (changes happen on whole seconds).
-        let seconds = |at: i64| DateTime::<Utc>::from_timestamp(at, 0).unwrap_or_default();
-        let mut low = (local - Duration::days(2)).and_utc().timestamp();
-        let mut high = (local + Duration::days(2)).and_utc().timestamp();
-        while high - low > 1 {
-            let middle = low + (high - low) / 2;
-            if self.local(seconds(middle)).naive_local() < local { low = middle } else { high = middle }
-        }
-        seconds(high)
+        // In a gap: the jump is the first instant whose local time is past
+        // `local`.
+        let (low, high) = ((local - Duration::days(2)).and_utc(), (local + Duration::days(2)).and_utc());
+        first_second(low, high, |at| self.local(at).naive_local() >= local)
     }
 
     /// The instant a local day starts.
@@ -244,7 +180,7 @@ impl Calendar {
     /// A period's start as the organization writes it: local midnight with
     /// the zone's offset (`2026-04-01T00:00:00+08:00`).
     pub fn period_start(&self, day: NaiveDate) -> LocalTime {
-        LocalTime(self.local(self.midnight(day)))
+        self.show(self.midnight(day))
     }
 
     /// A query parameter naming an instant: an RFC 3339 instant as it is, a
@@ -518,6 +454,24 @@ fn latest_scanned() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2200, 1, 1, 0, 0, 0).single().unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
+/// A zone's offset from UTC at an instant, in seconds.
+fn offset_of(zone: Tz, at: DateTime<Utc>) -> i32 {
+    zone.offset_from_utc_datetime(&at.naive_utc()).fix().local_minus_utc()
+}
+
+/// The first whole second in `(low, high]` from which `after` holds, for a
+/// predicate false at `low` and true from some second on (offsets change on
+/// whole seconds): a binary search.
+fn first_second(low: DateTime<Utc>, high: DateTime<Utc>, after: impl Fn(DateTime<Utc>) -> bool) -> DateTime<Utc> {
+    let at = |second: i64| DateTime::<Utc>::from_timestamp(second, 0).unwrap_or_default();
+    let (mut low, mut high) = (low.timestamp(), high.timestamp());
+    while high - low > 1 {
+        let middle = low + (high - low) / 2;
+        if after(at(middle)) { high = middle } else { low = middle }
+    }
+    at(high)
+}
+
 type Changes = Arc<Vec<(DateTime<Utc>, i32)>>;
 
 static CHANGES: LazyLock<Mutex<HashMap<Tz, Changes>>> = LazyLock::new(Mutex::default);
@@ -528,7 +482,7 @@ fn changes_of(zone: Tz) -> Changes {
     if let Some(known) = CHANGES.lock().ok().and_then(|known| known.get(&zone).cloned()) {
         return known;
     }
-    let offset = |at: DateTime<Utc>| zone.offset_from_utc_datetime(&at.naive_utc()).fix().local_minus_utc();
+    let offset = |at: DateTime<Utc>| offset_of(zone, at);
     let mut changes = vec![];
     let mut at = earliest_scanned();
     let mut current = offset(at);
@@ -538,14 +492,7 @@ fn changes_of(zone: Tz) -> Changes {
         let next = at + step;
         let then = offset(next);
         if then != current {
-            // Changes happen on whole seconds.
-            let seconds = |at: i64| DateTime::<Utc>::from_timestamp(at, 0).unwrap_or_default();
-            let (mut low, mut high) = (at.timestamp(), next.timestamp());
-            while high - low > 1 {
-                let middle = low + (high - low) / 2;
-                if offset(seconds(middle)) == current { low = middle } else { high = middle }
-            }
-            changes.push((seconds(high), then));
+            changes.push((first_second(at, next, |t| offset(t) != current), then));
             current = then;
         }
         at = next;
@@ -577,24 +524,32 @@ fn read(row: &sea_orm::QueryResult) -> Result<Stored, DbErr> {
     let month: i32 = row.try_get("", "fiscal_year_start_month")?;
     let calendar = Calendar {
         zone: parse_zone(&zone).ok_or_else(|| invalid("time_zone", zone.clone()))?,
-        week_start: WeekStart::parse(&week_start).ok_or_else(|| invalid("week_start", week_start.clone()))?,
+        week_start: week_start.parse().map_err(|_| invalid("week_start", week_start.clone()))?,
         fiscal_year_start_month: u32::try_from(month)
             .ok()
             .filter(|m| (1..=12).contains(m))
             .ok_or_else(|| invalid("fiscal_year_start_month", month.to_string()))?,
-        fiscal_year_label: FiscalYearLabel::parse(&label).ok_or_else(|| invalid("fiscal_year_label", label.clone()))?,
+        fiscal_year_label: label.parse().map_err(|_| invalid("fiscal_year_label", label.clone()))?,
     };
     Ok(Stored { calendar, version: row.try_get("", "version")?, updated_at: row.try_get("", "updated_at")? })
 }
 
-/// The organization's calendar. The row exists from the first start on
-/// ([`ensure`]); before, the calendar is UTC's.
-pub async fn load(db: &impl ConnectionTrait) -> Result<Stored, DbErr> {
-    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), SELECT)).await?;
-    match row {
-        Some(row) => read(&row),
-        None => Ok(Stored { calendar: Calendar::utc(), version: 0, updated_at: DateTime::<Utc>::UNIX_EPOCH }),
+/// The settings row, read with `lock` appended (PostgreSQL only; SQLite's
+/// write transactions are serial), if it exists.
+async fn select(db: &impl ConnectionTrait, lock: &str) -> Result<Option<Stored>, DbErr> {
+    let backend = db.get_database_backend();
+    let lock = if backend == DbBackend::Postgres { lock } else { "" };
+    match db.query_one_raw(Statement::from_string(backend, format!("{SELECT}{lock}"))).await? {
+        Some(row) => read(&row).map(Some),
+        None => Ok(None),
     }
+}
+
+/// The organization's calendar. The row exists from the first start on
+/// ([`create_if_missing`]); before, the calendar is UTC's.
+pub async fn load(db: &impl ConnectionTrait) -> Result<Stored, DbErr> {
+    let unset = Stored { calendar: Calendar::utc(), version: 0, updated_at: DateTime::<Utc>::UNIX_EPOCH };
+    Ok(select(db, "").await?.unwrap_or(unset))
 }
 
 /// The calendar a write that keeps the rollups reads, in its transaction:
@@ -603,26 +558,15 @@ pub async fn load(db: &impl ConnectionTrait) -> Result<Stored, DbErr> {
 /// write for the change — a rollup row is never written on the calendar
 /// that is being replaced.
 pub async fn load_for_write(db: &impl ConnectionTrait) -> Result<Stored, DbErr> {
-    let backend = db.get_database_backend();
-    if backend != DbBackend::Postgres {
-        return load(db).await;
-    }
-    let row = db.query_one_raw(Statement::from_string(backend, format!("{SELECT} FOR KEY SHARE"))).await?;
-    match row {
-        Some(row) => read(&row),
+    match select(db, " FOR KEY SHARE").await? {
+        Some(stored) => Ok(stored),
         None => load(db).await,
     }
 }
 
-/// The same, locked for a change (`FOR UPDATE` on PostgreSQL; SQLite's
-/// write transactions are serial).
+/// The same, locked for a change (`FOR UPDATE`).
 pub async fn load_for_update(db: &impl ConnectionTrait) -> Result<Stored, DbErr> {
-    let backend = db.get_database_backend();
-    let lock = if backend == DbBackend::Postgres { " FOR UPDATE" } else { "" };
-    match db.query_one_raw(Statement::from_string(backend, format!("{SELECT}{lock}"))).await? {
-        Some(row) => read(&row),
-        None => Err(DbErr::RecordNotFound("organization_settings".into())),
-    }
+    select(db, " FOR UPDATE").await?.ok_or_else(|| DbErr::RecordNotFound("organization_settings".into()))
 }
 
 /// Writes the calendar with the next version.

@@ -147,6 +147,8 @@ mod tests {
             Priority::serde_matches_text(),
             TicketStatus::serde_matches_text(),
             TargetPeriod::serde_matches_text(),
+            WeekStart::serde_matches_text(),
+            FiscalYearLabel::serde_matches_text(),
             TargetMetric::serde_matches_text(),
             TaskStatus::serde_matches_text(),
             RelatedType::serde_matches_text(),
@@ -260,6 +262,26 @@ string_enum! {
         Pending = "pending",
         Resolved = "resolved",
         Closed = "closed",
+    }
+}
+
+string_enum! {
+    /// The first day of a week.
+    pub enum WeekStart {
+        /// ISO weeks (the default).
+        Monday = "monday",
+        Sunday = "sunday",
+    }
+}
+
+string_enum! {
+    /// Which calendar year a fiscal year is named after when it does not
+    /// start in January (April 2026 – March 2027 is `FY2026` named after the
+    /// year it starts in, as in Japan, Hong Kong and Salesforce's default,
+    /// or `FY2027` after the year it ends in, as in the United States).
+    pub enum FiscalYearLabel {
+        StartYear = "start_year",
+        EndYear = "end_year",
     }
 }
 
