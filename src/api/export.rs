@@ -19,6 +19,7 @@ use validator::Validate;
 use super::extract::parse_query;
 use super::resource::{Resource, list_where};
 use crate::auth::AuthUser;
+use crate::calendar::Calendar;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -81,7 +82,7 @@ where
 /// Writes the instants of `rows` with the organization's offset
 /// (`2026-04-01T00:00:00+08:00`): the same instants, read as the
 /// organization's wall clock in a spreadsheet.
-fn localize(rows: &mut [Value], instants: &[String], calendar: &crate::calendar::Calendar) {
+fn localize(rows: &mut [Value], instants: &[String], calendar: &Calendar) {
     for row in rows.iter_mut().filter_map(Value::as_object_mut) {
         for column in instants {
             let Some(Value::String(text)) = row.get_mut(column) else { continue };
@@ -115,9 +116,12 @@ fn page_query(base: &str, cursor: Option<&str>) -> String {
     form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
 }
 
+/// One page of the export, its instants on `calendar` (read once per
+/// export: every page is on the same calendar).
 async fn page<R: Resource>(
     state: &AppState,
     caller: &AuthUser,
+    calendar: &Calendar,
     base: &str,
     cursor: Option<&str>,
 ) -> AppResult<(Vec<Value>, Option<String>)>
@@ -126,16 +130,15 @@ where
 {
     let query: R::Query = parse_query(&page_query(base, cursor))?;
     query.validate()?;
-    let page = list_where::<R>(&state.db, caller, &query, Condition::all()).await?;
+    let page = list_where::<R>(&state.db, caller, &query, Condition::all(), calendar).await?;
     let mut rows =
         page.data.iter().map(serde_json::to_value).collect::<Result<Vec<_>, _>>().map_err(AppError::internal)?;
-    let calendar = crate::calendar::load(&state.db).await?.calendar;
-    localize(&mut rows, &instant_columns::<R>(), &calendar);
+    localize(&mut rows, &instant_columns::<R>(), calendar);
     Ok((rows, page.next_cursor))
 }
 
 /// `customers-2026-04-01.csv`, dated the organization's today.
-fn attachment(name: &str, extension: &str, calendar: &crate::calendar::Calendar) -> header::ContentDisposition {
+fn attachment(name: &str, extension: &str, calendar: &Calendar) -> header::ContentDisposition {
     let date = calendar.date_of(crate::domain::time::now()).format("%Y-%m-%d");
     super::respond::attachment(format!("{name}-{date}.{extension}"))
 }
@@ -171,8 +174,8 @@ where
     });
     // The first page is read before answering, so that bad filters are a
     // 422 rather than a broken download.
-    let (first_rows, first_cursor) = page::<R>(&state, &caller, &base, None).await?;
     let calendar = crate::calendar::load(&state.db).await?.calendar;
+    let (first_rows, first_cursor) = page::<R>(&state, &caller, &calendar, &base, None).await?;
     audit(&state, &caller, name, format, &base).await?;
     let columns = columns::<R>(first_rows.first());
     match format {
@@ -194,7 +197,7 @@ where
                             return Some((Ok(web::Bytes::from(chunk)), (None, cursor, done)));
                         }
                         let cursor = cursor.filter(|_| !done)?;
-                        match page::<R>(&state, &caller, &base, Some(&cursor)).await {
+                        match page::<R>(&state, &caller, &calendar, &base, Some(&cursor)).await {
                             Ok((rows, next)) => {
                                 let last = next.is_none();
                                 Some((Ok(web::Bytes::from(to_text(&rows))), (None, next, last)))
@@ -213,7 +216,7 @@ where
                 .streaming(stream))
         }
         ExportFormat::Xlsx => {
-            let bytes = xlsx::<R>(&state, &caller, &base, &columns, first_rows, first_cursor, name).await?;
+            let bytes = xlsx::<R>(&state, &caller, &calendar, &base, &columns, first_rows, first_cursor, name).await?;
             Ok(HttpResponse::Ok()
                 .content_type(crate::tabular::XLSX)
                 .insert_header(attachment(name, "xlsx", &calendar))
@@ -246,9 +249,11 @@ async fn audit(state: &AppState, caller: &AuthUser, name: &str, format: ExportFo
 /// The most rows a sheet holds (Excel's limit, less the header).
 const XLSX_MAX_ROWS: usize = 1_048_575;
 
+#[allow(clippy::too_many_arguments)]
 async fn xlsx<R: Resource>(
     state: &AppState,
     caller: &AuthUser,
+    calendar: &Calendar,
     base: &str,
     columns: &[String],
     mut rows: Vec<Value>,
@@ -290,7 +295,7 @@ where
             }
         }
         let Some(next) = cursor.take() else { break };
-        let (more, following) = page::<R>(state, caller, base, Some(&next)).await?;
+        let (more, following) = page::<R>(state, caller, calendar, base, Some(&next)).await?;
         rows = more;
         cursor = following;
     }

@@ -154,22 +154,24 @@ pub async fn list<R: Resource>(db: &DatabaseConnection, caller: &AuthUser, query
 where
     R::Dto: utoipa::ToSchema,
 {
-    list_where::<R>(db, caller, query, Condition::all()).await
+    let calendar = crate::calendar::load(db).await?.calendar;
+    list_where::<R>(db, caller, query, Condition::all(), &calendar).await
 }
 
-/// A list narrowed by `within` as well (a sub-resource's parent).
+/// A list narrowed by `within` as well (a sub-resource's parent), its
+/// dates on `calendar`.
 pub async fn list_where<R: Resource>(
     db: &DatabaseConnection,
     caller: &AuthUser,
     query: &R::Query,
     within: Condition,
+    calendar: &Calendar,
 ) -> AppResult<Page<R::Dto>>
 where
     R::Dto: utoipa::ToSchema,
 {
-    let calendar = crate::calendar::load(db).await?.calendar;
-    let common = query.common(&calendar)?;
-    let select = query.filter(R::Entity::find().filter(R::visible(caller)).filter(within), &calendar)?;
+    let common = query.common(calendar)?;
+    let select = query.filter(R::Entity::find().filter(R::visible(caller)).filter(within), calendar)?;
     let (rows, next_cursor, total) = fetch_page(db, select, &common, &R::LIST).await?;
     Ok(Page { data: R::to_dtos(db, rows).await?, next_cursor, total })
 }

@@ -232,7 +232,8 @@ pub async fn list_members(
 ) -> AppResult<web::Json<Page<CampaignMember>>> {
     let campaign = resource::get::<Campaigns>(&state.db, &auth, id.into_inner()).await?;
     let within = Condition::all().add(Column::CampaignId.eq(campaign.id));
-    Ok(web::Json(resource::list_where::<Members>(&state.db, &auth, &query.0, within).await?))
+    let calendar = crate::calendar::load(&state.db).await?.calendar;
+    Ok(web::Json(resource::list_where::<Members>(&state.db, &auth, &query.0, within, &calendar).await?))
 }
 
 /// Add a member to a campaign
