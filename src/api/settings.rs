@@ -141,13 +141,14 @@ pub async fn update(
     }
     let updated = Stored { calendar: next, version: current.version + 1, updated_at: crate::domain::time::now() };
     calendar::store(&txn, &updated.calendar, updated.version, updated.updated_at).await?;
-    if next.zone != current.calendar.zone {
+    let zone_changed = next.zone != current.calendar.zone;
+    if zone_changed {
         crate::rollup::rebuild_days(&txn, &next).await?;
     }
     let changes = audit::diff(Some(&snapshot(current)), Some(&snapshot(updated)));
     audit::record(&txn, "organization_settings", ORGANIZATION, "update", Some(caller.id), changes).await?;
     txn.commit().await?;
-    if next.zone != current.calendar.zone {
+    if zone_changed {
         crate::rollup::tidy_days(db).await?;
     }
     Ok(updated)

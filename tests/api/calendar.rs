@@ -9,22 +9,12 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, TestApp, create, spawn_app};
+use crate::helpers::{Reply, TestApp, create, set_settings, spawn_app};
 
 const EDGE: [&str; 3] = ["2026-03-31T15:59:59Z", "2026-03-31T16:00:00Z", "2026-03-31T16:00:01Z"];
 
 async fn settings(app: &TestApp, token: &str) -> Reply {
     app.get("/api/v1/settings/organization", Some(token)).await
-}
-
-/// PATCHes the settings with the current ETag, expecting success.
-async fn set(app: &TestApp, admin: &str, body: Value) -> Reply {
-    let current = settings(app, admin).await;
-    let etag = current.header("etag").unwrap_or_default().to_string();
-    let builder = app.request(Method::PATCH, "/api/v1/settings/organization", Some(admin)).header("If-Match", etag);
-    let reply = app.send(builder.json(&body)).await;
-    assert_eq!(reply.status, 200, "{body}: {}", reply.text);
-    reply
 }
 
 async fn stat(app: &TestApp, token: &str, path: &str) -> Value {
@@ -203,7 +193,7 @@ async fn records_at_the_quarters_edge_fall_on_the_organizations_local_days() {
     assert_eq!(report_orders(&app, &admin, "quarterly", "2026-Q1").await.1, json!(3));
 
     // Shanghai, with the fiscal year starting in April.
-    set(&app, &admin, json!({"time_zone": "Asia/Shanghai", "fiscal_year_start_month": 4})).await;
+    set_settings(&app, &admin, json!({"time_zone": "Asia/Shanghai", "fiscal_year_start_month": 4})).await;
     let q1_counts = counts(&app, &admin, &rep_id, q1).await;
     let mut expected = all(1);
     // (The ticket of 23:59:59 was answered at 00:29:59 on 1 April: after `to`.)
@@ -333,7 +323,7 @@ async fn records_at_the_quarters_edge_fall_on_the_organizations_local_days() {
     assert_eq!(settings.body["time_zone"], "Asia/Shanghai");
 
     // Back to UTC: today's answers again.
-    set(&app, &admin, json!({"time_zone": "UTC", "fiscal_year_start_month": 1})).await;
+    set_settings(&app, &admin, json!({"time_zone": "UTC", "fiscal_year_start_month": 1})).await;
     assert_eq!(values(counts(&app, &admin, &rep_id, q1).await), all(3));
 }
 
@@ -341,7 +331,7 @@ async fn records_at_the_quarters_edge_fall_on_the_organizations_local_days() {
 async fn daylight_saving_days_hold_exactly_their_local_days() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    set(&app, &admin, json!({"time_zone": "America/New_York"})).await;
+    set_settings(&app, &admin, json!({"time_zone": "America/New_York"})).await;
     let product = create(
         &app,
         &admin,
@@ -401,7 +391,7 @@ async fn daylight_saving_days_hold_exactly_their_local_days() {
         (starts, orders),
         (strings(&["2026-03-02T00:00:00-05:00", "2026-03-09T00:00:00-04:00"]), numbers(&[3, 1]))
     );
-    set(&app, &admin, json!({"week_start": "sunday"})).await;
+    set_settings(&app, &admin, json!({"week_start": "sunday"})).await;
     let (starts, orders, _) =
         series("stats/sales/timeseries?from=2026-03-01&to=2026-03-15&granularity=week".into()).await;
     assert_eq!(

@@ -381,6 +381,17 @@ impl TestApp {
     }
 }
 
+/// Changes the organization's settings (`PATCH /settings/organization`
+/// with the current ETag), expecting success.
+pub async fn set_settings(app: &TestApp, admin: &str, body: Value) -> Reply {
+    let current = app.get("/api/v1/settings/organization", Some(admin)).await;
+    let etag = current.header("etag").unwrap_or_default().to_string();
+    let builder = app.request(Method::PATCH, "/api/v1/settings/organization", Some(admin)).header("If-Match", etag);
+    let reply = app.send(builder.json(&body)).await;
+    assert_eq!(reply.status, 200, "{body}: {}", reply.text);
+    reply
+}
+
 /// The life of a record over HTTP, as every resource must support it:
 /// create → get → list (a filter, two pages by cursor) → patch with and
 /// without a matching `If-Match` → delete → tombstone → audit trail.

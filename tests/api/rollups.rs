@@ -16,7 +16,7 @@ use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, set_settings, spawn_app};
 
 /// A small deterministic generator (xorshift), so a failure replays.
 struct Dice(u64);
@@ -383,16 +383,9 @@ async fn rollup_backed_statistics_equal_the_raw_rows_after_random_writes() {
     );
 }
 
-/// The settings' `If-Match` and a change of time zone, through the API.
+/// A change of time zone, through the API.
 async fn set_zone(app: &TestApp, token: &str, zone: &str) {
-    let current = app.get("/api/v1/settings/organization", Some(token)).await;
-    let etag = current.header("etag").unwrap().to_string();
-    let builder = app
-        .request(reqwest::Method::PATCH, "/api/v1/settings/organization", Some(token))
-        .header("If-Match", etag)
-        .json(&json!({"time_zone": zone}));
-    let reply = app.send(builder).await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    set_settings(app, token, json!({"time_zone": zone})).await;
 }
 
 /// The daily rollup equals one rebuilt from scratch on the stored calendar.
