@@ -36,17 +36,25 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
 
 /// Runs the migrations, then gives the organization its settings row on
 /// the first start, in `zone` (`CRM_TIME_ZONE`), with the rollups (which
-/// the migrations build on UTC days) rebuilt on its local days.
+/// the migrations build on UTC days) rebuilt on its local days; and builds
+/// the distinct-buyer bitmaps of a database migrated from before them.
 pub async fn migrate(db: &DatabaseConnection, zone: chrono_tz::Tz) -> Result<(), DbErr> {
     Migrator::up(db, None).await?;
     let txn = begin_write(db).await?;
     let created = crate::calendar::create_if_missing(&txn, zone).await?;
     let rebuild = created.filter(|_| zone != chrono_tz::Tz::UTC);
-    if let Some(calendar) = rebuild {
-        crate::rollup::rebuild_days(&txn, &calendar).await?;
-    }
+    let built = match rebuild {
+        Some(calendar) => {
+            crate::rollup::rebuild_days(&txn, &calendar).await?;
+            true
+        }
+        None => {
+            let calendar = crate::calendar::load_for_write(&txn).await?.calendar;
+            crate::rollup::build_missing_buyers(&txn, &calendar).await?
+        }
+    };
     txn.commit().await?;
-    if rebuild.is_some() {
+    if built {
         crate::rollup::tidy_days(db).await?;
     }
     Ok(())

@@ -30,6 +30,8 @@ mod m20260110_000001_customer_lookalikes;
 mod m20260111_000001_alert_states;
 mod m20260112_000001_customer_sales;
 mod m20260113_000001_organization_settings;
+mod m20260114_000001_sales_buyers;
+pub mod sales_buyers;
 pub mod sales_rollup;
 
 pub struct Migrator;
@@ -51,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260111_000001_alert_states::Migration),
             Box::new(m20260112_000001_customer_sales::Migration),
             Box::new(m20260113_000001_organization_settings::Migration),
+            Box::new(m20260114_000001_sales_buyers::Migration),
         ]
     }
 }

@@ -20,7 +20,9 @@ use crate::domain::Money;
 use crate::domain::enums::OrderStatus;
 use crate::error::{AppError, AppResult};
 use crate::sql::{Sql, bucket_text_sql, count_distinct, sum};
+use migration::sales_buyers::Grain;
 use migration::sales_rollup::{BY_OWNER, COMPANY};
+use roaring::RoaringBitmap;
 
 /// Declares a sales statistics query: the window and comparison every
 /// statistic takes (`without compare;` in front: no comparison), the sales
@@ -271,7 +273,21 @@ fn push_rolled_up(sql: &mut Sql, caller: &AuthUser, days: (NaiveDate, NaiveDate)
     joins.owners |= filters.team_id.is_some() || joins.teams;
     let unscoped = Scope::owned(caller).is_everything();
     let rollup = if unscoped && !joins.owners && filters.owner_id.is_none() { COMPANY } else { BY_OWNER };
-    sql.push(&format!(" FROM {} r", rollup.table));
+    push_rolled_up_from(sql, rollup.table, caller, days, filters, joins);
+}
+
+/// `FROM table r … WHERE …` of a table keyed like the rollup (the rollup's
+/// grains, the distinct-buyer bitmaps) over the days `[first, end)`.
+fn push_rolled_up_from(
+    sql: &mut Sql,
+    table: &str,
+    caller: &AuthUser,
+    days: (NaiveDate, NaiveDate),
+    filters: &Filters,
+    mut joins: Joins,
+) {
+    joins.owners |= filters.team_id.is_some() || joins.teams;
+    sql.push(&format!(" FROM {table} r"));
     if joins.owners {
         sql.push(" LEFT JOIN users u ON u.id = r.owner_id");
     }
@@ -311,8 +327,9 @@ struct Dimension {
 enum Rolled {
     /// The product category (orders counted per category).
     Category,
-    /// A text key stored with `''` for unset.
-    Text(&'static str),
+    /// A text key stored with `''` for unset, and the grain of the
+    /// distinct-buyer bitmaps that keeps it.
+    Text(&'static str, Grain),
     /// An expression over the joined tables (the owner's user, their team).
     Key(&'static str),
 }
@@ -321,7 +338,7 @@ impl Rolled {
     fn sql(self) -> String {
         match self {
             Rolled::Category => "NULLIF(r.category, '')".to_string(),
-            Rolled::Text(column) => format!("NULLIF({column}, '')"),
+            Rolled::Text(column, _) => format!("NULLIF({column}, '')"),
             Rolled::Key(expr) => expr.to_string(),
         }
     }
@@ -422,6 +439,14 @@ async fn sums(
     if buyers_known {
         return Ok(out);
     }
+    if let Some(buyers) = bitmap_buyers(db, caller, window, filters, grouping).await? {
+        for (key, customers) in buyers {
+            if let Some((_, total)) = out.get_mut(&key) {
+                total.customers = customers.len() as i64;
+            }
+        }
+        return Ok(out);
+    }
     let backend = db.get_database_backend();
     // Distinct buyers are not additive: one query over the orders (and,
     // for categories, their lines) of the whole window.
@@ -447,6 +472,80 @@ async fn sums(
         }
     }
     Ok(out)
+}
+
+/// The grain of the distinct-buyer bitmaps that holds every key a request
+/// filters, groups and is scoped by — when it names at most one of the
+/// rollup's keys (the owner standing for a scope, an owner or a team) —
+/// and `None` when it names several (the raw rows count those).
+fn buyer_grain(caller: &AuthUser, filters: &Filters, grouping: Grouping) -> Option<Grain> {
+    let by = match grouping {
+        Grouping::By(dimension) => dimension.rolled_up,
+        _ => None,
+    };
+    let owners = !Scope::owned(caller).is_everything()
+        || filters.owner_id.is_some()
+        || filters.team_id.is_some()
+        || matches!(by, Some(Rolled::Key(_)));
+    let named = [
+        (owners, Grain::Owner),
+        (filters.channel.is_some() || matches!(by, Some(Rolled::Text(_, Grain::Channel))), Grain::Channel),
+        (filters.region.is_some() || matches!(by, Some(Rolled::Text(_, Grain::Region))), Grain::Region),
+        (filters.product_category.is_some() || by == Some(Rolled::Category), Grain::Category),
+    ];
+    let mut grains = named.iter().filter(|(named, _)| *named).map(|(_, grain)| *grain);
+    match (grains.next(), grains.next()) {
+        // Every counted line has one channel: its grain covers them all in
+        // the fewest rows.
+        (None, _) => Some(Grain::Channel),
+        (Some(grain), None) => Some(grain),
+        _ => None,
+    }
+}
+
+/// The distinct buyers per group over a window the rollup answers: the
+/// bitmaps of its whole days, ORed per group with the customer numbers of
+/// the raw rows at either end; `None` when no single grain holds the
+/// request's keys.
+async fn bitmap_buyers(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    window: &Window,
+    filters: &Filters,
+    grouping: Grouping<'_>,
+) -> AppResult<Option<HashMap<Option<String>, RoaringBitmap>>> {
+    let (Some((days, edges)), Some(grain)) = (window.split_days(), buyer_grain(caller, filters, grouping)) else {
+        return Ok(None);
+    };
+    let backend = db.get_database_backend();
+    let mut out: HashMap<Option<String>, RoaringBitmap> = HashMap::new();
+    let mut sql = Sql::new(backend);
+    let key = grouping.key_sql(backend, Source::Rollup, window);
+    sql.push(&format!("SELECT {key} AS group_key, r.customers"));
+    push_rolled_up_from(&mut sql, migration::sales_buyers::TABLE, caller, days, filters, grouping.joins());
+    sql.push(" AND r.grain = ").bind(grain.name());
+    for row in db.query_all_raw(sql.statement()).await? {
+        let bitmap = crate::rollup::buyers::decode(&row.try_get::<Vec<u8>>("", "customers")?)?;
+        *out.entry(grouping.key(&row)?).or_default() |= bitmap;
+    }
+    for edge in edges {
+        let mut sql = Sql::new(backend);
+        let key = grouping.key_sql(backend, Source::Lines, &edge);
+        sql.push(&format!(
+            "SELECT DISTINCT {key} AS group_key, \
+             (SELECT CAST(n.number AS BIGINT) FROM {} n WHERE n.customer_id = o.customer_id) AS number",
+            migration::sales_buyers::NUMBERS
+        ));
+        push_counted_orders(&mut sql, caller, &edge, filters, Joins { lines: true, ..grouping.joins() });
+        for row in db.query_all_raw(sql.statement()).await? {
+            let number: Option<i64> = row.try_get("", "number")?;
+            let number = number
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| AppError::internal("a buying customer without a number"))?;
+            out.entry(grouping.key(&row)?).or_default().insert(number);
+        }
+    }
+    Ok(Some(out))
 }
 
 /// The additive sums (revenue, cost, orders, units) of the counted lines
@@ -729,9 +828,11 @@ pub async fn breakdown(
         SalesDimension::Product => dimension("oi.product_id", Some("MAX(p.name)"), products, true, None),
         SalesDimension::ProductCategory => dimension("p.category", None, products, false, Some(Rolled::Category)),
         SalesDimension::Channel => {
-            dimension("o.channel", None, Joins::default(), false, Some(Rolled::Text("r.channel")))
+            dimension("o.channel", None, Joins::default(), false, Some(Rolled::Text("r.channel", Grain::Channel)))
         }
-        SalesDimension::Region => dimension("o.region", None, Joins::default(), false, Some(Rolled::Text("r.region"))),
+        SalesDimension::Region => {
+            dimension("o.region", None, Joins::default(), false, Some(Rolled::Text("r.region", Grain::Region)))
+        }
         SalesDimension::Owner => dimension("o.owner_id", Some("MAX(u.name)"), owners, true, Some(Rolled::Key("u.id"))),
         SalesDimension::Team => dimension(
             "u.team_id",

@@ -227,6 +227,48 @@ async fn rollup_rows(db: &impl ConnectionTrait) -> Vec<(&'static str, RollupRow)
     out
 }
 
+type BuyerRow = (String, String, String, String, Uuid, String, Vec<u32>);
+
+/// Every distinct-buyers bitmap, decoded, in key order.
+async fn buyer_rows(db: &impl ConnectionTrait) -> Vec<BuyerRow> {
+    let sql = "SELECT grain, category, channel, region, owner_id, CAST(day AS TEXT) AS day, customers \
+               FROM sales_buyers ORDER BY grain, category, channel, region, owner_id, day";
+    let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+    rows.iter()
+        .map(|r| {
+            let text = |name: &str| r.try_get::<String>("", name).unwrap();
+            let bitmap = crm::rollup::buyers::decode(&r.try_get::<Vec<u8>>("", "customers").unwrap()).unwrap();
+            (
+                text("grain"),
+                text("category"),
+                text("channel"),
+                text("region"),
+                r.try_get::<Uuid>("", "owner_id").unwrap(),
+                text("day"),
+                bitmap.iter().collect(),
+            )
+        })
+        .collect()
+}
+
+/// The maintained bitmaps equal a rebuild's (and none is kept empty).
+async fn assert_buyers_are_rebuilt(db: &sea_orm::DatabaseConnection) {
+    let kept = buyer_rows(db).await;
+    assert!(kept.len() > 100, "{} bitmap rows", kept.len());
+    assert!(kept.iter().all(|row| !row.6.is_empty()), "no emptied bitmap is kept");
+    let txn = db.begin().await.unwrap();
+    crm::rollup::rebuild_days(&txn, &crm::calendar::load(&txn).await.unwrap().calendar).await.unwrap();
+    let rebuilt = buyer_rows(&txn).await;
+    txn.rollback().await.unwrap();
+    let differ: Vec<_> = kept.iter().zip(&rebuilt).filter(|(a, b)| a != b).take(3).collect();
+    assert!(
+        kept.len() == rebuilt.len() && differ.is_empty(),
+        "the maintained bitmaps differ from a rebuild: {} rows against {}, first differences {differ:?}",
+        kept.len(),
+        rebuilt.len()
+    );
+}
+
 /// Equal answers. Money and counts (all the rollups hold) must be equal to
 /// the digit; a float the database averages (minutes to first response,
 /// CSAT) may differ in its last bit with the order PostgreSQL happens to
@@ -326,7 +368,13 @@ async fn rollup_backed_statistics_equal_the_raw_rows_after_random_writes() {
         rebuilt.len()
     );
 
-    // So does the per-customer rollup.
+    // So do the distinct-buyer bitmaps and the per-customer rollup.
+    assert_buyers_are_rebuilt(db).await;
+    // A database migrated from before the bitmaps gets them on start.
+    let buyers = buyer_rows(db).await;
+    db.execute_unprepared("DELETE FROM sales_buyers").await.unwrap();
+    crm::db::migrate(db, chrono_tz::Tz::UTC).await.unwrap();
+    assert_eq!(buyer_rows(db).await, buyers, "built on start");
     let kept = customer_rows(db).await;
     assert!(kept.len() > 50, "{} customer rows", kept.len());
     let txn = db.begin().await.unwrap();
@@ -373,6 +421,7 @@ async fn rollup_backed_statistics_equal_the_raw_rows_after_random_writes() {
     .unwrap();
     let statements = recording.take();
     assert!(statements.iter().any(|s| s.sql.contains("sales_rollup")), "{statements:?}");
+    assert!(statements.iter().any(|s| s.sql.contains("sales_buyers")), "buyers from the bitmaps: {statements:?}");
     assert!(statements.iter().all(|s| !s.sql.contains("order_items")), "no line is read: {statements:?}");
     let recording = crm::db::Recording::new(db.clone());
     let sla = &app.state.settings.sla;
@@ -403,6 +452,7 @@ async fn assert_rollup_is_rebuilt(db: &sea_orm::DatabaseConnection, zone: &str) 
         kept.len(),
         rebuilt.len()
     );
+    assert_buyers_are_rebuilt(db).await;
 }
 
 #[tokio::test]
@@ -506,4 +556,100 @@ async fn a_statistic_asked_while_the_zone_changes_is_on_one_calendar() {
     assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2, "asked again");
     let answer = serde_json::to_value(answer).unwrap();
     assert!(same(&answer, &shanghai), "{answer}\n{shanghai}");
+}
+
+/// One writer's orders: create paid ones for a few shared customers on a
+/// few shared days (so that writers meet on the same bitmaps and the same
+/// customers), re-itemize and refund them.
+async fn concurrent_writes(app: &TestApp, token: &str, seed: u64, customers: &[Value], products: &[String]) {
+    let mut dice = Dice(seed);
+    let mut mine: Vec<String> = vec![];
+    for _ in 0..10 {
+        let action = dice.below(4);
+        let reply = if action < 2 || mine.is_empty() {
+            let body = json!({
+                "customer_id": dice.pick(customers)["id"],
+                "status": "paid",
+                "channel": dice.pick(&["online", "store"]),
+                "ordered_at": format!("2025-03-0{}T{:02}:00:00Z", 1 + dice.below(3), dice.below(24)),
+                "items": items(&mut dice, products),
+            });
+            let reply = app.post("/api/v1/orders", Some(token), &body).await;
+            if reply.status == 201 {
+                mine.push(reply.body["id"].as_str().unwrap().to_string());
+            }
+            reply
+        } else if action == 2 {
+            let id = dice.pick(&mine).clone();
+            app.patch(&format!("/api/v1/orders/{id}"), Some(token), &json!({"items": items(&mut dice, products)})).await
+        } else {
+            let id = mine.swap_remove(dice.below(mine.len()));
+            app.patch(&format!("/api/v1/orders/{id}"), Some(token), &json!({"status": "refunded"})).await
+        };
+        // (Re-itemizing a refunded order is refused: it is not ours any more.)
+        assert!(reply.status < 300 || reply.status == 422, "{}", reply.text);
+    }
+}
+
+#[tokio::test]
+async fn concurrent_writers_and_readers_see_the_raw_rows() {
+    let app = spawn_app().await;
+    let db = &app.state.db;
+    let until = NaiveDate::from_ymd_opt(2025, 7, 1).unwrap();
+    crm::seed::run(db, crm::seed::Options { scale: 0.02, seed: 14, until, progress: false }).await.unwrap();
+    let token = app.admin_token().await;
+    let products: Vec<String> = ids(&app, &token, "/api/v1/products?limit=200")
+        .await
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .collect();
+    let customers: Vec<Value> = ids(&app, &token, "/api/v1/customers?limit=12").await;
+    let admin = AuthUser { id: Uuid::now_v7(), role: Role::Admin, team_id: None, api_key: None };
+    let sla = &app.state.settings.sla;
+    let window = "from=2025-03-01&to=2025-03-05";
+    let questions = [
+        ("sales/summary", window.to_string()),
+        ("sales/breakdown", format!("{window}&by=channel")),
+        ("sales/timeseries", format!("{window}&granularity=day")),
+        ("dashboard", window.to_string()),
+    ];
+    for round in 0..3u64 {
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let writers =
+            futures_util::future::join_all((0..8u64).map(|w| {
+                concurrent_writes(&app, &token, 0x5eed_0000_0000_0100 + round * 8 + w, &customers, &products)
+            }));
+        let readers = futures_util::future::join_all((0..8).map(|r| {
+            let (app, token, done) = (&app, &token, &done);
+            async move {
+                let mut asked = 0;
+                while !done.load(std::sync::atomic::Ordering::SeqCst) || asked == 0 {
+                    let path = if r % 2 == 0 { "sales/summary" } else { "dashboard" };
+                    let reply = app.get(&format!("/api/v1/stats/{path}?{window}"), Some(token)).await;
+                    assert_eq!(reply.status, 200, "{}", reply.text);
+                    asked += 1;
+                }
+                asked
+            }
+        }));
+        let writing = async {
+            writers.await;
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+        };
+        let ((), asked) = tokio::join!(writing, readers);
+        assert!(asked.iter().all(|n| *n > 0));
+        // The writers paused: every answer is the raw rows'.
+        for (path, query) in &questions {
+            let with = crm::stats::answer(db, &admin, sla, path, query).await.unwrap();
+            let raw = crm::rollup::without_rollups(crm::stats::answer(db, &admin, sla, path, query)).await.unwrap();
+            assert!(same(&with, &raw), "round {round}: {path}?{query}\nwith rollups: {with}\nraw rows: {raw}");
+        }
+    }
+    assert_buyers_are_rebuilt(db).await;
+    let kept = rollup_rows(db).await;
+    let txn = db.begin().await.unwrap();
+    crm::rollup::rebuild(&txn, &crm::calendar::load(&txn).await.unwrap().calendar).await.unwrap();
+    let rebuilt = rollup_rows(&txn).await;
+    txn.rollback().await.unwrap();
+    assert!(kept == rebuilt, "the maintained rollup differs from a rebuild");
 }

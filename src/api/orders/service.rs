@@ -198,8 +198,10 @@ impl Resource for Orders {
         .await?;
         insert_lines(db, priced.lines).await?;
         if status.counted() {
-            crate::rollup::add_order(db, id).await?;
+            // The customer first: the daily rows every order of the day
+            // shares are held from here to the commit, so they come last.
             crate::rollup::refresh_customers(db, &[order.customer_id]).await?;
+            crate::rollup::add_order(db, id, None).await?;
         }
         Ok(order)
     }
@@ -211,17 +213,17 @@ impl Resource for Orders {
         patch: UpdateOrder,
     ) -> AppResult<order::Model> {
         let status: OrderStatus = stored(&current.status)?;
-        // Everything a counted line is rolled up by: its order is taken out
-        // of the rollup before the change and put back after it.
+        // Everything a counted line is rolled up by, and its buyer: the
+        // order is taken out of the rollups before the change and put back
+        // after it.
         let moves_sales = patch.status.is_some()
             || patch.owner_id.is_some()
             || patch.channel.is_some()
             || patch.region.is_some()
             || patch.ordered_at.is_some()
-            || patch.items.is_some();
-        if moves_sales {
-            crate::rollup::remove_order(db, current.id).await?;
-        }
+            || patch.items.is_some()
+            || patch.customer_id.is_some();
+        let pending = if moves_sales { Some(crate::rollup::remove_order(db, current.id).await?) } else { None };
         let patch_moves_customer_sales = patch.status.is_some()
             || patch.ordered_at.is_some()
             || patch.items.is_some()
@@ -294,19 +296,19 @@ impl Resource for Orders {
             model.total_cost = Set(priced.total_cost);
         }
         let updated = update_guarded(db, model, current.id, current.version).await?;
-        if moves_sales {
-            crate::rollup::add_order(db, current.id).await?;
-        }
         // What the per-customer rollup holds: counted or not, when, how much, whose.
         if patch_moves_customer_sales {
             crate::rollup::refresh_customers(db, &[current.customer_id, updated.customer_id]).await?;
+        }
+        if let Some(pending) = pending {
+            crate::rollup::add_order(db, current.id, Some(pending)).await?;
         }
         Ok(updated)
     }
 
     /// A deleted order's lines leave the rollup with it.
     async fn before_delete(db: &impl ConnectionTrait, _caller: &AuthUser, current: &order::Model) -> AppResult<()> {
-        crate::rollup::remove_order(db, current.id).await?;
+        crate::rollup::delete_order(db, current.id).await?;
         Ok(())
     }
 

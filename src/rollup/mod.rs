@@ -2,8 +2,10 @@
 //! a counted order line takes the touched orders' lines away from the
 //! sales rollup before the change and adds them back after it, and
 //! recomputes the per-customer rollup of the customers whose orders it
-//! changed, in the write's own transaction (see `migration::sales_rollup`
-//! and `migration::customer_sales`).
+//! changed, and settles the distinct-buyer bitmaps of the customers and
+//! days it touched (`buyers`), in the write's own transaction (see
+//! `migration::sales_rollup`, `migration::customer_sales` and
+//! `migration::sales_buyers`).
 //!
 //! On PostgreSQL a category is read by a statement that sees what was
 //! committed when it started, so the products of the lines are locked
@@ -24,6 +26,8 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 use uuid::Uuid;
 
 use crate::calendar::{Calendar, Span};
+
+pub mod buyers;
 
 tokio::task_local! {
     static RAW: bool;
@@ -58,11 +62,6 @@ fn day_sql(backend: DbBackend, calendar: &Calendar) -> Arc<str> {
     day
 }
 
-async fn apply(db: &impl ConnectionTrait, orders: Orders, sign: i64) -> Result<(), DbErr> {
-    let calendar = crate::calendar::load_for_write(db).await?.calendar;
-    apply_on(db, orders, sign, &calendar).await
-}
-
 async fn apply_on(db: &impl ConnectionTrait, orders: Orders, sign: i64, calendar: &Calendar) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
     let day = day_sql(backend, calendar);
@@ -84,14 +83,52 @@ async fn apply_on(db: &impl ConnectionTrait, orders: Orders, sign: i64, calendar
     Ok(())
 }
 
-/// Adds a new (or just changed) order's counted lines.
-pub async fn add_order(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
-    apply(db, Orders::One(id), 1).await
+/// An order write in progress: its lines are out of the daily rollup, and
+/// what it counted in among the distinct buyers is noted.
+#[must_use = "the change must be finished with `add_order` or `settle_removal`"]
+pub struct Pending {
+    buyers: buyers::Pending,
+    calendar: Calendar,
 }
 
 /// Takes an order's counted lines away before it changes or is deleted.
-pub async fn remove_order(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
-    apply(db, Orders::One(id), -1).await
+pub async fn remove_order(db: &impl ConnectionTrait, id: Uuid) -> Result<Pending, DbErr> {
+    remove(db, Orders::One(id)).await
+}
+
+async fn remove(db: &impl ConnectionTrait, orders: Orders) -> Result<Pending, DbErr> {
+    let calendar = crate::calendar::load_for_write(db).await?.calendar;
+    let day = day_sql(db.get_database_backend(), &calendar);
+    apply_on(db, orders, -1, &calendar).await?;
+    // After the products are locked: the categories the rollup saw.
+    let buyers = buyers::note(db, orders, &day).await?;
+    Ok(Pending { buyers, calendar })
+}
+
+/// Adds a new order's counted lines, or (after `remove_order`) a changed
+/// one's again, and settles its distinct buyers.
+pub async fn add_order(db: &impl ConnectionTrait, id: Uuid, pending: Option<Pending>) -> Result<(), DbErr> {
+    let pending = match pending {
+        Some(pending) => pending,
+        None => Pending {
+            buyers: buyers::Pending::new(Orders::One(id)),
+            calendar: crate::calendar::load_for_write(db).await?.calendar,
+        },
+    };
+    add(db, Orders::One(id), pending).await
+}
+
+async fn add(db: &impl ConnectionTrait, orders: Orders, pending: Pending) -> Result<(), DbErr> {
+    apply_on(db, orders, 1, &pending.calendar).await?;
+    let day = day_sql(db.get_database_backend(), &pending.calendar);
+    buyers::settle(db, pending.buyers, false, &day, &pending.calendar).await
+}
+
+/// Takes an order out of every rollup before it is deleted.
+pub async fn delete_order(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
+    let pending = remove_order(db, id).await?;
+    let day = day_sql(db.get_database_backend(), &pending.calendar);
+    buyers::settle(db, pending.buyers, true, &day, &pending.calendar).await
 }
 
 /// Runs `change` (a product's category changing) with the product's
@@ -110,9 +147,10 @@ pub async fn moving_product<T, E: From<DbErr>>(
         ))
         .await?;
     }
-    apply(db, Orders::WithProduct(product_id), -1).await?;
+    let orders = Orders::WithProduct(product_id);
+    let pending = remove(db, orders).await?;
     let out = change().await?;
-    apply(db, Orders::WithProduct(product_id), 1).await?;
+    add(db, orders, pending).await?;
     Ok(out)
 }
 
@@ -142,14 +180,25 @@ pub async fn refresh_customers(db: &impl ConnectionTrait, customers: &[Uuid]) ->
     Ok(())
 }
 
-/// Rebuilds the daily rollups from every order on the local days of
-/// `calendar` (when the organization's time zone changes; the
+/// Rebuilds the daily rollups and the distinct-buyer bitmaps from every
+/// order on the local days of `calendar` (when the organization's time zone changes; the
 /// per-customer rollup keeps instants and stays as it is).
 pub async fn rebuild_days(db: &impl ConnectionTrait, calendar: &Calendar) -> Result<(), DbErr> {
     for rollup in sales_rollup::ALL {
         db.execute_unprepared(&format!("DELETE FROM {}", rollup.table)).await?;
     }
-    apply_on(db, Orders::All, 1, calendar).await
+    apply_on(db, Orders::All, 1, calendar).await?;
+    buyers::rebuild(db, &day_sql(db.get_database_backend(), calendar), calendar).await
+}
+
+/// Builds the distinct-buyer bitmaps if a database has counted orders
+/// but none (migrated from before them), on the days of `calendar`.
+pub async fn build_missing_buyers(db: &impl ConnectionTrait, calendar: &Calendar) -> Result<bool, DbErr> {
+    if !buyers::missing(db).await? {
+        return Ok(false);
+    }
+    buyers::rebuild(db, &day_sql(db.get_database_backend(), calendar), calendar).await?;
+    Ok(true)
 }
 
 /// After a rebuild has committed: every row of the daily rollup was
@@ -157,7 +206,8 @@ pub async fn rebuild_days(db: &impl ConnectionTrait, calendar: &Calendar) -> Res
 /// until it is vacuumed (a three-year statistic read twice the pages), and
 /// both databases' planner statistics are stale. Vacuums and analyzes it.
 pub async fn tidy_days(db: &impl ConnectionTrait) -> Result<(), DbErr> {
-    let tables: Vec<&str> = sales_rollup::ALL.iter().map(|rollup| rollup.table).collect();
+    let mut tables: Vec<&str> = sales_rollup::ALL.iter().map(|rollup| rollup.table).collect();
+    tables.push(migration::sales_buyers::TABLE);
     if db.get_database_backend() == DbBackend::Postgres {
         db.execute_unprepared(&format!("VACUUM (ANALYZE) {}", tables.join(", "))).await?;
     } else {
