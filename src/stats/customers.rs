@@ -151,6 +151,63 @@ pub(super) fn push_counted_orders(sql: &mut Sql, caller: &AuthUser, filters: &Cu
     push_customer_conditions(sql, caller, filters);
 }
 
+impl CustomerFilters {
+    fn is_empty(&self) -> bool {
+        self.owner_id.is_none() && self.team_id.is_none() && self.region.is_none() && self.customer_segment.is_none()
+    }
+}
+
+/// The customers created in `window` (and not deleted before its end), and
+/// those with a counted order in it, in scope: what the dashboard shows of
+/// the customers. The buyers are every buyer of the window (the daily
+/// bitmaps) intersected with the numbers of the customers in scope, or,
+/// where the bitmaps cannot answer, counted from the orders.
+pub async fn new_and_active(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    window: &Window,
+    filters: &CustomerFilters,
+) -> AppResult<(i64, i64)> {
+    let backend = db.get_database_backend();
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT CAST(COUNT(*) AS BIGINT) AS new_customers FROM customers c WHERE c.created_at >= ")
+        .bind(window.from)
+        .push(" AND c.created_at < ")
+        .bind(window.to)
+        .push(" AND (c.deleted_at IS NULL OR c.deleted_at >= ")
+        .bind(window.to)
+        .push(")");
+    push_customer_conditions(&mut sql, caller, filters);
+    let new: i64 = one_row(db, sql).await?.try_get("", "new_customers")?;
+    let active = match super::sales::every_buyer(db, window).await? {
+        Some(buyers) if filters.is_empty() && Scope::owned(caller).is_everything() => buyers.len() as i64,
+        Some(buyers) => {
+            let mut sql = Sql::new(backend);
+            sql.push(&format!(
+                "SELECT CAST(n.number AS BIGINT) AS number FROM {} n JOIN customers c ON c.id = n.customer_id \
+                 WHERE TRUE",
+                migration::sales_buyers::NUMBERS
+            ));
+            push_customer_conditions(&mut sql, caller, filters);
+            let mut seen = roaring::RoaringBitmap::new();
+            for row in db.query_all_raw(sql.statement()).await? {
+                if let Ok(number) = u32::try_from(row.try_get::<i64>("", "number")?) {
+                    seen.insert(number);
+                }
+            }
+            buyers.intersection_len(&seen) as i64
+        }
+        None => {
+            let mut sql = Sql::new(backend);
+            sql.push(&format!("SELECT {} AS active", crate::sql::count_distinct("o.customer_id")));
+            push_counted_orders(&mut sql, caller, filters);
+            sql.push(" AND o.ordered_at >= ").bind(window.from).push(" AND o.ordered_at < ").bind(window.to);
+            one_row(db, sql).await?.try_get("", "active")?
+        }
+    };
+    Ok((new, active))
+}
+
 pub async fn figures(
     db: &impl ConnectionTrait,
     caller: &AuthUser,

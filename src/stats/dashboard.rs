@@ -10,7 +10,6 @@ use uuid::Uuid;
 use super::customers::CustomerFilters;
 use super::employees::PeopleFilters;
 use super::figures::{Filters, change, change_opt, ratio};
-use super::sales::SalesPeriod;
 use super::tickets::ServiceFilters;
 use super::window::{Compare, Granularity, Window};
 use crate::auth::AuthUser;
@@ -179,7 +178,8 @@ async fn win_rate(db: &impl ConnectionTrait, caller: &AuthUser, window: &Window)
 async fn kpis(db: &impl ConnectionTrait, caller: &AuthUser, window: &Window, now: bool) -> AppResult<Kpis> {
     let sales = if may::<SalesStats>(caller) {
         let figures = super::sales::figures(db, caller, window, &Filters::default()).await?;
-        let customers = super::customers::figures(db, caller, window, &CustomerFilters::default()).await?;
+        let (new_customers, active_customers) =
+            super::customers::new_and_active(db, caller, window, &CustomerFilters::default()).await?;
         let weighted_pipeline =
             if now { Some(super::pipeline::total(db, caller, &Default::default()).await?.weighted) } else { None };
         Some(SalesKpis {
@@ -187,8 +187,8 @@ async fn kpis(db: &impl ConnectionTrait, caller: &AuthUser, window: &Window, now
             profit: figures.profit,
             orders: figures.orders,
             aov: figures.aov,
-            new_customers: customers.new,
-            active_customers: customers.active,
+            new_customers,
+            active_customers,
             win_rate: win_rate(db, caller, window).await?,
             weighted_pipeline,
         })
@@ -271,10 +271,14 @@ pub async fn dashboard(
                 attainment: row.figures.attainment,
             })
             .collect();
-        let series = super::sales::series(db, caller, &window, granularity, buckets, &Filters::default()).await?;
-        let points = series
+        let revenue =
+            super::sales::revenue_by_bucket(db, caller, &window, granularity, &Filters::default()).await?;
+        let points = buckets
             .into_iter()
-            .map(|SalesPeriod { period_start, figures }| RevenuePoint { period_start, revenue: figures.revenue })
+            .map(|start| RevenuePoint {
+                period_start: window.calendar.period_start(start),
+                revenue: Money(revenue.get(&start).copied().unwrap_or(0)),
+            })
             .collect();
         (top, points)
     } else {

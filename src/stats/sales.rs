@@ -232,7 +232,7 @@ struct Joins {
 
 /// `FROM … WHERE …` of the counted orders in `window` (with their lines
 /// when `joins.lines`), filtered and scoped.
-fn push_counted_orders(sql: &mut Sql, caller: &AuthUser, window: &Window, filters: &Filters, mut joins: Joins) {
+fn push_counted_orders(sql: &mut Sql, scope: Scope, window: &Window, filters: &Filters, mut joins: Joins) {
     joins.products |= filters.product_category.is_some();
     joins.lines |= joins.products;
     joins.customers |= filters.customer_segment.is_some();
@@ -263,7 +263,7 @@ fn push_counted_orders(sql: &mut Sql, caller: &AuthUser, window: &Window, filter
     sql.and_eq("o.channel", filters.channel.as_ref());
     sql.and_eq("p.category", filters.product_category.as_ref());
     sql.and_eq("c.segment", filters.customer_segment.as_ref());
-    Scope::owned(caller).push_and(sql, "o.owner_id");
+    scope.push_and(sql, "o.owner_id");
 }
 
 /// `FROM … WHERE …` of the daily sales rollup over the days `[first, end)`,
@@ -273,7 +273,7 @@ fn push_rolled_up(sql: &mut Sql, caller: &AuthUser, days: (NaiveDate, NaiveDate)
     joins.owners |= filters.team_id.is_some() || joins.teams;
     let unscoped = Scope::owned(caller).is_everything();
     let rollup = if unscoped && !joins.owners && filters.owner_id.is_none() { COMPANY } else { BY_OWNER };
-    push_rolled_up_from(sql, rollup.table, caller, days, filters, joins);
+    push_rolled_up_from(sql, rollup.table, Scope::owned(caller), days, filters, joins);
 }
 
 /// `FROM table r … WHERE …` of a table keyed like the rollup (the rollup's
@@ -281,7 +281,7 @@ fn push_rolled_up(sql: &mut Sql, caller: &AuthUser, days: (NaiveDate, NaiveDate)
 fn push_rolled_up_from(
     sql: &mut Sql,
     table: &str,
-    caller: &AuthUser,
+    scope: Scope,
     days: (NaiveDate, NaiveDate),
     filters: &Filters,
     mut joins: Joins,
@@ -300,7 +300,7 @@ fn push_rolled_up_from(
     sql.and_eq("r.region", filters.region.as_ref());
     sql.and_eq("r.channel", filters.channel.as_ref());
     sql.and_eq("r.category", filters.product_category.as_ref());
-    Scope::owned(caller).push_and(sql, "r.owner_id");
+    scope.push_and(sql, "r.owner_id");
 }
 
 /// What the sums are grouped by.
@@ -439,7 +439,7 @@ async fn sums(
     if buyers_known {
         return Ok(out);
     }
-    if let Some(buyers) = bitmap_buyers(db, caller, window, filters, grouping).await? {
+    if let Some(buyers) = bitmap_buyers(db, Scope::owned(caller), window, filters, grouping).await? {
         for (key, customers) in buyers {
             if let Some((_, total)) = out.get_mut(&key) {
                 total.customers = customers.len() as i64;
@@ -463,7 +463,7 @@ async fn sums(
         "SELECT {group_key} AS group_key, CAST(COUNT(*) AS BIGINT) AS customers \
          FROM (SELECT DISTINCT {key} AS bucket, o.customer_id"
     ));
-    push_counted_orders(&mut sql, caller, window, filters, grouping.joins());
+    push_counted_orders(&mut sql, Scope::owned(caller), window, filters, grouping.joins());
     sql.push(") buyers GROUP BY bucket");
     for row in db.query_all_raw(sql.statement()).await? {
         let customers: i64 = row.try_get("", "customers")?;
@@ -478,12 +478,12 @@ async fn sums(
 /// filters, groups and is scoped by — when it names at most one of the
 /// rollup's keys (the owner standing for a scope, an owner or a team) —
 /// and `None` when it names several (the raw rows count those).
-fn buyer_grain(caller: &AuthUser, filters: &Filters, grouping: Grouping) -> Option<Grain> {
+fn buyer_grain(scope: Scope, filters: &Filters, grouping: Grouping) -> Option<Grain> {
     let by = match grouping {
         Grouping::By(dimension) => dimension.rolled_up,
         _ => None,
     };
-    let owners = !Scope::owned(caller).is_everything()
+    let owners = !scope.is_everything()
         || filters.owner_id.is_some()
         || filters.team_id.is_some()
         || matches!(by, Some(Rolled::Key(_)));
@@ -509,12 +509,12 @@ fn buyer_grain(caller: &AuthUser, filters: &Filters, grouping: Grouping) -> Opti
 /// request's keys.
 async fn bitmap_buyers(
     db: &impl ConnectionTrait,
-    caller: &AuthUser,
+    scope: Scope,
     window: &Window,
     filters: &Filters,
     grouping: Grouping<'_>,
 ) -> AppResult<Option<HashMap<Option<String>, RoaringBitmap>>> {
-    let (Some((days, edges)), Some(grain)) = (window.split_days(), buyer_grain(caller, filters, grouping)) else {
+    let (Some((days, edges)), Some(grain)) = (window.split_days(), buyer_grain(scope, filters, grouping)) else {
         return Ok(None);
     };
     let backend = db.get_database_backend();
@@ -522,7 +522,7 @@ async fn bitmap_buyers(
     let mut sql = Sql::new(backend);
     let key = grouping.key_sql(backend, Source::Rollup, window);
     sql.push(&format!("SELECT {key} AS group_key, r.customers"));
-    push_rolled_up_from(&mut sql, migration::sales_buyers::TABLE, caller, days, filters, grouping.joins());
+    push_rolled_up_from(&mut sql, migration::sales_buyers::TABLE, scope, days, filters, grouping.joins());
     sql.push(" AND r.grain = ").bind(grain.name());
     for row in db.query_all_raw(sql.statement()).await? {
         let bitmap = crate::rollup::buyers::decode(&row.try_get::<Vec<u8>>("", "customers")?)?;
@@ -536,7 +536,7 @@ async fn bitmap_buyers(
              (SELECT CAST(n.number AS BIGINT) FROM {} n WHERE n.customer_id = o.customer_id) AS number",
             migration::sales_buyers::NUMBERS
         ));
-        push_counted_orders(&mut sql, caller, &edge, filters, Joins { lines: true, ..grouping.joins() });
+        push_counted_orders(&mut sql, scope, &edge, filters, Joins { lines: true, ..grouping.joins() });
         for row in db.query_all_raw(sql.statement()).await? {
             let number: Option<i64> = row.try_get("", "number")?;
             let number = number
@@ -546,6 +546,18 @@ async fn bitmap_buyers(
         }
     }
     Ok(Some(out))
+}
+
+/// Every customer with a counted order in `window`, whoever's it is, as a
+/// set of customer numbers — from the daily bitmaps and the raw rows of
+/// the window's ends; `None` when the rollups cannot answer (a window
+/// inside one day, or the raw rows asked for).
+pub async fn every_buyer(db: &impl ConnectionTrait, window: &Window) -> AppResult<Option<RoaringBitmap>> {
+    if !crate::rollup::enabled() {
+        return Ok(None);
+    }
+    let buyers = bitmap_buyers(db, Scope::everything(), window, &Filters::default(), Grouping::Total).await?;
+    Ok(buyers.map(|mut buyers| buyers.remove(&None).unwrap_or_default()))
 }
 
 /// The additive sums (revenue, cost, orders, units) of the counted lines
@@ -563,7 +575,7 @@ async fn additive_sums(
         let mut sql = Sql::new(backend);
         grouping.push_head(&mut sql, Source::Lines, &window);
         sql.push(&Sums::select_list());
-        push_counted_orders(&mut sql, caller, &window, filters, Joins { lines: true, ..grouping.joins() });
+        push_counted_orders(&mut sql, Scope::owned(caller), &window, filters, Joins { lines: true, ..grouping.joins() });
         grouping.push_tail(&mut sql);
         read_grouped(db, sql, grouping).await
     };
@@ -957,7 +969,7 @@ pub async fn product_affinity(
     // lift orders as together / (orders of a × orders of b)).
     let mut sql = Sql::new(backend);
     sql.push("WITH baskets AS (SELECT DISTINCT o.id AS order_id, oi.product_id");
-    push_counted_orders(&mut sql, caller, &window, &filters, Joins { lines: true, ..Joins::default() });
+    push_counted_orders(&mut sql, Scope::owned(caller), &window, &filters, Joins { lines: true, ..Joins::default() });
     sql.push(
         "), singles AS (SELECT product_id, CAST(COUNT(*) AS BIGINT) AS orders FROM baskets GROUP BY product_id), \
          pairs AS (SELECT x.product_id AS a, y.product_id AS b, CAST(COUNT(*) AS BIGINT) AS together \
@@ -1004,7 +1016,7 @@ pub async fn product_affinity(
     if rows.is_empty() {
         let mut sql = Sql::new(backend);
         sql.push("SELECT CAST(COUNT(DISTINCT o.id) AS BIGINT) AS total");
-        push_counted_orders(&mut sql, caller, &window, &filters, Joins { lines: true, ..Joins::default() });
+        push_counted_orders(&mut sql, Scope::owned(caller), &window, &filters, Joins { lines: true, ..Joins::default() });
         if let Some(row) = db.query_one_raw(sql.statement()).await? {
             total = row.try_get("", "total")?;
         }
