@@ -41,7 +41,7 @@ for scale in $SCALES; do
     work=$(mktemp -d)
     export CRM_JWT_SECRET
     CRM_JWT_SECRET=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
-    DATABASE_URL="$url" CRM_BIND="127.0.0.1:$PORT" CRM_DEMO_DATA=false RUST_LOG=warn \
+    DATABASE_URL="$url" CRM_BIND="127.0.0.1:$PORT" CRM_DEMO_DATA=false CRM_RATE_LIMIT=0 RUST_LOG=warn \
       CRM_DB_MAX_CONNECTIONS=${DB_CONNECTIONS:-16} "$CRM" serve > "$work/server.log" 2>&1 &
     server=$!
     trap 'kill $server 2>/dev/null || true' EXIT

@@ -174,6 +174,17 @@ async fn prepare(
     let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.try_get("", "id")).collect::<Result<_, _>>()?;
     let lines: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
     std::fs::write(out.join("customer_ids"), lines.join("\n") + "\n")?;
+    // Customers an order may be placed for as it comes: their owner (whom
+    // the order is credited to by default) is an active user.
+    let rows = db
+        .query_all_raw(sample(format!(
+            "SELECT c.id FROM customers c JOIN users u ON u.id = c.owner_id \
+             WHERE c.deleted_at IS NULL AND u.active ORDER BY random() LIMIT {count}"
+        )))
+        .await?;
+    let buyers: Vec<String> =
+        rows.iter().map(|r| r.try_get::<uuid::Uuid>("", "id").map(|id| id.to_string())).collect::<Result<_, _>>()?;
+    std::fs::write(out.join("order_customer_ids"), buyers.join("\n") + "\n")?;
     if backend == sea_orm::DbBackend::Postgres {
         db.execute_unprepared("DROP TABLE IF EXISTS bench_ids").await?;
         db.execute_unprepared("CREATE TABLE bench_ids (n INTEGER PRIMARY KEY, id UUID NOT NULL)").await?;
@@ -189,7 +200,8 @@ async fn prepare(
     let products: Vec<uuid::Uuid> = products.iter().map(|r| r.try_get("", "id")).collect::<Result<_, _>>()?;
     let items: Vec<serde_json::Value> =
         products.iter().map(|id| serde_json::json!({"product_id": id, "quantity": 2})).collect();
-    let order = serde_json::json!({"customer_id": ids[0], "status": "paid", "channel": "online", "items": items});
+    // (`{customer}`: a random customer of the sample per request, see post.lua.)
+    let order = serde_json::json!({"customer_id": "{customer}", "status": "paid", "channel": "online", "items": items});
     std::fs::write(out.join("order.json"), order.to_string())?;
     let customer = serde_json::json!({
         "name": "Load Test Customer {n}", "email": "load.test.{n}@example.com",

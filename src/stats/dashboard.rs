@@ -8,7 +8,6 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::customers::CustomerFilters;
-use super::employees::PeopleFilters;
 use super::figures::{Filters, change, change_opt, ratio};
 use super::tickets::ServiceFilters;
 use super::window::{Compare, Granularity, Window};
@@ -256,11 +255,9 @@ pub async fn dashboard(
     let current = kpis(db, caller, &window, true).await?;
     let previous = kpis(db, caller, &previous_window, false).await?;
     let (top_employees, revenue_series) = if may::<SalesStats>(caller) {
-        let ranking = super::employees::ranking(db, caller, window, None, PeopleFilters::default()).await?;
-        let top = ranking
-            .rows
+        let top = super::employees::top(db, caller, window, 5)
+            .await?
             .into_iter()
-            .take(5)
             .map(|row| TopEmployee {
                 rank: row.rank,
                 user_id: row.user_id,
@@ -271,8 +268,7 @@ pub async fn dashboard(
                 attainment: row.figures.attainment,
             })
             .collect();
-        let revenue =
-            super::sales::revenue_by_bucket(db, caller, &window, granularity, &Filters::default()).await?;
+        let revenue = super::sales::revenue_by_bucket(db, caller, &window, granularity, &Filters::default()).await?;
         let points = buckets
             .into_iter()
             .map(|start| RevenuePoint {

@@ -375,6 +375,73 @@ async fn sales(
     Ok(())
 }
 
+/// ` AND column IN (only)`, when only some people are asked for.
+fn push_only(sql: &mut Sql, column: &str, only: Option<&[Uuid]>) {
+    if let Some(only) = only {
+        sql.push(&format!(" AND {column} IN ("));
+        for (n, id) in only.iter().enumerate() {
+            sql.push(if n == 0 { "" } else { ", " }).bind(*id);
+        }
+        if only.is_empty() {
+            sql.push("NULL");
+        }
+        sql.push(")");
+    }
+}
+
+/// Opportunities won and lost (and the amount won) per person and window,
+/// by when they closed.
+async fn deals(
+    db: &impl ConnectionTrait,
+    grid: &mut Grid,
+    caller: &AuthUser,
+    windows: &[Window],
+    filters: &PeopleFilters,
+    only: Option<&[Uuid]>,
+) -> AppResult<()> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(
+        "SELECT b.i AS bucket, op.owner_id AS person, \
+         CAST(COUNT(CASE WHEN op.stage = 'won' THEN 1 END) AS BIGINT) AS won, \
+         CAST(COUNT(CASE WHEN op.stage = 'lost' THEN 1 END) AS BIGINT) AS lost, \
+         CAST(COALESCE(SUM(CASE WHEN op.stage = 'won' THEN op.amount ELSE 0 END), 0) AS BIGINT) AS won_amount \
+         FROM opportunities op",
+    );
+    push_windows_join(&mut sql, "b", windows, "op.closed_at >= b.s AND op.closed_at < b.e");
+    sql.push(" WHERE op.deleted_at IS NULL");
+    push_people(&mut sql, caller, "op.owner_id", filters);
+    push_only(&mut sql, "op.owner_id", only);
+    sql.push(" GROUP BY b.i, op.owner_id");
+    fold(db, grid, sql, |s, row| {
+        (s.won, s.lost, s.won_amount) = (get(row, "won")?, get(row, "lost")?, get(row, "won_amount")?);
+        Ok(())
+    })
+    .await
+}
+
+/// Revenue targets per person and window (the periods inside each).
+async fn targets(
+    db: &impl ConnectionTrait,
+    grid: &mut Grid,
+    caller: &AuthUser,
+    windows: &[Window],
+    filters: &PeopleFilters,
+    only: Option<&[Uuid]>,
+) -> AppResult<()> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT tw.i AS bucket, tg.owner_id AS person, CAST(COALESCE(SUM(tg.target_value), 0) AS BIGINT) AS target FROM targets tg");
+    push_target_periods(&mut sql, windows);
+    sql.push(" WHERE tg.deleted_at IS NULL AND tg.metric = 'revenue'");
+    push_people(&mut sql, caller, "tg.owner_id", filters);
+    push_only(&mut sql, "tg.owner_id", only);
+    sql.push(" GROUP BY tw.i, tg.owner_id");
+    fold(db, grid, sql, |s, row| {
+        s.target = get(row, "target")?;
+        Ok(())
+    })
+    .await
+}
+
 /// Every person's sums in every window, from one query per source table.
 async fn grid(
     db: &impl ConnectionTrait,
@@ -396,20 +463,7 @@ async fn grid(
 
     sales(db, &mut grid, caller, windows, filters).await?;
 
-    let sql = scoped(
-        "CAST(COUNT(CASE WHEN op.stage = 'won' THEN 1 END) AS BIGINT) AS won, \
-         CAST(COUNT(CASE WHEN op.stage = 'lost' THEN 1 END) AS BIGINT) AS lost, \
-         CAST(COALESCE(SUM(CASE WHEN op.stage = 'won' THEN op.amount ELSE 0 END), 0) AS BIGINT) AS won_amount",
-        "opportunities op",
-        "op.closed_at >= b.s AND op.closed_at < b.e",
-        "op.owner_id",
-        "op.deleted_at IS NULL",
-    );
-    fold(db, &mut grid, sql, |s, row| {
-        (s.won, s.lost, s.won_amount) = (get(row, "won")?, get(row, "lost")?, get(row, "won_amount")?);
-        Ok(())
-    })
-    .await?;
+    deals(db, &mut grid, caller, windows, filters, None).await?;
 
     let sql = scoped(
         "CAST(COUNT(*) AS BIGINT) AS n",
@@ -493,17 +547,7 @@ async fn grid(
     })
     .await?;
 
-    let mut sql = Sql::new(backend);
-    sql.push("SELECT tw.i AS bucket, tg.owner_id AS person, CAST(COALESCE(SUM(tg.target_value), 0) AS BIGINT) AS target FROM targets tg");
-    push_target_periods(&mut sql, windows);
-    sql.push(" WHERE tg.deleted_at IS NULL AND tg.metric = 'revenue'");
-    push_people(&mut sql, caller, "tg.owner_id", filters);
-    sql.push(" GROUP BY tw.i, tg.owner_id");
-    fold(db, &mut grid, sql, |s, row| {
-        s.target = get(row, "target")?;
-        Ok(())
-    })
-    .await?;
+    targets(db, &mut grid, caller, windows, filters, None).await?;
 
     // The open pipeline now, the same in every window.
     let mut sql = Sql::new(backend);
@@ -607,6 +651,43 @@ pub async fn ranking(
     rows.sort_by(|(a, x), (b, y)| b.cmp(a).then_with(|| x.name.cmp(&y.name)).then_with(|| x.user_id.cmp(&y.user_id)));
     let rows = rows.into_iter().enumerate().map(|(index, (_, row))| EmployeeRow { rank: index + 1, ..row }).collect();
     Ok(EmployeePerformance { window, filters, previous_window, rows, total: total.figures() })
+}
+
+/// The `n` employees in scope with the highest revenue in `window`, ranked
+/// as [`ranking`] ranks them, with their revenue, deals and targets only
+/// (what the dashboard shows of them; the other figures are 0): the
+/// revenue of everyone from the daily rollup, the rest for those `n`.
+pub async fn top(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    window: Window,
+    n: usize,
+) -> AppResult<Vec<EmployeeRow>> {
+    let filters = PeopleFilters::default();
+    let windows = [window];
+    let people = people(db, caller, &filters).await?;
+    let mut grid = Grid::new();
+    sales(db, &mut grid, caller, &windows, &filters).await?;
+    let revenue = |person: &Person| grid.get(&(0, person.id)).map_or(0, |sums| sums.revenue);
+    let mut ranked: Vec<(i64, Person)> = people.into_iter().map(|person| (revenue(&person), person)).collect();
+    ranked.sort_by(|(a, x), (b, y)| b.cmp(a).then_with(|| x.name.cmp(&y.name)).then_with(|| x.id.cmp(&y.id)));
+    ranked.truncate(n);
+    let only: Vec<Uuid> = ranked.iter().map(|(_, person)| person.id).collect();
+    deals(db, &mut grid, caller, &windows, &filters, Some(&only)).await?;
+    targets(db, &mut grid, caller, &windows, &filters, Some(&only)).await?;
+    Ok(ranked
+        .into_iter()
+        .enumerate()
+        .map(|(index, (_, person))| EmployeeRow {
+            user_id: person.id,
+            name: person.name,
+            team_id: person.team_id,
+            rank: index + 1,
+            figures: grid.remove(&(0, person.id)).unwrap_or_default().figures(),
+            previous: None,
+            change: None,
+        })
+        .collect())
 }
 
 /// One bucket of a scorecard.

@@ -575,7 +575,13 @@ async fn additive_sums(
         let mut sql = Sql::new(backend);
         grouping.push_head(&mut sql, Source::Lines, &window);
         sql.push(&Sums::select_list());
-        push_counted_orders(&mut sql, Scope::owned(caller), &window, filters, Joins { lines: true, ..grouping.joins() });
+        push_counted_orders(
+            &mut sql,
+            Scope::owned(caller),
+            &window,
+            filters,
+            Joins { lines: true, ..grouping.joins() },
+        );
         grouping.push_tail(&mut sql);
         read_grouped(db, sql, grouping).await
     };
@@ -1016,7 +1022,13 @@ pub async fn product_affinity(
     if rows.is_empty() {
         let mut sql = Sql::new(backend);
         sql.push("SELECT CAST(COUNT(DISTINCT o.id) AS BIGINT) AS total");
-        push_counted_orders(&mut sql, Scope::owned(caller), &window, &filters, Joins { lines: true, ..Joins::default() });
+        push_counted_orders(
+            &mut sql,
+            Scope::owned(caller),
+            &window,
+            &filters,
+            Joins { lines: true, ..Joins::default() },
+        );
         if let Some(row) = db.query_one_raw(sql.statement()).await? {
             total = row.try_get("", "total")?;
         }
