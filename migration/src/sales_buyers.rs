@@ -7,7 +7,11 @@
 //!
 //! A row keeps the rollup's key columns with the sentinels of the
 //! others (`''`, the nil owner), so that the statistics filter and group
-//! it with the very SQL they use on the rollup. The server keeps the rows
+//! it with the very SQL they use on the rollup. Each (grain, key, day) is
+//! split into [`SHARDS`] rows by customer number (`shard` = number mod
+//! 16): the orders of one busy day and channel go to different customers
+//! and so to different rows, which concurrent writes lock and rewrite
+//! without waiting for each other, and each row stays small. The server keeps the rows
 //! exact in every order write's transaction (`crm::rollup`) and builds
 //! them when the table is empty (after this migration, a bulk load, a
 //! change of time zone).
@@ -20,6 +24,9 @@ pub const TABLE: &str = "sales_buyers";
 /// The table of customer numbers: a dense integer per customer who ever
 /// had a counted order, assigned on first need and never changed.
 pub const NUMBERS: &str = "customer_numbers";
+
+/// Rows per (grain, key, day).
+pub const SHARDS: u32 = 16;
 
 /// One grain: its name (the `grain` column) and the key columns it keeps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -52,6 +59,7 @@ enum SalesBuyers {
     Region,
     OwnerId,
     Day,
+    Shard,
     Customers,
 }
 
@@ -62,7 +70,7 @@ enum CustomerNumbers {
 }
 
 /// The primary key's columns, in their order.
-pub const KEY: [&str; 6] = ["grain", "category", "channel", "region", "owner_id", "day"];
+pub const KEY: [&str; 7] = ["grain", "category", "channel", "region", "owner_id", "day", "shard"];
 
 /// Creates both tables (empty: the server fills them).
 pub async fn create(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
@@ -86,6 +94,7 @@ pub async fn create(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 .col(ColumnDef::new(SalesBuyers::Region).string_len(100).not_null())
                 .col(ColumnDef::new(SalesBuyers::OwnerId).uuid().not_null())
                 .col(ColumnDef::new(SalesBuyers::Day).date().not_null())
+                .col(ColumnDef::new(SalesBuyers::Shard).small_integer().not_null())
                 .col(ColumnDef::new(SalesBuyers::Customers).binary().not_null())
                 .primary_key(
                     Index::create()
@@ -94,7 +103,8 @@ pub async fn create(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                         .col(SalesBuyers::Channel)
                         .col(SalesBuyers::Region)
                         .col(SalesBuyers::OwnerId)
-                        .col(SalesBuyers::Day),
+                        .col(SalesBuyers::Day)
+                        .col(SalesBuyers::Shard),
                 )
                 .to_owned(),
         )

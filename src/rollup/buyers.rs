@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use chrono::{Datelike, Months, NaiveDate};
-use migration::sales_buyers::{Grain, KEY, NUMBERS, TABLE};
+use migration::sales_buyers::{Grain, KEY, NUMBERS, SHARDS, TABLE};
 use migration::sales_rollup::{NO_OWNER, Orders};
 use roaring::RoaringBitmap;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Value};
@@ -36,10 +36,11 @@ pub struct Row {
     pub region: String,
     pub owner: Uuid,
     pub day: NaiveDate,
+    pub shard: i16,
 }
 
 impl Row {
-    fn values(&self) -> [Value; 6] {
+    fn values(&self) -> [Value; 7] {
         [
             self.grain.name().into(),
             self.category.clone().into(),
@@ -47,6 +48,7 @@ impl Row {
             self.region.clone().into(),
             self.owner.into(),
             self.day.into(),
+            self.shard.into(),
         ]
     }
 
@@ -63,6 +65,7 @@ impl Row {
             region: row.try_get("", "region")?,
             owner: row.try_get("", "owner_id")?,
             day: row.try_get("", "day")?,
+            shard: row.try_get("", "shard")?,
         })
     }
 }
@@ -80,8 +83,10 @@ struct Sale {
 }
 
 impl Sale {
-    /// The row of each grain this sale counts in.
-    fn rows(&self) -> impl Iterator<Item = Row> + '_ {
+    /// The row of each grain this sale's customer (numbered `number`)
+    /// counts in.
+    fn rows(&self, number: u32) -> impl Iterator<Item = Row> + '_ {
+        let shard = (number % SHARDS) as i16;
         Grain::ALL.into_iter().map(move |grain| {
             let keep = |kept: Grain, value: &String| if grain == kept { value.clone() } else { String::new() };
             Row {
@@ -91,6 +96,7 @@ impl Sale {
                 region: keep(Grain::Region, &self.region),
                 owner: if grain == Grain::Owner { self.owner } else { NO_OWNER },
                 day: self.day,
+                shard,
             }
         })
     }
@@ -199,7 +205,7 @@ pub async fn settle(
         sales
             .iter()
             .filter_map(|sale| Some((sale, sale.number?)))
-            .flat_map(|(sale, number)| sale.rows().map(move |row| (row, sale.customer, number)))
+            .flat_map(|(sale, number)| sale.rows(number).map(move |row| (row, sale.customer, number)))
             .collect()
     };
     let (before, after) = (pairs(&pending.before), pairs(&after));
@@ -233,7 +239,9 @@ pub async fn settle(
             push_orders(&mut sql, pending.orders);
             sql.push(")");
             for sale in read_sales(db, sql).await? {
-                kept.extend(sale.rows().map(|row| (row, sale.customer)));
+                if let Some(number) = sale.number {
+                    kept.extend(sale.rows(number).map(|row| (row, sale.customer)));
+                }
             }
         }
         kept
@@ -261,7 +269,7 @@ pub async fn settle(
     remove(db, &empty).await
 }
 
-/// `(grain, category, channel, region, owner_id, day) IN (VALUES …)`.
+/// `(grain, category, channel, region, owner_id, day, shard) IN (VALUES …)`.
 fn push_in(sql: &mut Sql, rows: &[&Row]) {
     sql.push(&format!("({}) IN (VALUES ", KEY.join(", ")));
     for (n, row) in rows.iter().enumerate() {
@@ -390,7 +398,7 @@ pub async fn rebuild(db: &impl ConnectionTrait, day: &str, calendar: &Calendar) 
         let mut bitmaps: BTreeMap<Row, RoaringBitmap> = BTreeMap::new();
         for sale in read_sales(db, sql).await? {
             if let Some(number) = sale.number {
-                for row in sale.rows() {
+                for row in sale.rows(number) {
                     bitmaps.entry(row).or_default().insert(number);
                 }
             }

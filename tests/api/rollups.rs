@@ -227,12 +227,13 @@ async fn rollup_rows(db: &impl ConnectionTrait) -> Vec<(&'static str, RollupRow)
     out
 }
 
-type BuyerRow = (String, String, String, String, Uuid, String, Vec<u32>);
+type BuyerRow = (String, String, String, String, Uuid, String, i64, Vec<u32>);
 
 /// Every distinct-buyers bitmap, decoded, in key order.
 async fn buyer_rows(db: &impl ConnectionTrait) -> Vec<BuyerRow> {
-    let sql = "SELECT grain, category, channel, region, owner_id, CAST(day AS TEXT) AS day, customers \
-               FROM sales_buyers ORDER BY grain, category, channel, region, owner_id, day";
+    let sql = "SELECT grain, category, channel, region, owner_id, CAST(day AS TEXT) AS day, \
+               CAST(shard AS BIGINT) AS shard, customers \
+               FROM sales_buyers ORDER BY grain, category, channel, region, owner_id, day, shard";
     let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
     rows.iter()
         .map(|r| {
@@ -245,6 +246,7 @@ async fn buyer_rows(db: &impl ConnectionTrait) -> Vec<BuyerRow> {
                 text("region"),
                 r.try_get::<Uuid>("", "owner_id").unwrap(),
                 text("day"),
+                r.try_get::<i64>("", "shard").unwrap(),
                 bitmap.iter().collect(),
             )
         })
@@ -255,7 +257,11 @@ async fn buyer_rows(db: &impl ConnectionTrait) -> Vec<BuyerRow> {
 async fn assert_buyers_are_rebuilt(db: &sea_orm::DatabaseConnection) {
     let kept = buyer_rows(db).await;
     assert!(kept.len() > 100, "{} bitmap rows", kept.len());
-    assert!(kept.iter().all(|row| !row.6.is_empty()), "no emptied bitmap is kept");
+    assert!(kept.iter().all(|row| !row.7.is_empty()), "no emptied bitmap is kept");
+    assert!(
+        kept.iter().all(|row| row.7.iter().all(|n| i64::from(n % migration::sales_buyers::SHARDS) == row.6)),
+        "every customer is in the row of their shard"
+    );
     let txn = db.begin().await.unwrap();
     crm::rollup::rebuild_days(&txn, &crm::calendar::load(&txn).await.unwrap().calendar).await.unwrap();
     let rebuilt = buyer_rows(&txn).await;
