@@ -57,6 +57,14 @@ pub trait Resource: 'static {
         patch: Self::Update,
     ) -> AppResult<Model<Self>>;
 
+    /// Keeps what depends on a new record consistent, last in its
+    /// transaction (after the audit entry, just before the commit): the
+    /// place for rows every write of the moment shares, held from here to
+    /// the commit.
+    async fn after_create(_db: &impl ConnectionTrait, _created: &Model<Self>) -> AppResult<()> {
+        Ok(())
+    }
+
     /// Refuses a deletion that would leave the data inconsistent.
     async fn before_delete(_db: &impl ConnectionTrait, _caller: &AuthUser, _current: &Model<Self>) -> AppResult<()> {
         Ok(())
@@ -188,9 +196,10 @@ pub async fn create<R: Resource>(
     let txn = crate::db::begin_write(db).await?;
     let row = R::create(&txn, caller, input).await?;
     let (id, version) = (id_of::<R::Entity>(&row), version_of::<R::Entity>(&row));
-    let created = dto::<R>(&txn, row).await?;
+    let created = dto::<R>(&txn, row.clone()).await?;
     audit::record(&txn, R::PLURAL, id, "create", Some(caller.id), audit::diff(None, Some(&to_value(&created)?)))
         .await?;
+    R::after_create(&txn, &row).await?;
     txn.commit().await?;
     Ok((id, version, created))
 }

@@ -197,13 +197,17 @@ impl Resource for Orders {
         .insert(db)
         .await?;
         insert_lines(db, priced.lines).await?;
-        if status.counted() {
-            // The customer first: the daily rows every order of the day
-            // shares are held from here to the commit, so they come last.
-            crate::rollup::refresh_customers(db, &[order.customer_id]).await?;
-            crate::rollup::add_order(db, id, None).await?;
-        }
         Ok(order)
+    }
+
+    /// A counted order enters the rollups last: the daily rows every
+    /// order of the day shares are held from there to the commit.
+    async fn after_create(db: &impl ConnectionTrait, created: &order::Model) -> AppResult<()> {
+        if stored::<OrderStatus>(&created.status)?.counted() {
+            crate::rollup::refresh_customers(db, &[created.customer_id]).await?;
+            crate::rollup::add_order(db, created.id, None).await?;
+        }
+        Ok(())
     }
 
     async fn update(
