@@ -566,13 +566,16 @@ async fn a_statistic_asked_while_the_zone_changes_is_on_one_calendar() {
 
 /// One writer's orders: create paid ones for a few shared customers on a
 /// few shared days (so that writers meet on the same bitmaps and the same
-/// customers), re-itemize and refund them.
+/// customers), re-itemize and refund them. A write refused with 503 (on
+/// SQLite, the write lock not had within its busy timeout while the whole
+/// suite runs on two cores) changed nothing and is sent again, as the
+/// problem document asks.
 async fn concurrent_writes(app: &TestApp, token: &str, seed: u64, customers: &[Value], products: &[String]) {
     let mut dice = Dice(seed);
     let mut mine: Vec<String> = vec![];
     for _ in 0..10 {
         let action = dice.below(4);
-        let reply = if action < 2 || mine.is_empty() {
+        let (path, body, create) = if action < 2 || mine.is_empty() {
             let body = json!({
                 "customer_id": dice.pick(customers)["id"],
                 "status": "paid",
@@ -580,18 +583,30 @@ async fn concurrent_writes(app: &TestApp, token: &str, seed: u64, customers: &[V
                 "ordered_at": format!("2025-03-0{}T{:02}:00:00Z", 1 + dice.below(3), dice.below(24)),
                 "items": items(&mut dice, products),
             });
-            let reply = app.post("/api/v1/orders", Some(token), &body).await;
-            if reply.status == 201 {
-                mine.push(reply.body["id"].as_str().unwrap().to_string());
-            }
-            reply
+            ("/api/v1/orders".to_string(), body, true)
         } else if action == 2 {
             let id = dice.pick(&mine).clone();
-            app.patch(&format!("/api/v1/orders/{id}"), Some(token), &json!({"items": items(&mut dice, products)})).await
+            (format!("/api/v1/orders/{id}"), json!({"items": items(&mut dice, products)}), false)
         } else {
             let id = mine.swap_remove(dice.below(mine.len()));
-            app.patch(&format!("/api/v1/orders/{id}"), Some(token), &json!({"status": "refunded"})).await
+            (format!("/api/v1/orders/{id}"), json!({"status": "refunded"}), false)
         };
+        let mut attempts = 0;
+        let reply = loop {
+            let reply = if create {
+                app.post(&path, Some(token), &body).await
+            } else {
+                app.patch(&path, Some(token), &body).await
+            };
+            attempts += 1;
+            if reply.status != 503 || attempts == 10 {
+                break reply;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+        if create && reply.status == 201 {
+            mine.push(reply.body["id"].as_str().unwrap().to_string());
+        }
         // (Re-itemizing a refunded order is refused: it is not ours any more.)
         assert!(reply.status < 300 || reply.status == 422, "{}", reply.text);
     }
@@ -632,8 +647,9 @@ async fn concurrent_writers_and_readers_see_the_raw_rows() {
                 while !done.load(std::sync::atomic::Ordering::SeqCst) || asked == 0 {
                     let path = if r % 2 == 0 { "sales/summary" } else { "dashboard" };
                     let reply = app.get(&format!("/api/v1/stats/{path}?{window}"), Some(token)).await;
-                    assert_eq!(reply.status, 200, "{}", reply.text);
-                    asked += 1;
+                    // (503: no connection free within the pool's timeout; asked again.)
+                    assert!(matches!(reply.status, 200 | 503), "{}", reply.text);
+                    asked += usize::from(reply.status == 200);
                 }
                 asked
             }
