@@ -11,10 +11,10 @@
 //! split into [`SHARDS`] rows by customer number (`shard` = number mod
 //! 16): the orders of one busy day and channel go to different customers
 //! and so to different rows, which concurrent writes lock and rewrite
-//! without waiting for each other, and each row stays small. The server keeps the rows
-//! exact in every order write's transaction (`crm::rollup`) and builds
-//! them when the table is empty (after this migration, a bulk load, a
-//! change of time zone).
+//! without waiting for each other, and each row stays small. The server
+//! keeps the rows exact in every order write's transaction
+//! (`crm::rollup`) and builds them when the table is empty (after this
+//! migration, a bulk load, a change of time zone).
 
 use sea_orm_migration::prelude::*;
 

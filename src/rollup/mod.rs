@@ -85,7 +85,7 @@ async fn apply_on(db: &impl ConnectionTrait, orders: Orders, sign: i64, calendar
 
 /// An order write in progress: its lines are out of the daily rollup, and
 /// what it counted in among the distinct buyers is noted.
-#[must_use = "the change must be finished with `add_order` or `settle_removal`"]
+#[must_use = "the change must be finished with `add_order`"]
 pub struct Pending {
     buyers: buyers::Pending,
     calendar: Calendar,
@@ -181,8 +181,9 @@ pub async fn refresh_customers(db: &impl ConnectionTrait, customers: &[Uuid]) ->
 }
 
 /// Rebuilds the daily rollups and the distinct-buyer bitmaps from every
-/// order on the local days of `calendar` (when the organization's time zone changes; the
-/// per-customer rollup keeps instants and stays as it is).
+/// order on the local days of `calendar` (when the organization's time
+/// zone changes; the per-customer rollup keeps instants and stays as it
+/// is).
 pub async fn rebuild_days(db: &impl ConnectionTrait, calendar: &Calendar) -> Result<(), DbErr> {
     for rollup in sales_rollup::ALL {
         db.execute_unprepared(&format!("DELETE FROM {}", rollup.table)).await?;

@@ -616,6 +616,12 @@ pub async fn performance(
     ranking(db, caller, window, query.compare, filters).await
 }
 
+/// The order of a ranking, of (revenue, name, id): the highest revenue
+/// first, then by name, then by id.
+fn rank_order(a: (i64, &str, Uuid), b: (i64, &str, Uuid)) -> std::cmp::Ordering {
+    b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)).then_with(|| a.2.cmp(&b.2))
+}
+
 /// The employees in scope ranked by revenue in `window`.
 pub async fn ranking(
     db: &impl ConnectionTrait,
@@ -648,7 +654,7 @@ pub async fn ranking(
             (sums.revenue, row)
         })
         .collect();
-    rows.sort_by(|(a, x), (b, y)| b.cmp(a).then_with(|| x.name.cmp(&y.name)).then_with(|| x.user_id.cmp(&y.user_id)));
+    rows.sort_by(|(a, x), (b, y)| rank_order((*a, &x.name, x.user_id), (*b, &y.name, y.user_id)));
     let rows = rows.into_iter().enumerate().map(|(index, (_, row))| EmployeeRow { rank: index + 1, ..row }).collect();
     Ok(EmployeePerformance { window, filters, previous_window, rows, total: total.figures() })
 }
@@ -670,7 +676,7 @@ pub async fn top(
     sales(db, &mut grid, caller, &windows, &filters).await?;
     let revenue = |person: &Person| grid.get(&(0, person.id)).map_or(0, |sums| sums.revenue);
     let mut ranked: Vec<(i64, Person)> = people.into_iter().map(|person| (revenue(&person), person)).collect();
-    ranked.sort_by(|(a, x), (b, y)| b.cmp(a).then_with(|| x.name.cmp(&y.name)).then_with(|| x.id.cmp(&y.id)));
+    ranked.sort_by(|(a, x), (b, y)| rank_order((*a, &x.name, x.id), (*b, &y.name, y.id)));
     ranked.truncate(n);
     let only: Vec<Uuid> = ranked.iter().map(|(_, person)| person.id).collect();
     deals(db, &mut grid, caller, &windows, &filters, Some(&only)).await?;
@@ -874,7 +880,7 @@ pub async fn teams(
             (sums.revenue, row)
         })
         .collect();
-    rows.sort_by(|(a, x), (b, y)| b.cmp(a).then_with(|| x.name.cmp(&y.name)).then_with(|| x.team_id.cmp(&y.team_id)));
+    rows.sort_by(|(a, x), (b, y)| rank_order((*a, &x.name, x.team_id), (*b, &y.name, y.team_id)));
     let rows = rows.into_iter().enumerate().map(|(index, (_, row))| TeamRow { rank: index + 1, ..row }).collect();
     Ok(TeamPerformance { window, filters, previous_window, rows })
 }

@@ -269,10 +269,10 @@ fn push_counted_orders(sql: &mut Sql, scope: Scope, window: &Window, filters: &F
 /// `FROM … WHERE …` of the daily sales rollup over the days `[first, end)`,
 /// filtered and scoped as the raw lines would be: the company-wide grain
 /// when nothing asks for owners, else the per-owner one.
-fn push_rolled_up(sql: &mut Sql, caller: &AuthUser, days: (NaiveDate, NaiveDate), filters: &Filters, mut joins: Joins) {
-    joins.owners |= filters.team_id.is_some() || joins.teams;
+fn push_rolled_up(sql: &mut Sql, caller: &AuthUser, days: (NaiveDate, NaiveDate), filters: &Filters, joins: Joins) {
+    let owners = joins.owners || filters.team_id.is_some() || joins.teams;
     let unscoped = Scope::owned(caller).is_everything();
-    let rollup = if unscoped && !joins.owners && filters.owner_id.is_none() { COMPANY } else { BY_OWNER };
+    let rollup = if unscoped && !owners && filters.owner_id.is_none() { COMPANY } else { BY_OWNER };
     push_rolled_up_from(sql, rollup.table, Scope::owned(caller), days, filters, joins);
 }
 
@@ -506,7 +506,7 @@ fn buyer_grain(scope: Scope, filters: &Filters, grouping: Grouping) -> Option<Gr
 /// The distinct buyers per group over a window the rollup answers: the
 /// bitmaps of its whole days, ORed per group with the customer numbers of
 /// the raw rows at either end; `None` when no single grain holds the
-/// request's keys.
+/// request's keys (or the raw rows are asked for).
 async fn bitmap_buyers(
     db: &impl ConnectionTrait,
     scope: Scope,
@@ -514,7 +514,8 @@ async fn bitmap_buyers(
     filters: &Filters,
     grouping: Grouping<'_>,
 ) -> AppResult<Option<HashMap<Option<String>, RoaringBitmap>>> {
-    let (Some((days, edges)), Some(grain)) = (window.split_days(), buyer_grain(scope, filters, grouping)) else {
+    let split = window.split_days().filter(|_| crate::rollup::enabled());
+    let (Some((days, edges)), Some(grain)) = (split, buyer_grain(scope, filters, grouping)) else {
         return Ok(None);
     };
     let backend = db.get_database_backend();
@@ -553,9 +554,6 @@ async fn bitmap_buyers(
 /// the window's ends; `None` when the rollups cannot answer (a window
 /// inside one day, or the raw rows asked for).
 pub async fn every_buyer(db: &impl ConnectionTrait, window: &Window) -> AppResult<Option<RoaringBitmap>> {
-    if !crate::rollup::enabled() {
-        return Ok(None);
-    }
     let buyers = bitmap_buyers(db, Scope::everything(), window, &Filters::default(), Grouping::Total).await?;
     Ok(buyers.map(|mut buyers| buyers.remove(&None).unwrap_or_default()))
 }

@@ -227,6 +227,19 @@ async fn rollup_rows(db: &impl ConnectionTrait) -> Vec<(&'static str, RollupRow)
     out
 }
 
+/// What `read` finds once every rollup is rebuilt from scratch on the
+/// stored calendar, in a transaction rolled back afterwards.
+async fn after_rebuild<T>(
+    db: &sea_orm::DatabaseConnection,
+    read: impl AsyncFnOnce(&sea_orm::DatabaseTransaction) -> T,
+) -> T {
+    let txn = db.begin().await.unwrap();
+    crm::rollup::rebuild(&txn, &crm::calendar::load(&txn).await.unwrap().calendar).await.unwrap();
+    let found = read(&txn).await;
+    txn.rollback().await.unwrap();
+    found
+}
+
 type BuyerRow = (String, String, String, String, Uuid, String, i64, Vec<u32>);
 
 /// Every distinct-buyers bitmap, decoded, in key order.
@@ -262,10 +275,7 @@ async fn assert_buyers_are_rebuilt(db: &sea_orm::DatabaseConnection) {
         kept.iter().all(|row| row.7.iter().all(|n| i64::from(n % migration::sales_buyers::SHARDS) == row.6)),
         "every customer is in the row of their shard"
     );
-    let txn = db.begin().await.unwrap();
-    crm::rollup::rebuild_days(&txn, &crm::calendar::load(&txn).await.unwrap().calendar).await.unwrap();
-    let rebuilt = buyer_rows(&txn).await;
-    txn.rollback().await.unwrap();
+    let rebuilt = after_rebuild(db, async |txn| buyer_rows(txn).await).await;
     let differ: Vec<_> = kept.iter().zip(&rebuilt).filter(|(a, b)| a != b).take(3).collect();
     assert!(
         kept.len() == rebuilt.len() && differ.is_empty(),
@@ -361,10 +371,7 @@ async fn rollup_backed_statistics_equal_the_raw_rows_after_random_writes() {
     let kept = rollup_rows(db).await;
     assert!(kept.len() > 100, "{} rollup rows", kept.len());
     assert!(kept.iter().all(|(_, row)| row.5[3] > 0), "no emptied rows are kept");
-    let txn = db.begin().await.unwrap();
-    crm::rollup::rebuild(&txn, &crm::calendar::load(&txn).await.unwrap().calendar).await.unwrap();
-    let rebuilt = rollup_rows(&txn).await;
-    txn.rollback().await.unwrap();
+    let rebuilt = after_rebuild(db, async |txn| rollup_rows(txn).await).await;
     let differ: Vec<_> = kept.iter().zip(&rebuilt).filter(|(a, b)| a != b).take(3).collect();
     assert!(
         kept.len() == rebuilt.len() && differ.is_empty(),
@@ -383,10 +390,7 @@ async fn rollup_backed_statistics_equal_the_raw_rows_after_random_writes() {
     assert_eq!(buyer_rows(db).await, buyers, "built on start");
     let kept = customer_rows(db).await;
     assert!(kept.len() > 50, "{} customer rows", kept.len());
-    let txn = db.begin().await.unwrap();
-    crm::rollup::rebuild(&txn, &crm::calendar::load(&txn).await.unwrap().calendar).await.unwrap();
-    let rebuilt = customer_rows(&txn).await;
-    txn.rollback().await.unwrap();
+    let rebuilt = after_rebuild(db, async |txn| customer_rows(txn).await).await;
     assert_eq!(kept, rebuilt, "the maintained per-customer rollup differs from a rebuild");
 
     // Every caller kind, with and without each filter the rollup serves.
@@ -446,12 +450,8 @@ async fn set_zone(app: &TestApp, token: &str, zone: &str) {
 /// The daily rollup equals one rebuilt from scratch on the stored calendar.
 async fn assert_rollup_is_rebuilt(db: &sea_orm::DatabaseConnection, zone: &str) {
     let kept = rollup_rows(db).await;
-    let txn = db.begin().await.unwrap();
-    let calendar = crm::calendar::load(&txn).await.unwrap().calendar;
-    assert_eq!(calendar.zone.name(), zone);
-    crm::rollup::rebuild_days(&txn, &calendar).await.unwrap();
-    let rebuilt = rollup_rows(&txn).await;
-    txn.rollback().await.unwrap();
+    assert_eq!(crm::calendar::load(db).await.unwrap().calendar.zone.name(), zone);
+    let rebuilt = after_rebuild(db, async |txn| rollup_rows(txn).await).await;
     assert!(
         kept == rebuilt,
         "{zone}: the maintained rollup differs from a rebuild ({} rows against {})",
@@ -667,11 +667,5 @@ async fn concurrent_writers_and_readers_see_the_raw_rows() {
             assert!(same(&with, &raw), "round {round}: {path}?{query}\nwith rollups: {with}\nraw rows: {raw}");
         }
     }
-    assert_buyers_are_rebuilt(db).await;
-    let kept = rollup_rows(db).await;
-    let txn = db.begin().await.unwrap();
-    crm::rollup::rebuild(&txn, &crm::calendar::load(&txn).await.unwrap().calendar).await.unwrap();
-    let rebuilt = rollup_rows(&txn).await;
-    txn.rollback().await.unwrap();
-    assert!(kept == rebuilt, "the maintained rollup differs from a rebuild");
+    assert_rollup_is_rebuilt(db, "UTC").await;
 }
