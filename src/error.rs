@@ -288,14 +288,20 @@ fn is_unavailable(err: &DbErr) -> bool {
         SqlxError::Database(db) => {
             let code = db.code().unwrap_or_default();
             // PostgreSQL: connection exceptions (08), operator intervention
-            // (57P0x: shutdown, cannot connect now), too many connections.
+            // (57P0x: shutdown, cannot connect now), too many connections,
+            // and a transaction rolled back to break a deadlock (40P01) or
+            // a serialization failure (40001), PostgreSQL's twin of
+            // SQLite's busy: nothing was written, and the same request
+            // succeeds when sent again.
             // SQLite: BUSY (5) and LOCKED (6), with their extended codes,
             // after the busy timeout.
             let sqlite = db.try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>().is_some();
             if sqlite {
                 matches!(code.parse::<i32>(), Ok(c) if c & 0xff == 5 || c & 0xff == 6)
             } else {
-                code.starts_with("08") || code.starts_with("57P") || code == "53300"
+                code.starts_with("08")
+                    || code.starts_with("57P")
+                    || matches!(code.as_ref(), "53300" | "40P01" | "40001")
             }
         }
         _ => false,

@@ -201,11 +201,13 @@ impl Resource for Orders {
     }
 
     /// A counted order enters the rollups last: the daily rows every
-    /// order of the day shares are held from there to the commit.
+    /// order of the day shares are held from there to the commit. (The
+    /// daily rows before the customer's, as in an update: two writes
+    /// taking them in opposite orders would deadlock.)
     async fn after_create(db: &impl ConnectionTrait, created: &order::Model) -> AppResult<()> {
         if stored::<OrderStatus>(&created.status)?.counted() {
-            crate::rollup::refresh_customers(db, &[created.customer_id]).await?;
             crate::rollup::add_order(db, created.id, None).await?;
+            crate::rollup::refresh_customers(db, &[created.customer_id]).await?;
         }
         Ok(())
     }
@@ -300,12 +302,12 @@ impl Resource for Orders {
             model.total_cost = Set(priced.total_cost);
         }
         let updated = update_guarded(db, model, current.id, current.version).await?;
+        if let Some(pending) = pending {
+            crate::rollup::add_order(db, current.id, Some(pending)).await?;
+        }
         // What the per-customer rollup holds: counted or not, when, how much, whose.
         if patch_moves_customer_sales {
             crate::rollup::refresh_customers(db, &[current.customer_id, updated.customer_id]).await?;
-        }
-        if let Some(pending) = pending {
-            crate::rollup::add_order(db, current.id, Some(pending)).await?;
         }
         Ok(updated)
     }
