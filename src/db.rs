@@ -37,7 +37,8 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
 /// Runs the migrations, then gives the organization its settings row on
 /// the first start, in `zone` (`CRM_TIME_ZONE`), with the rollups (which
 /// the migrations build on UTC days) rebuilt on its local days; and builds
-/// the distinct-buyer bitmaps of a database migrated from before them.
+/// the distinct-buyer bitmaps and the service rollup of a database
+/// migrated from before them.
 pub async fn migrate(db: &DatabaseConnection, zone: chrono_tz::Tz) -> Result<(), DbErr> {
     Migrator::up(db, None).await?;
     let txn = begin_write(db).await?;
@@ -50,7 +51,7 @@ pub async fn migrate(db: &DatabaseConnection, zone: chrono_tz::Tz) -> Result<(),
         }
         None => {
             let calendar = crate::calendar::load_for_write(&txn).await?.calendar;
-            crate::rollup::build_missing_buyers(&txn, &calendar).await?
+            crate::rollup::build_missing(&txn, &calendar).await?
         }
     };
     txn.commit().await?;

@@ -91,13 +91,27 @@ pub fn bucket_text_sql(backend: DbBackend, bucket: &str) -> String {
     if backend == DbBackend::Postgres { format!("to_char({bucket}, 'YYYY-MM-DD')") } else { bucket.to_string() }
 }
 
-/// Minutes from `start` to `end` (two timestamp columns) as a float.
+/// Minutes from `start` to `end` (two timestamp columns) as a float, from
+/// their exact difference in microseconds.
 pub fn minutes_between(backend: DbBackend, start: &str, end: &str) -> String {
     if backend == DbBackend::Postgres {
         format!("CAST(EXTRACT(EPOCH FROM ({end} - {start})) / 60.0 AS DOUBLE PRECISION)")
     } else {
-        format!("((unixepoch({end}, 'subsec') - unixepoch({start}, 'subsec')) / 60.0)")
+        format!("(({} - {}) / 60000000.0)", sqlite_micros(end), sqlite_micros(start))
     }
+}
+
+/// Microseconds since the epoch of a timestamp column on SQLite, exactly.
+/// SQLite's own date functions keep milliseconds (and round a fraction
+/// of .9995 s up to the next second), so the whole seconds come from the
+/// text without its fraction and the microseconds from the fraction's
+/// digits: the column holds RFC 3339 text in UTC
+/// (`2026-03-01T10:00:00.123456+00:00`, the fraction 0, 3 or 6 digits).
+pub fn sqlite_micros(column: &str) -> String {
+    format!(
+        "(unixepoch(substr({column}, 1, 19)) * 1000000 + CASE WHEN substr({column}, 20, 1) = '.' \
+         THEN CAST(substr(substr({column}, 21, instr({column}, '+') - 21) || '00000', 1, 6) AS INTEGER) ELSE 0 END)"
+    )
 }
 
 /// ` JOIN` bound rows as a derived table `alias(columns…) ON <condition>`

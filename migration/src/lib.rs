@@ -31,8 +31,10 @@ mod m20260111_000001_alert_states;
 mod m20260112_000001_customer_sales;
 mod m20260113_000001_organization_settings;
 mod m20260114_000001_sales_buyers;
+mod m20260115_000001_ticket_rollup;
 pub mod sales_buyers;
 pub mod sales_rollup;
+pub mod ticket_rollup;
 
 pub struct Migrator;
 
@@ -54,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260112_000001_customer_sales::Migration),
             Box::new(m20260113_000001_organization_settings::Migration),
             Box::new(m20260114_000001_sales_buyers::Migration),
+            Box::new(m20260115_000001_ticket_rollup::Migration),
         ]
     }
 }

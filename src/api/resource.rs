@@ -65,6 +65,12 @@ pub trait Resource: 'static {
         Ok(())
     }
 
+    /// Keeps what depends on a changed record consistent (`before` is the
+    /// record as it was), last in its transaction like `after_create`.
+    async fn after_update(_db: &impl ConnectionTrait, _before: &Model<Self>, _after: &Model<Self>) -> AppResult<()> {
+        Ok(())
+    }
+
     /// Refuses a deletion that would leave the data inconsistent.
     async fn before_delete(_db: &impl ConnectionTrait, _caller: &AuthUser, _current: &Model<Self>) -> AppResult<()> {
         Ok(())
@@ -264,7 +270,7 @@ async fn apply_change<R: Resource>(
     let before = to_value(&dto::<R>(&txn, current.clone()).await?)?;
     let row = apply(&txn, &current).await?;
     let version = version_of::<R::Entity>(&row);
-    let updated = dto::<R>(&txn, row).await?;
+    let updated = dto::<R>(&txn, row.clone()).await?;
     let changes = audit::diff(Some(&before), Some(&to_value(&updated)?));
     let changed = changes.as_object().is_some_and(|c| !c.is_empty());
     if !changed && !keep_unchanged {
@@ -272,6 +278,7 @@ async fn apply_change<R: Resource>(
         return Ok((version, updated, false));
     }
     audit::record(&txn, R::PLURAL, id, action, Some(caller.id), changes).await?;
+    R::after_update(&txn, &current, &row).await?;
     txn.commit().await?;
     Ok((version, updated, changed))
 }

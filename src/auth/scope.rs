@@ -99,12 +99,28 @@ impl Scope {
 
     /// ` AND (<the scope on column>)`, nothing when it holds every row.
     pub fn push_and(&self, sql: &mut Sql, column: &str) {
+        self.push_and_with(sql, column, None);
+    }
+
+    /// The same over a rollup's column, where `none` (a sentinel) stands
+    /// for rows without anyone.
+    pub fn push_and_keyed(&self, sql: &mut Sql, column: &str, none: Uuid) {
+        self.push_and_with(sql, column, Some(none));
+    }
+
+    fn push_and_with(&self, sql: &mut Sql, column: &str, none: Option<Uuid>) {
         if self.reach == Reach::All {
             return;
         }
         sql.push(" AND (");
-        if self.unassigned {
-            sql.push(&format!("{column} IS NULL OR "));
+        match (self.unassigned, none) {
+            (false, _) => {}
+            (true, None) => {
+                sql.push(&format!("{column} IS NULL OR "));
+            }
+            (true, Some(none)) => {
+                sql.push(&format!("{column} = ")).bind(none).push(" OR ");
+            }
         }
         sql.push(&format!("{column} = ")).bind(self.caller);
         if self.reach == Reach::Team {

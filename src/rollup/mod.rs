@@ -5,7 +5,8 @@
 //! changed, and settles the distinct-buyer bitmaps of the customers and
 //! days it touched (`buyers`), in the write's own transaction (see
 //! `migration::sales_rollup`, `migration::customer_sales` and
-//! `migration::sales_buyers`).
+//! `migration::sales_buyers`). Every ticket write keeps the daily service
+//! rollup (`tickets`, `migration::ticket_rollup`) the same way.
 //!
 //! On PostgreSQL a category is read by a statement that sees what was
 //! committed when it started, so the products of the lines are locked
@@ -28,6 +29,7 @@ use uuid::Uuid;
 use crate::calendar::{Calendar, Span};
 
 pub mod buyers;
+pub mod tickets;
 
 tokio::task_local! {
     static RAW: bool;
@@ -189,17 +191,25 @@ pub async fn rebuild_days(db: &impl ConnectionTrait, calendar: &Calendar) -> Res
         db.execute_unprepared(&format!("DELETE FROM {}", rollup.table)).await?;
     }
     apply_on(db, Orders::All, 1, calendar).await?;
-    buyers::rebuild(db, &day_sql(db.get_database_backend(), calendar), calendar).await
+    buyers::rebuild(db, &day_sql(db.get_database_backend(), calendar), calendar).await?;
+    tickets::rebuild(db, calendar).await
 }
 
 /// Builds the distinct-buyer bitmaps if a database has counted orders
-/// but none (migrated from before them), on the days of `calendar`.
-pub async fn build_missing_buyers(db: &impl ConnectionTrait, calendar: &Calendar) -> Result<bool, DbErr> {
-    if !buyers::missing(db).await? {
-        return Ok(false);
+/// but none, and the service rollup if it has tickets but no rollup
+/// (migrated from before them), on the days of `calendar`; says whether
+/// it built anything.
+pub async fn build_missing(db: &impl ConnectionTrait, calendar: &Calendar) -> Result<bool, DbErr> {
+    let mut built = false;
+    if buyers::missing(db).await? {
+        buyers::rebuild(db, &day_sql(db.get_database_backend(), calendar), calendar).await?;
+        built = true;
     }
-    buyers::rebuild(db, &day_sql(db.get_database_backend(), calendar), calendar).await?;
-    Ok(true)
+    if tickets::missing(db).await? {
+        tickets::rebuild(db, calendar).await?;
+        built = true;
+    }
+    Ok(built)
 }
 
 /// After a rebuild has committed: every row of the daily rollup was
@@ -209,6 +219,7 @@ pub async fn build_missing_buyers(db: &impl ConnectionTrait, calendar: &Calendar
 pub async fn tidy_days(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     let mut tables: Vec<&str> = sales_rollup::ALL.iter().map(|rollup| rollup.table).collect();
     tables.push(migration::sales_buyers::TABLE);
+    tables.push(migration::ticket_rollup::TABLE);
     if db.get_database_backend() == DbBackend::Postgres {
         db.execute_unprepared(&format!("VACUUM (ANALYZE) {}", tables.join(", "))).await?;
     } else {

@@ -81,7 +81,7 @@ pub enum ServiceDimension {
 
 impl ServiceDimension {
     /// The grouping expression, and whether it is an id labelled by a user name.
-    fn column(self) -> (&'static str, bool) {
+    pub(super) fn column(self) -> (&'static str, bool) {
         match self {
             ServiceDimension::Category => ("t.category", false),
             ServiceDimension::Priority => ("t.priority", false),
@@ -222,7 +222,7 @@ pub(super) fn push_tickets(
 }
 
 /// The tickets created in each window `b`.
-const CREATED_IN_B: &str = "t.created_at >= b.s AND t.created_at < b.e";
+pub(super) const CREATED_IN_B: &str = "t.created_at >= b.s AND t.created_at < b.e";
 
 /// The CSAT columns over the selected tickets, read by [`Csat::read`].
 const CSAT_COLUMNS: &str = "CAST(COUNT(t.satisfaction_score) AS BIGINT) AS csat_responses, \
@@ -238,7 +238,7 @@ impl Csat {
 
 /// A group of the service figures: the index of its window and, in a
 /// breakdown, the dimension's value.
-type GroupKey = (usize, Option<String>);
+pub(super) type GroupKey = (usize, Option<String>);
 
 /// What the grouped queries found for one group.
 #[derive(Default)]
@@ -280,7 +280,9 @@ fn push_group_by(sql: &mut Sql, dimension: Option<ServiceDimension>, bucket: boo
 }
 
 /// The service figures of each window (each as of its own end) and, with
-/// a dimension, of each of its values: a handful of aggregate queries
+/// a dimension, of each of its values: from the daily service rollup
+/// where it keeps what the request names (`service_rollup`), else a
+/// handful of aggregate queries
 /// whose results have one row per group. Rows are keyed by the window's
 /// index and the value; labels name the agents.
 async fn grouped_figures(
@@ -290,6 +292,9 @@ async fn grouped_figures(
     dimension: Option<ServiceDimension>,
     filters: &ServiceFilters,
 ) -> AppResult<(HashMap<GroupKey, ServiceFigures>, HashMap<String, String>)> {
+    if let Some(grain) = super::service_rollup::grain(caller, dimension, filters) {
+        return super::service_rollup::figures(db, caller, windows, dimension, filters, grain).await;
+    }
     let backend = db.get_database_backend();
     let is_id = dimension.is_some_and(|d| d.column().1);
     let users = is_id;

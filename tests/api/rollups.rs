@@ -5,9 +5,11 @@
 //! rollups serve answers the same with them as from the raw rows, for
 //! every caller and window tried (sales, employees, teams, the dashboard),
 //! and the rollup table equals one rebuilt from scratch. Tickets are
-//! opened, answered, resolved, closed, reopened and deleted in between:
-//! they have no rollup (BENCHMARKS.md says why), and the service figures
-//! the dashboard carries must come out the same either way.
+//! opened (some already answered, resolved and rated, in the past),
+//! answered, resolved, closed, reopened, re-assigned, re-classified and
+//! deleted in between: the service rollup equals one rebuilt from scratch,
+//! and every service statistic (and the dashboard's service figures)
+//! answers the same with it as from the tickets.
 
 use chrono::NaiveDate;
 use crm::auth::AuthUser;
@@ -59,33 +61,76 @@ fn moment(dice: &mut Dice) -> String {
     )
 }
 
-/// One random ticket write: open one (dated in the first half of 2025),
-/// answer, resolve or close it, reopen it, or delete it. A step the
-/// ticket's state does not allow is refused with 409 and changes nothing.
-async fn ticket_write(app: &TestApp, token: &str, dice: &mut Dice, customers: &[Value], tickets: &mut Vec<String>) {
-    let action = dice.below(8);
-    if action < 3 || tickets.is_empty() {
-        let body = json!({
-            "customer_id": dice.pick(customers)["id"],
+/// Who and what a random ticket write picks from.
+struct TicketPicks {
+    customers: Vec<Value>,
+    agents: Vec<String>,
+    tickets: Vec<String>,
+}
+
+/// One random ticket write: open one (dated in the first half of 2025;
+/// some already answered and resolved then, some rated), answer, resolve
+/// or close it, reopen it, re-assign or re-classify it, or delete it. A
+/// step the ticket's state does not allow is refused with 409 and changes
+/// nothing.
+async fn ticket_write(app: &TestApp, token: &str, dice: &mut Dice, picks: &mut TicketPicks) {
+    let action = dice.below(10);
+    if action < 4 || picks.tickets.is_empty() {
+        let created = moment(dice);
+        let mut body = json!({
+            "customer_id": dice.pick(&picks.customers)["id"],
             "subject": "Random ticket",
             "priority": dice.pick(&["urgent", "high", "normal", "low"]),
             "category": dice.pick(&["billing", "delivery", "quality"]),
-            "created_at": moment(dice),
+            "created_at": created,
         });
+        if dice.below(2) == 0 {
+            body["channel"] = json!(dice.pick(&["email", "phone", "chat"]));
+        }
+        if dice.below(3) > 0 {
+            body["assignee_id"] = json!(dice.pick(&picks.agents));
+        }
+        if action == 0 {
+            // Answered minutes to days later, resolved later still, maybe rated.
+            let at = chrono::DateTime::parse_from_rfc3339(&created).unwrap();
+            let answered = at + chrono::Duration::microseconds(1 + (dice.below(5_000) as i64) * 17_000_123);
+            let resolved = answered + chrono::Duration::seconds(dice.below(400_000) as i64);
+            body["status"] = json!(dice.pick(&["resolved", "closed"]));
+            body["first_response_at"] = json!(answered.to_rfc3339());
+            body["resolved_at"] = json!(resolved.to_rfc3339());
+            if body["status"] == "closed" {
+                body["closed_at"] = json!(resolved.to_rfc3339());
+            }
+            if dice.below(2) == 0 {
+                body["satisfaction_score"] = json!(1 + dice.below(5));
+            }
+        }
         let reply = app.post("/api/v1/tickets", Some(token), &body).await;
         assert_eq!(reply.status, 201, "{}", reply.text);
-        tickets.push(reply.body["id"].as_str().unwrap().to_string());
-    } else if action < 7 {
-        let id = dice.pick(tickets).clone();
+        picks.tickets.push(reply.body["id"].as_str().unwrap().to_string());
+    } else if action < 9 {
+        let id = dice.pick(&picks.tickets).clone();
+        let path = format!("/api/v1/tickets/{id}");
         let reply = match action {
-            3 => app.post(&format!("/api/v1/tickets/{id}/respond"), Some(token), &json!({})).await,
-            4 => app.post(&format!("/api/v1/tickets/{id}/resolve"), Some(token), &json!({})).await,
-            5 => app.post(&format!("/api/v1/tickets/{id}/close"), Some(token), &json!({})).await,
-            _ => app.patch(&format!("/api/v1/tickets/{id}"), Some(token), &json!({"status": "open"})).await,
+            4 => app.post(&format!("{path}/respond"), Some(token), &json!({})).await,
+            5 => app.post(&format!("{path}/resolve"), Some(token), &json!({})).await,
+            6 => app.post(&format!("{path}/close"), Some(token), &json!({})).await,
+            7 if dice.below(2) == 0 => app.patch(&path, Some(token), &json!({"status": "open"})).await,
+            7 => app.post(&format!("{path}/rate"), Some(token), &json!({"score": 1 + dice.below(5)})).await,
+            _ => {
+                let patch = match dice.below(3) {
+                    0 => {
+                        json!({"assignee_id": if dice.below(3) == 0 { json!(null) } else { json!(dice.pick(&picks.agents)) }})
+                    }
+                    1 => json!({"priority": dice.pick(&["urgent", "low"]), "channel": dice.pick(&["email", "chat"])}),
+                    _ => json!({"category": if dice.below(3) == 0 { json!(null) } else { json!("delivery") }}),
+                };
+                app.patch(&path, Some(token), &patch).await
+            }
         };
         assert!(matches!(reply.status, 200 | 409), "{}", reply.text);
     } else {
-        let id = tickets.swap_remove(dice.below(tickets.len()));
+        let id = picks.tickets.swap_remove(dice.below(picks.tickets.len()));
         let reply = app.delete(&format!("/api/v1/tickets/{id}"), Some(token)).await;
         assert_eq!(reply.status, 204, "{}", reply.text);
     }
@@ -111,12 +156,16 @@ async fn random_writes(app: &TestApp, token: &str, dice: &mut Dice) -> usize {
         .iter()
         .map(|o| o["id"].as_str().unwrap().to_string())
         .collect();
-    let mut tickets = vec![];
+    let agents: Vec<String> = ids(app, token, "/api/v1/users?limit=200&role=service")
+        .await
+        .iter()
+        .chain(&ids(app, token, "/api/v1/users?limit=200&role=manager").await)
+        .map(|u| u["id"].as_str().unwrap().to_string())
+        .collect();
+    let mut picks = TicketPicks { customers: customers.clone(), agents, tickets: vec![] };
     let mut done = 0;
     for round in 0..120 {
-        if round % 2 == 0 {
-            ticket_write(app, token, dice, &customers, &mut tickets).await;
-        }
+        ticket_write(app, token, dice, &mut picks).await;
         let action = dice.below(10);
         let reply = if action < 4 || orders.is_empty() {
             let customer = dice.pick(&customers);
@@ -266,6 +315,56 @@ async fn buyer_rows(db: &impl ConnectionTrait) -> Vec<BuyerRow> {
         .collect()
 }
 
+type TicketRow = (String, String, String, String, Uuid, String, [i64; 5], Vec<(i64, i64)>, Vec<(i64, i64)>);
+
+/// Every row of the service rollup, its blocks decoded, in key order.
+async fn ticket_rows(db: &impl ConnectionTrait) -> Vec<TicketRow> {
+    let sql = "SELECT grain, category, priority, channel, assignee_id, CAST(day AS TEXT) AS day, created, resolved, \
+               csat_responses, csat_sum, csat_satisfied, responses, resolutions FROM ticket_rollup \
+               ORDER BY grain, category, priority, channel, assignee_id, day";
+    let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+    rows.iter()
+        .map(|r| {
+            let text = |name: &str| r.try_get::<String>("", name).unwrap();
+            let block = |name: &str| crm::rollup::tickets::decode(&r.try_get::<Vec<u8>>("", name).unwrap()).unwrap();
+            (
+                text("grain"),
+                text("category"),
+                text("priority"),
+                text("channel"),
+                r.try_get::<Uuid>("", "assignee_id").unwrap(),
+                text("day"),
+                ["created", "resolved", "csat_responses", "csat_sum", "csat_satisfied"]
+                    .map(|name| r.try_get::<i64>("", name).unwrap()),
+                block("responses"),
+                block("resolutions"),
+            )
+        })
+        .collect()
+}
+
+/// The maintained service rollup equals a rebuild's (and no emptied row
+/// is kept); a database migrated from before it gets it on start.
+async fn assert_ticket_rollup_is_rebuilt(db: &sea_orm::DatabaseConnection) {
+    let kept = ticket_rows(db).await;
+    assert!(kept.len() > 100, "{} service rollup rows", kept.len());
+    assert!(
+        kept.iter().all(|row| row.6.iter().any(|n| *n != 0) || !row.7.is_empty() || !row.8.is_empty()),
+        "no emptied row is kept"
+    );
+    let rebuilt = after_rebuild(db, async |txn| ticket_rows(txn).await).await;
+    let differ: Vec<_> = kept.iter().zip(&rebuilt).filter(|(a, b)| a != b).take(3).collect();
+    assert!(
+        kept.len() == rebuilt.len() && differ.is_empty(),
+        "the maintained service rollup differs from a rebuild: {} rows against {}, first differences {differ:?}",
+        kept.len(),
+        rebuilt.len()
+    );
+    db.execute_unprepared("DELETE FROM ticket_rollup").await.unwrap();
+    crm::db::migrate(db, chrono_tz::Tz::UTC).await.unwrap();
+    assert_eq!(ticket_rows(db).await, kept, "built on start");
+}
+
 /// The maintained bitmaps equal a rebuild's (and none is kept empty).
 async fn assert_buyers_are_rebuilt(db: &sea_orm::DatabaseConnection) {
     let kept = buyer_rows(db).await;
@@ -305,7 +404,13 @@ fn same(a: &Value, b: &Value) -> bool {
 
 /// Every rollup-backed statistic, answered with and without the rollup;
 /// how many answers were compared.
-async fn assert_statistics_match(app: &TestApp, callers: &[(&str, AuthUser)], filters: &[String], rep: &str) -> usize {
+async fn assert_statistics_match(
+    app: &TestApp,
+    callers: &[(&str, AuthUser)],
+    filters: &[String],
+    service_filters: &[String],
+    rep: &str,
+) -> usize {
     let windows = [
         "from=2025-01-01&to=2025-07-01",
         "from=2025-03-01&to=2025-04-01",
@@ -323,6 +428,15 @@ async fn assert_statistics_match(app: &TestApp, callers: &[(&str, AuthUser)], fi
             }
             for by in ["product", "product_category", "channel", "region", "owner", "team", "customer_segment"] {
                 requests.push(("sales/breakdown".into(), format!("{window}{filter}&by={by}")));
+            }
+        }
+        for filter in service_filters {
+            requests.push(("service/summary".into(), format!("{window}{filter}")));
+            for granularity in ["day", "week", "month", "quarter"] {
+                requests.push(("service/timeseries".into(), format!("{window}{filter}&granularity={granularity}")));
+            }
+            for by in ["category", "priority", "channel", "agent"] {
+                requests.push(("service/breakdown".into(), format!("{window}{filter}&by={by}")));
             }
         }
         for path in ["dashboard", "employees/performance", "teams/performance"] {
@@ -381,8 +495,10 @@ async fn rollup_backed_statistics_equal_the_raw_rows_after_random_writes() {
         rebuilt.len()
     );
 
-    // So do the distinct-buyer bitmaps and the per-customer rollup.
+    // So do the distinct-buyer bitmaps, the service rollup and the
+    // per-customer rollup.
     assert_buyers_are_rebuilt(db).await;
+    assert_ticket_rollup_is_rebuilt(db).await;
     // A database migrated from before the bitmaps gets them on start.
     let buyers = buyer_rows(db).await;
     db.execute_unprepared("DELETE FROM sales_buyers").await.unwrap();
@@ -413,9 +529,20 @@ async fn rollup_backed_statistics_equal_the_raw_rows_after_random_writes() {
         format!("&team_id={}&channel=store", manager["team_id"].as_str().unwrap()),
         "&customer_segment=vip".to_string(),
     ];
+    let agent = ids(&app, &token, "/api/v1/users?limit=200&role=service").await[0].clone();
+    let service_filters = [
+        String::new(),
+        "&priority=high".to_string(),
+        "&category=billing".to_string(),
+        "&channel=email".to_string(),
+        format!("&assignee_id={}", agent["id"].as_str().unwrap()),
+        format!("&team_id={}", manager["team_id"].as_str().unwrap()),
+        "&customer_segment=vip".to_string(),
+        "&priority=urgent&category=delivery".to_string(),
+    ];
     let rep_id = rep["id"].as_str().unwrap();
-    let compared = assert_statistics_match(&app, &callers[..1], &filters, rep_id).await
-        + assert_statistics_match(&app, &callers[1..], &filters[..2], rep_id).await;
+    let compared = assert_statistics_match(&app, &callers[..1], &filters, &service_filters, rep_id).await
+        + assert_statistics_match(&app, &callers[1..], &filters[..2], &service_filters[..3], rep_id).await;
     assert!(compared >= 300, "{compared} answers compared");
 
     // The rollup is what answered: a whole-day window reads it.
@@ -435,6 +562,13 @@ async fn rollup_backed_statistics_equal_the_raw_rows_after_random_writes() {
     assert!(statements.iter().all(|s| !s.sql.contains("order_items")), "no line is read: {statements:?}");
     let recording = crm::db::Recording::new(db.clone());
     let sla = &app.state.settings.sla;
+    crm::stats::answer(&recording, &callers[0].1, sla, "service/summary", "from=2025-01-01&to=2025-07-01")
+        .await
+        .unwrap();
+    let statements = recording.take();
+    assert!(statements.iter().any(|s| s.sql.contains("FROM ticket_rollup r")), "{statements:?}");
+    assert!(statements.iter().all(|s| !s.sql.contains("FROM tickets")), "no ticket is read: {statements:?}");
+    let recording = crm::db::Recording::new(db.clone());
     crm::stats::answer(&recording, &callers[0].1, sla, "customers/rfm", "from=2025-01-01&to=2025-07-01").await.unwrap();
     assert!(
         recording.take().iter().any(|s| s.sql.contains("FROM customer_sales cs")),
@@ -459,6 +593,7 @@ async fn assert_rollup_is_rebuilt(db: &sea_orm::DatabaseConnection, zone: &str) 
         rebuilt.len()
     );
     assert_buyers_are_rebuilt(db).await;
+    assert_ticket_rollup_is_rebuilt(db).await;
 }
 
 #[tokio::test]
@@ -488,13 +623,14 @@ async fn rollups_follow_a_change_of_time_zone() {
         ("manager", AuthUser { id: id(&manager), role: Role::Manager, team_id: team(&manager), api_key: None }),
     ];
     let filters = [String::new(), "&channel=online".to_string()];
+    let service_filters = [String::new(), "&priority=high".to_string()];
     let rep_id = rep["id"].as_str().unwrap();
-    assert!(assert_statistics_match(&app, &callers, &filters, rep_id).await >= 150);
+    assert!(assert_statistics_match(&app, &callers, &filters, &service_filters, rep_id).await >= 150);
 
     // Shanghai: the same.
     set_zone(&app, &token, "Asia/Shanghai").await;
     assert_rollup_is_rebuilt(db, "Asia/Shanghai").await;
-    assert!(assert_statistics_match(&app, &callers[..1], &filters, rep_id).await >= 90);
+    assert!(assert_statistics_match(&app, &callers[..1], &filters, &service_filters, rep_id).await >= 90);
 }
 
 #[tokio::test]

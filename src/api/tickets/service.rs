@@ -225,6 +225,18 @@ impl Resource for Tickets {
         update_guarded(db, model, current.id, current.version).await
     }
 
+    async fn after_create(db: &impl ConnectionTrait, created: &ticket::Model) -> AppResult<()> {
+        Ok(crate::rollup::tickets::changed(db, None, Some(created)).await?)
+    }
+
+    async fn after_update(db: &impl ConnectionTrait, before: &ticket::Model, after: &ticket::Model) -> AppResult<()> {
+        Ok(crate::rollup::tickets::changed(db, Some(before), Some(after)).await?)
+    }
+
+    async fn after_delete(db: &impl ConnectionTrait, current: &ticket::Model) -> AppResult<()> {
+        Ok(crate::rollup::tickets::changed(db, Some(current), None).await?)
+    }
+
     async fn to_dtos(_db: &impl ConnectionTrait, rows: Vec<ticket::Model>) -> AppResult<Vec<Ticket>> {
         rows.into_iter()
             .map(|m| {
