@@ -317,30 +317,40 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Entry>, DbErr> {
 /// `calendar`: the tickets are read a page at a time (their rollup
 /// columns only) and the rows written in multi-row inserts.
 pub async fn rebuild(db: &impl ConnectionTrait, calendar: &Calendar) -> Result<(), DbErr> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    let backend = db.get_database_backend();
     db.execute_unprepared(&format!("DELETE FROM {TABLE}")).await?;
     let mut rows: HashMap<RowKey, Change> = HashMap::new();
     let mut last: Option<Uuid> = None;
     loop {
-        let mut page = ticket::Entity::find()
-            .filter(ticket::Column::DeletedAt.is_null())
-            .order_by_asc(ticket::Column::Id)
-            .limit(20_000);
+        let mut sql = String::from(
+            "SELECT id, created_at, category, priority, channel, assignee_id, first_response_at, resolved_at, \
+             satisfaction_score FROM tickets WHERE deleted_at IS NULL",
+        );
+        let mut values: Vec<Value> = vec![];
         if let Some(last) = last {
-            page = page.filter(ticket::Column::Id.gt(last));
+            sql.push_str(if backend == DbBackend::Postgres { " AND id > $1" } else { " AND id > ?" });
+            values.push(last.into());
         }
-        let tickets = page.all(db).await?;
-        let Some(tail) = tickets.last() else { break };
-        last = Some(tail.id);
-        for ticket in &tickets {
-            if let Some(facts) = Facts::of(ticket) {
-                contribute(&facts, 1, calendar, &mut rows);
-            }
+        sql.push_str(" ORDER BY id LIMIT 50000");
+        let page = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+        let Some(tail) = page.last() else { break };
+        last = Some(tail.try_get("", "id")?);
+        for row in &page {
+            let facts = Facts {
+                created_at: row.try_get("", "created_at")?,
+                category: row.try_get("", "category")?,
+                priority: row.try_get("", "priority")?,
+                channel: row.try_get("", "channel")?,
+                assignee: row.try_get("", "assignee_id")?,
+                first_response_at: row.try_get("", "first_response_at")?,
+                resolved_at: row.try_get("", "resolved_at")?,
+                score: row.try_get("", "satisfaction_score")?,
+            };
+            contribute(&facts, 1, calendar, &mut rows);
         }
     }
     let mut rows: Vec<(RowKey, Change)> = rows.into_iter().collect();
     rows.sort_by(|a, b| a.0.cmp(&b.0));
-    let backend = db.get_database_backend();
     let columns = [
         &KEY[..],
         &["created", "resolved", "csat_responses", "csat_sum", "csat_satisfied", "responses", "resolutions"],

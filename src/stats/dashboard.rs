@@ -206,13 +206,12 @@ async fn kpis(db: &impl ConnectionTrait, caller: &AuthUser, window: &Window, now
         None
     };
     let marketing = if may::<MarketingReaders>(caller) {
-        let rows = super::marketing::rows(db, window, &Default::default()).await?;
-        let total = super::marketing::sum(rows.iter().map(|r| &r.figures));
+        let headline = super::marketing::headline(db, window).await?;
         Some(MarketingKpis {
-            campaigns: rows.len() as i64,
-            campaign_cost: total.cost,
-            campaign_revenue: total.revenue,
-            campaign_roi: total.roi,
+            campaigns: headline.campaigns,
+            campaign_cost: headline.cost,
+            campaign_revenue: headline.revenue,
+            campaign_roi: headline.roi,
         })
     } else {
         None

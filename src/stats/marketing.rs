@@ -223,6 +223,36 @@ pub async fn rows(db: &impl ConnectionTrait, window: &Window, query: &Selection<
 }
 
 /// The figures of campaigns summed, ratios recomputed from the sums.
+/// The campaigns overlapping the window, their actual cost and the
+/// amounts of their won opportunities closed before `to`: the headline
+/// the dashboard shows, in one statement (without the members and leads
+/// the campaign statistics count).
+pub struct Headline {
+    pub campaigns: i64,
+    pub cost: Money,
+    pub revenue: Money,
+    /// (revenue − cost) / cost.
+    pub roi: Option<f64>,
+}
+
+pub async fn headline(db: &impl ConnectionTrait, window: &Window) -> AppResult<Headline> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS campaigns, CAST(COALESCE(SUM(c.cost), 0) AS BIGINT) AS cost, \
+         CAST(COALESCE(SUM(c.revenue), 0) AS BIGINT) AS revenue FROM (SELECT cp.actual_cost AS cost, \
+         (SELECT SUM(op.amount) FROM opportunities op WHERE op.campaign_id = cp.id AND op.deleted_at IS NULL \
+         AND op.stage = 'won' AND op.closed_at < ",
+    )
+    .bind(window.to)
+    .push(") AS revenue FROM campaigns cp");
+    push_campaigns(&mut sql, window, &Selection::default());
+    sql.push(") c");
+    let row = crate::sql::one_row(db, sql).await?;
+    let (campaigns, cost, revenue): (i64, i64, i64) =
+        (row.try_get("", "campaigns")?, row.try_get("", "cost")?, row.try_get("", "revenue")?);
+    Ok(Headline { campaigns, cost: Money(cost), revenue: Money(revenue), roi: ratio(revenue - cost, cost) })
+}
+
 pub fn sum<'a>(figures: impl IntoIterator<Item = &'a CampaignFigures>) -> CampaignFigures {
     let mut sum = CampaignFigures::default();
     for f in figures {

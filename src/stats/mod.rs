@@ -26,7 +26,6 @@ pub mod registry;
 pub mod reports;
 pub mod rfm;
 pub mod sales;
-pub mod service_rollup;
 pub mod sla;
 pub mod tickets;
 pub mod window;

@@ -10,6 +10,8 @@ use uuid::Uuid;
 
 use std::collections::HashMap;
 
+mod rollup;
+
 use super::figures::{Distribution, change, ratio};
 use super::window::{Granularity, Window, bucket_windows, push_windows_join, series_buckets};
 use crate::auth::AuthUser;
@@ -81,7 +83,7 @@ pub enum ServiceDimension {
 
 impl ServiceDimension {
     /// The grouping expression, and whether it is an id labelled by a user name.
-    pub(super) fn column(self) -> (&'static str, bool) {
+    fn column(self) -> (&'static str, bool) {
         match self {
             ServiceDimension::Category => ("t.category", false),
             ServiceDimension::Priority => ("t.priority", false),
@@ -222,7 +224,7 @@ pub(super) fn push_tickets(
 }
 
 /// The tickets created in each window `b`.
-pub(super) const CREATED_IN_B: &str = "t.created_at >= b.s AND t.created_at < b.e";
+const CREATED_IN_B: &str = "t.created_at >= b.s AND t.created_at < b.e";
 
 /// The CSAT columns over the selected tickets, read by [`Csat::read`].
 const CSAT_COLUMNS: &str = "CAST(COUNT(t.satisfaction_score) AS BIGINT) AS csat_responses, \
@@ -238,7 +240,7 @@ impl Csat {
 
 /// A group of the service figures: the index of its window and, in a
 /// breakdown, the dimension's value.
-pub(super) type GroupKey = (usize, Option<String>);
+type GroupKey = (usize, Option<String>);
 
 /// What the grouped queries found for one group.
 #[derive(Default)]
@@ -281,7 +283,7 @@ fn push_group_by(sql: &mut Sql, dimension: Option<ServiceDimension>, bucket: boo
 
 /// The service figures of each window (each as of its own end) and, with
 /// a dimension, of each of its values: from the daily service rollup
-/// where it keeps what the request names (`service_rollup`), else a
+/// where it keeps what the request names (`rollup`), else a
 /// handful of aggregate queries
 /// whose results have one row per group. Rows are keyed by the window's
 /// index and the value; labels name the agents.
@@ -292,8 +294,8 @@ async fn grouped_figures(
     dimension: Option<ServiceDimension>,
     filters: &ServiceFilters,
 ) -> AppResult<(HashMap<GroupKey, ServiceFigures>, HashMap<String, String>)> {
-    if let Some(grain) = super::service_rollup::grain(caller, dimension, filters) {
-        return super::service_rollup::figures(db, caller, windows, dimension, filters, grain).await;
+    if let Some(grain) = rollup::grain(caller, dimension, filters) {
+        return rollup::figures(db, caller, windows, dimension, filters, grain).await;
     }
     let backend = db.get_database_backend();
     let is_id = dimension.is_some_and(|d| d.column().1);

@@ -11,24 +11,24 @@ use migration::ticket_rollup::{Grain, NO_ASSIGNEE, TABLE};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use super::figures::{Distribution, ratio};
-use super::tickets::{CREATED_IN_B, Csat, GroupKey, ServiceDimension, ServiceFigures, ServiceFilters, push_tickets};
-use super::window::{Window, push_indexed_windows_join};
+use super::{CREATED_IN_B, Csat, GroupKey, ServiceDimension, ServiceFigures, ServiceFilters, push_tickets};
 use crate::auth::AuthUser;
 use crate::auth::scope::Scope;
 use crate::error::AppResult;
 use crate::rollup::tickets::{decode, micros};
 use crate::sql::{Sql, group_key};
+use crate::stats::figures::{Distribution, ratio};
+use crate::stats::window::{Window, push_indexed_windows_join};
 
 /// The figures per (window, group) and the agents' names.
-pub type Grouped = (HashMap<GroupKey, ServiceFigures>, HashMap<String, String>);
+pub(super) type Grouped = (HashMap<GroupKey, ServiceFigures>, HashMap<String, String>);
 
 /// The grain of the rollup that answers these filters, scope and
 /// dimension: the desk's when they name no key, the key's when they name
 /// one; `None` (the tickets answer) when they name two, or filter by the
 /// customers' segment (which the rollup does not keep), or by a value the
 /// rollup's sentinels would confuse with none.
-pub fn grain(caller: &AuthUser, dimension: Option<ServiceDimension>, filters: &ServiceFilters) -> Option<Grain> {
+pub(super) fn grain(caller: &AuthUser, dimension: Option<ServiceDimension>, filters: &ServiceFilters) -> Option<Grain> {
     let blank = |value: &Option<String>| value.as_deref().is_some_and(|v| v.trim().is_empty());
     if !crate::rollup::enabled()
         || filters.customer_segment.is_some()
@@ -151,7 +151,7 @@ fn minutes(values: &mut [i64]) -> Distribution {
 /// The service figures of each window (each as of its own end) and, with
 /// a dimension, of each of its values, from the rollup of `grain` (see
 /// [`grain`]); keyed and labelled as the tickets' own query keys them.
-pub async fn figures(
+pub(super) async fn figures(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
     windows: &[Window],
