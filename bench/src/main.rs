@@ -51,6 +51,10 @@ enum Command {
         /// and the time that takes is printed. Default: as stored.
         #[arg(long)]
         time_zone: Option<String>,
+        /// Also print each statement's own p50 and the start of its SQL to
+        /// stderr, under its statistic: where a statistic's time goes.
+        #[arg(long)]
+        statements: bool,
     },
     /// Prepares the CRUD load test against a running `crm serve` on the
     /// same database and JWT secret (`CRM_JWT_SECRET`): writes an admin
@@ -98,6 +102,10 @@ fn statistics() -> (Vec<(String, String)>, Vec<String>) {
     (windowed, current)
 }
 
+/// The tables of pre-aggregated figures: a statistic that reads one is
+/// also measured on the raw rows.
+const ROLLUPS: [&str; 4] = ["sales_rollup", "customer_sales", "sales_buyers", "ticket_rollup"];
+
 /// Longest time spent on one measurement; at least three calls are made.
 const BUDGET: Duration = Duration::from_secs(4);
 
@@ -132,8 +140,8 @@ fn ms(d: Duration) -> String {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Stats { database_url, until, iterations, only, windows, time_zone } => {
-            stats(database_url, until, iterations, only, windows, time_zone).await
+        Command::Stats { database_url, until, iterations, only, windows, time_zone, statements } => {
+            stats(database_url, until, iterations, only, windows, time_zone, statements).await
         }
         Command::Prepare { database_url, server, out, limit, ids } => {
             prepare(database_url, server, out, limit, ids).await
@@ -231,6 +239,7 @@ async fn stats(
     only: Vec<String>,
     chosen: Vec<String>,
     time_zone: Option<String>,
+    each_statement: bool,
 ) -> anyhow::Result<()> {
     let secret: String = uuid::Uuid::now_v7().simple().to_string().repeat(2);
     let source: Vec<(&str, String)> = vec![
@@ -322,23 +331,37 @@ async fn stats(
         .await?;
         let (http50, http95, sql50) =
             (percentile(&mut http, 0.5), percentile(&mut http, 0.95), percentile(&mut sql, 0.5));
-        // A request the rollups answer is also answered from the raw rows
-        // (in-process, the statements alone), the cost the rollups save.
-        let (raw, speedup) =
-            if statements.iter().any(|s| s.sql.contains("sales_rollup") || s.sql.contains("customer_sales")) {
-                let mut raw = measure(iterations, || {
-                    let (db, caller, sla, path, query) = (&state.db, &caller, &state.settings.sla, &path, &query);
+        if each_statement {
+            eprintln!("{path} ({window}):");
+            for statement in &statements {
+                let mut own = measure(iterations, || {
+                    let (db, statement) = (&state.db, statement);
                     async move {
-                        crm::rollup::without_rollups(crm::stats::answer(db, caller, sla, path, query)).await?;
+                        db.query_all_raw(statement.clone()).await?;
                         Ok(())
                     }
                 })
                 .await?;
-                let raw50 = percentile(&mut raw, 0.5);
-                (ms(raw50), format!("{:.1}", raw50.as_secs_f64() / sql50.as_secs_f64().max(1e-9)))
-            } else {
-                ("—".to_string(), "—".to_string())
-            };
+                let text: String = statement.sql.chars().take(160).collect();
+                eprintln!("  {:>9} ms  {text}", ms(percentile(&mut own, 0.5)));
+            }
+        }
+        // A request the rollups answer is also answered from the raw rows
+        // (in-process, the statements alone), the cost the rollups save.
+        let (raw, speedup) = if statements.iter().any(|s| ROLLUPS.iter().any(|table| s.sql.contains(table))) {
+            let mut raw = measure(iterations, || {
+                let (db, caller, sla, path, query) = (&state.db, &caller, &state.settings.sla, &path, &query);
+                async move {
+                    crm::rollup::without_rollups(crm::stats::answer(db, caller, sla, path, query)).await?;
+                    Ok(())
+                }
+            })
+            .await?;
+            let raw50 = percentile(&mut raw, 0.5);
+            (ms(raw50), format!("{:.1}", raw50.as_secs_f64() / sql50.as_secs_f64().max(1e-9)))
+        } else {
+            ("—".to_string(), "—".to_string())
+        };
         println!(
             "| {path} | {window} | {} | {} | {} | {} | {:.2} | {raw} | {speedup} |",
             ms(http50),
