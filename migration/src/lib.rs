@@ -32,6 +32,7 @@ mod m20260112_000001_customer_sales;
 mod m20260113_000001_organization_settings;
 mod m20260114_000001_sales_buyers;
 mod m20260115_000001_ticket_rollup;
+mod m20260116_000001_owner_sales_rollup;
 pub mod sales_buyers;
 pub mod sales_rollup;
 pub mod ticket_rollup;
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260113_000001_organization_settings::Migration),
             Box::new(m20260114_000001_sales_buyers::Migration),
             Box::new(m20260115_000001_ticket_rollup::Migration),
+            Box::new(m20260116_000001_owner_sales_rollup::Migration),
         ]
     }
 }

@@ -9,7 +9,7 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        crate::sales_rollup::create(manager, crate::sales_rollup::BY_OWNER).await?;
+        crate::sales_rollup::create(manager, crate::sales_rollup::BY_OWNER, true).await?;
         // The distinct buyers of a window are not additive: they are counted
         // from the counted orders, which this index covers (status, time,
         // customer and the tombstone) so that both databases read it alone.

@@ -12,7 +12,7 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        create(manager, COMPANY).await
+        create(manager, COMPANY, true).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -1,5 +1,6 @@
 //! The daily sales rollup: one row per (local day, product category,
-//! channel, region, owner) of the counted order lines (orders `paid` or
+//! channel, region, owner) of the counted order lines — and, in coarser
+//! grains, per (day, key) without the owner and per (day, owner) alone — (orders `paid` or
 //! `completed`, not deleted), with their sums. The statistics read it for
 //! whole days instead of the raw lines; it is kept exactly equal to them
 //! by [`apply`], which the application runs in the same transaction as
@@ -19,23 +20,31 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{DbBackend, Statement, Value};
 
-/// One grain of the rollup: its table and whether it keeps the owner.
+/// One grain of the rollup: its table, whether it keeps the owner, and
+/// whether it keeps the product category, channel and region.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rollup {
     pub table: &'static str,
     pub by_owner: bool,
+    pub by_keys: bool,
 }
 
-/// Per owner: what scoped callers, owner and team filters and the
-/// per-person statistics read.
-pub const BY_OWNER: Rollup = Rollup { table: "sales_rollup", by_owner: true };
+/// Per owner and key: what scoped callers and owner and team filters of
+/// the sales statistics read.
+pub const BY_OWNER: Rollup = Rollup { table: "sales_rollup", by_owner: true, by_keys: true };
 
 /// The whole company (no owner): what unscoped requests read, a few
 /// hundred rows a day whatever the size of the sales force.
-pub const COMPANY: Rollup = Rollup { table: "sales_rollup_company", by_owner: false };
+pub const COMPANY: Rollup = Rollup { table: "sales_rollup_company", by_owner: false, by_keys: true };
+
+/// Per owner alone (no category, channel or region): what the per-person
+/// statistics read (employees, teams, scorecards, the dashboard's top
+/// five), one row a day per owner who sold — the per-owner-and-key grain
+/// holds nearly a row per order.
+pub const OWNERS: Rollup = Rollup { table: "sales_rollup_owners", by_owner: true, by_keys: false };
 
 /// Every grain, each maintained alike.
-pub const ALL: [Rollup; 2] = [BY_OWNER, COMPANY];
+pub const ALL: [Rollup; 3] = [BY_OWNER, COMPANY, OWNERS];
 
 /// The sentinel of an order without owner.
 pub const NO_OWNER: uuid::Uuid = uuid::Uuid::nil();
@@ -76,12 +85,12 @@ pub fn apply(backend: DbBackend, rollup: Rollup, orders: Orders, sign: i64, day:
         }
     };
     let category = "COALESCE(p.category, '')";
-    let mut keys = vec![
-        ("day", day.to_string()),
-        ("category", category.to_string()),
-        ("channel", "COALESCE(o.channel, '')".to_string()),
-        ("region", "COALESCE(o.region, '')".to_string()),
-    ];
+    let mut keys = vec![("day", day.to_string())];
+    if rollup.by_keys {
+        keys.push(("category", category.to_string()));
+        keys.push(("channel", "COALESCE(o.channel, '')".to_string()));
+        keys.push(("region", "COALESCE(o.region, '')".to_string()));
+    }
     if rollup.by_owner {
         keys.push(("owner_id", format!("COALESCE(o.owner_id, {})", placeholder(NO_OWNER.into()))));
     }
@@ -103,12 +112,18 @@ pub fn apply(backend: DbBackend, rollup: Rollup, orders: Orders, sign: i64, day:
         .join(", ");
     let table = rollup.table;
     let updates = measures.iter().map(|m| format!("{m} = {table}.{m} + excluded.{m}")).collect::<Vec<_>>().join(", ");
+    // Without the category, an order is one row of the inner query.
+    let first_order = if rollup.by_keys {
+        format!("CASE WHEN {category} = MIN({category}) OVER (PARTITION BY o.id) THEN 1 ELSE 0 END")
+    } else {
+        "1".to_string()
+    };
     let sql = format!(
         "INSERT INTO {table} ({names}, {measures}) \
          SELECT {names}, {sums} FROM (\
          SELECT {select}, \
          SUM(oi.line_amount) AS revenue, SUM(oi.line_cost) AS cost, SUM(oi.quantity) AS units, COUNT(*) AS lines, \
-         CASE WHEN {category} = MIN({category}) OVER (PARTITION BY o.id) THEN 1 ELSE 0 END AS first_order \
+         {first_order} AS first_order \
          FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN products p ON p.id = oi.product_id \
          WHERE o.deleted_at IS NULL AND {counted} AND {scope} \
          GROUP BY o.id, {group}) lines WHERE TRUE \
@@ -140,18 +155,22 @@ enum SalesRollup {
     FirstOrders,
 }
 
-/// Creates a grain's table and its indexes and fills it from the orders
-/// there are.
-pub async fn create(manager: &SchemaManager<'_>, rollup: Rollup) -> Result<(), DbErr> {
+/// Creates a grain's table and its indexes and, with `fill`, fills it
+/// from the orders there are on UTC days (the grains made before the
+/// organization had a calendar; a later grain is left empty for the
+/// server to build on the organization's days).
+pub async fn create(manager: &SchemaManager<'_>, rollup: Rollup, fill: bool) -> Result<(), DbErr> {
     let mut table = Table::create();
-    table
-        .table(Alias::new(rollup.table))
-        .col(ColumnDef::new(SalesRollup::Day).date().not_null())
-        .col(ColumnDef::new(SalesRollup::Category).string_len(100).not_null())
-        .col(ColumnDef::new(SalesRollup::Channel).string_len(100).not_null())
-        .col(ColumnDef::new(SalesRollup::Region).string_len(100).not_null());
+    table.table(Alias::new(rollup.table)).col(ColumnDef::new(SalesRollup::Day).date().not_null());
     let mut key = Index::create();
-    key.col(SalesRollup::Day).col(SalesRollup::Category).col(SalesRollup::Channel).col(SalesRollup::Region);
+    key.col(SalesRollup::Day);
+    if rollup.by_keys {
+        table
+            .col(ColumnDef::new(SalesRollup::Category).string_len(100).not_null())
+            .col(ColumnDef::new(SalesRollup::Channel).string_len(100).not_null())
+            .col(ColumnDef::new(SalesRollup::Region).string_len(100).not_null());
+        key.col(SalesRollup::Category).col(SalesRollup::Channel).col(SalesRollup::Region);
+    }
     if rollup.by_owner {
         table.col(ColumnDef::new(SalesRollup::OwnerId).uuid().not_null());
         key.col(SalesRollup::OwnerId);
@@ -173,7 +192,9 @@ pub async fn create(manager: &SchemaManager<'_>, rollup: Rollup) -> Result<(), D
         crate::common::index(manager, rollup.table, &["owner_id", "day"], false).await?;
     }
     db.execute_unprepared(&format!("CREATE INDEX ix_{0}_empty ON {0} (day) WHERE lines = 0", rollup.table)).await?;
-    let backend = manager.get_database_backend();
-    db.execute_raw(apply(backend, rollup, Orders::All, 1, utc_day(backend))).await?;
+    if fill {
+        let backend = manager.get_database_backend();
+        db.execute_raw(apply(backend, rollup, Orders::All, 1, utc_day(backend))).await?;
+    }
     Ok(())
 }

@@ -195,12 +195,27 @@ pub async fn rebuild_days(db: &impl ConnectionTrait, calendar: &Calendar) -> Res
     tickets::rebuild(db, calendar).await
 }
 
-/// Builds the distinct-buyer bitmaps if a database has counted orders
-/// but none, and the service rollup if it has tickets but no rollup
+/// Builds a grain of the daily rollup or the distinct-buyer bitmaps if a
+/// database has counted orders but none of them, and the service rollup if it has tickets but no rollup
 /// (migrated from before them), on the days of `calendar`; says whether
 /// it built anything.
 pub async fn build_missing(db: &impl ConnectionTrait, calendar: &Calendar) -> Result<bool, DbErr> {
     let mut built = false;
+    let backend = db.get_database_backend();
+    for rollup in sales_rollup::ALL {
+        let sql = format!(
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM orders o WHERE o.deleted_at IS NULL AND {}) \
+             AND NOT EXISTS (SELECT 1 FROM {}) THEN 1 ELSE 0 END AS missing",
+            migration::counted_orders("o"),
+            rollup.table
+        );
+        let row = db.query_one_raw(Statement::from_string(backend, sql)).await?;
+        if row.map(|row| row.try_get::<i32>("", "missing")).transpose()? == Some(1) {
+            let day = day_sql(backend, calendar);
+            db.execute_raw(sales_rollup::apply(backend, rollup, Orders::All, 1, &day)).await?;
+            built = true;
+        }
+    }
     if buyers::missing(db).await? {
         buyers::rebuild(db, &day_sql(db.get_database_backend(), calendar), calendar).await?;
         built = true;

@@ -161,12 +161,15 @@ impl CustomerFilters {
 /// those with a counted order in it, in scope: what the dashboard shows of
 /// the customers. The buyers are every buyer of the window (the daily
 /// bitmaps) intersected with the numbers of the customers in scope, or,
-/// where the bitmaps cannot answer, counted from the orders.
+/// where the bitmaps cannot answer, counted from the orders; `buyers` is
+/// how many customers bought in the window, where the caller counted them
+/// already (the sales figures of an unscoped caller).
 pub async fn new_and_active(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
     window: &Window,
     filters: &CustomerFilters,
+    buyers: Option<i64>,
 ) -> AppResult<(i64, i64)> {
     let backend = db.get_database_backend();
     let mut sql = Sql::new(backend);
@@ -179,8 +182,12 @@ pub async fn new_and_active(
         .push(")");
     push_customer_conditions(&mut sql, caller, filters);
     let new: i64 = one_row(db, sql).await?.try_get("", "new_customers")?;
+    let everyone = filters.is_empty() && Scope::owned(caller).is_everything();
+    if let (Some(buyers), true) = (buyers, everyone) {
+        return Ok((new, buyers));
+    }
     let active = match super::sales::every_buyer(db, window).await? {
-        Some(buyers) if filters.is_empty() && Scope::owned(caller).is_everything() => buyers.len() as i64,
+        Some(buyers) if everyone => buyers.len() as i64,
         Some(buyers) => {
             let mut sql = Sql::new(backend);
             sql.push(&format!(

@@ -177,8 +177,10 @@ async fn win_rate(db: &impl ConnectionTrait, caller: &AuthUser, window: &Window)
 async fn kpis(db: &impl ConnectionTrait, caller: &AuthUser, window: &Window, now: bool) -> AppResult<Kpis> {
     let sales = if may::<SalesStats>(caller) {
         let figures = super::sales::figures(db, caller, window, &Filters::default()).await?;
+        // Every buyer of the window is in an unscoped caller's figures.
+        let buyers = Scope::owned(caller).is_everything().then_some(figures.customers);
         let (new_customers, active_customers) =
-            super::customers::new_and_active(db, caller, window, &CustomerFilters::default()).await?;
+            super::customers::new_and_active(db, caller, window, &CustomerFilters::default(), buyers).await?;
         let weighted_pipeline =
             if now { Some(super::pipeline::total(db, caller, &Default::default()).await?.weighted) } else { None };
         Some(SalesKpis {

@@ -364,7 +364,7 @@ async fn sales(
             "SELECT b.i AS bucket, r.owner_id AS person, {} AS revenue, {} AS orders FROM {} r",
             sum("r.revenue"),
             sum("r.first_orders"),
-            migration::sales_rollup::BY_OWNER.table
+            migration::sales_rollup::OWNERS.table
         ));
         push_values_join(&mut sql, "b", &["i", "s", "e"], days, "r.day >= b.s AND r.day < b.e");
         sql.push(" WHERE r.owner_id <> ").bind(migration::sales_rollup::NO_OWNER);
