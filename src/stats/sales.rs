@@ -21,7 +21,7 @@ use crate::domain::enums::OrderStatus;
 use crate::error::{AppError, AppResult};
 use crate::sql::{Sql, bucket_text_sql, count_distinct, sum};
 use migration::sales_buyers::Grain;
-use migration::sales_rollup::{BY_OWNER, COMPANY};
+use migration::sales_rollup::{BY_OWNER, COMPANY, OWNERS};
 use roaring::RoaringBitmap;
 
 /// Declares a sales statistics query: the window and comparison every
@@ -267,12 +267,28 @@ fn push_counted_orders(sql: &mut Sql, scope: Scope, window: &Window, filters: &F
 }
 
 /// `FROM … WHERE …` of the daily sales rollup over the days `[first, end)`,
-/// filtered and scoped as the raw lines would be: the company-wide grain
-/// when nothing asks for owners, else the per-owner one.
-fn push_rolled_up(sql: &mut Sql, caller: &AuthUser, days: (NaiveDate, NaiveDate), filters: &Filters, joins: Joins) {
+/// filtered and scoped as the raw lines would be: the per-owner grain
+/// without keys when the request names no category, channel or region
+/// (`keyed`: it groups by one) — the fewest rows a day —, else the
+/// company-wide grain when nothing asks for owners, else the per-owner one.
+fn push_rolled_up(
+    sql: &mut Sql,
+    caller: &AuthUser,
+    days: (NaiveDate, NaiveDate),
+    filters: &Filters,
+    joins: Joins,
+    keyed: bool,
+) {
+    let keyed = keyed || filters.region.is_some() || filters.channel.is_some() || filters.product_category.is_some();
     let owners = joins.owners || filters.team_id.is_some() || joins.teams;
     let unscoped = Scope::owned(caller).is_everything();
-    let rollup = if unscoped && !owners && filters.owner_id.is_none() { COMPANY } else { BY_OWNER };
+    let rollup = if !keyed {
+        OWNERS
+    } else if unscoped && !owners && filters.owner_id.is_none() {
+        COMPANY
+    } else {
+        BY_OWNER
+    };
     push_rolled_up_from(sql, rollup.table, Scope::owned(caller), days, filters, joins);
 }
 
@@ -396,6 +412,11 @@ impl Grouping<'_> {
             Grouping::Bucket(_) => row.try_get("", "group_key")?,
             Grouping::By(dimension) => crate::sql::group_key(row, "group_key", dimension.key_is_id)?,
         })
+    }
+
+    /// Whether the groups are a category, channel or region.
+    fn keyed(self) -> bool {
+        matches!(self, Grouping::By(Dimension { rolled_up: Some(Rolled::Category | Rolled::Text(..)), .. }))
     }
 
     fn by_category(self) -> bool {
@@ -599,7 +620,7 @@ async fn additive_sums(
         sum(orders),
         sum("r.units")
     ));
-    push_rolled_up(&mut sql, caller, days, filters, grouping.joins());
+    push_rolled_up(&mut sql, caller, days, filters, grouping.joins(), grouping.keyed());
     grouping.push_tail(&mut sql);
     if !matches!(grouping, Grouping::Total) {
         sql.push(" HAVING SUM(r.lines) > 0");
