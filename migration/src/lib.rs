@@ -15,6 +15,7 @@ pub fn counted_orders(alias: &str) -> String {
     format!("{alias}.status IN ({list})")
 }
 
+pub mod activity_rollup;
 mod common;
 pub mod customer_sales;
 mod m20260101_000001_platform;
@@ -33,6 +34,7 @@ mod m20260113_000001_organization_settings;
 mod m20260114_000001_sales_buyers;
 mod m20260115_000001_ticket_rollup;
 mod m20260116_000001_owner_sales_rollup;
+mod m20260117_000001_activity_rollup;
 pub mod sales_buyers;
 pub mod sales_rollup;
 pub mod ticket_rollup;
@@ -59,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260114_000001_sales_buyers::Migration),
             Box::new(m20260115_000001_ticket_rollup::Migration),
             Box::new(m20260116_000001_owner_sales_rollup::Migration),
+            Box::new(m20260117_000001_activity_rollup::Migration),
         ]
     }
 }

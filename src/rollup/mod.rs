@@ -6,7 +6,8 @@
 //! days it touched (`buyers`), in the write's own transaction (see
 //! `migration::sales_rollup`, `migration::customer_sales` and
 //! `migration::sales_buyers`). Every ticket write keeps the daily service
-//! rollup (`tickets`, `migration::ticket_rollup`) the same way.
+//! rollup (`tickets`, `migration::ticket_rollup`) the same way, and every
+//! activity write the daily activity rollup (`activities`).
 //!
 //! On PostgreSQL a category is read by a statement that sees what was
 //! committed when it started, so the products of the lines are locked
@@ -28,6 +29,7 @@ use uuid::Uuid;
 
 use crate::calendar::{Calendar, Span};
 
+pub mod activities;
 pub mod buyers;
 pub mod tickets;
 
@@ -192,7 +194,8 @@ pub async fn rebuild_days(db: &impl ConnectionTrait, calendar: &Calendar) -> Res
     }
     apply_on(db, Orders::All, 1, calendar).await?;
     buyers::rebuild(db, &day_sql(db.get_database_backend(), calendar), calendar).await?;
-    tickets::rebuild(db, calendar).await
+    tickets::rebuild(db, calendar).await?;
+    activities::rebuild(db, calendar).await
 }
 
 /// Builds a grain of the daily rollup or the distinct-buyer bitmaps if a
@@ -224,6 +227,10 @@ pub async fn build_missing(db: &impl ConnectionTrait, calendar: &Calendar) -> Re
         tickets::rebuild(db, calendar).await?;
         built = true;
     }
+    if activities::missing(db).await? {
+        activities::rebuild(db, calendar).await?;
+        built = true;
+    }
     Ok(built)
 }
 
@@ -235,6 +242,7 @@ pub async fn tidy_days(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     let mut tables: Vec<&str> = sales_rollup::ALL.iter().map(|rollup| rollup.table).collect();
     tables.push(migration::sales_buyers::TABLE);
     tables.push(migration::ticket_rollup::TABLE);
+    tables.push(migration::activity_rollup::TABLE);
     if db.get_database_backend() == DbBackend::Postgres {
         db.execute_unprepared(&format!("VACUUM (ANALYZE) {}", tables.join(", "))).await?;
     } else {

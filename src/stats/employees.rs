@@ -375,6 +375,62 @@ async fn sales(
     Ok(())
 }
 
+/// Activities per person, type and window: the whole days of each window
+/// from the daily activity rollup (when it may be read), the rest of a day
+/// at either end from the activities.
+async fn activities(
+    db: &impl ConnectionTrait,
+    grid: &mut Grid,
+    caller: &AuthUser,
+    windows: &[Window],
+    filters: &PeopleFilters,
+) -> AppResult<()> {
+    let backend = db.get_database_backend();
+    let (mut days, mut rest) = (vec![], vec![]);
+    for (index, window) in windows.iter().enumerate() {
+        match window.split_days().filter(|_| crate::rollup::enabled()) {
+            Some(((first, end), edges)) => {
+                days.push(vec![Value::from(index as i64), first.into(), end.into()]);
+                rest.extend(edges.into_iter().map(|edge| (index, edge)));
+            }
+            None => rest.push((index, *window)),
+        }
+    }
+    let add = |s: &mut Sums, row: &QueryResult| {
+        let kind: String = row.try_get("", "activity_type")?;
+        if let Some(index) = ActivityType::ALL.iter().position(|t| t.as_str() == kind) {
+            s.activities[index] += get(row, "n")?;
+        }
+        Ok(())
+    };
+    if !rest.is_empty() {
+        let mut sql = Sql::new(backend);
+        sql.push(
+            "SELECT b.i AS bucket, a.owner_id AS person, a.type AS activity_type, CAST(COUNT(*) AS BIGINT) AS n \
+             FROM activities a",
+        );
+        push_indexed_windows_join(&mut sql, "b", rest, "a.occurred_at >= b.s AND a.occurred_at < b.e");
+        sql.push(" WHERE a.deleted_at IS NULL");
+        push_people(&mut sql, caller, "a.owner_id", filters);
+        sql.push(" GROUP BY b.i, a.owner_id, a.type");
+        fold(db, grid, sql, add).await?;
+    }
+    if !days.is_empty() {
+        let mut sql = Sql::new(backend);
+        sql.push(&format!(
+            "SELECT b.i AS bucket, r.owner_id AS person, r.type AS activity_type, {} AS n FROM {} r",
+            sum("r.activities"),
+            migration::activity_rollup::TABLE
+        ));
+        push_values_join(&mut sql, "b", &["i", "s", "e"], days, "r.day >= b.s AND r.day < b.e");
+        sql.push(" WHERE r.owner_id <> ").bind(migration::sales_rollup::NO_OWNER);
+        push_people(&mut sql, caller, "r.owner_id", filters);
+        sql.push(" GROUP BY b.i, r.owner_id, r.type");
+        fold(db, grid, sql, add).await?;
+    }
+    Ok(())
+}
+
 /// ` AND column IN (only)`, when only some people are asked for.
 fn push_only(sql: &mut Sql, column: &str, only: Option<&[Uuid]>) {
     if let Some(only) = only {
@@ -532,20 +588,7 @@ async fn grid(
     })
     .await?;
 
-    let mut sql = Sql::new(backend);
-    sql.push("SELECT b.i AS bucket, a.owner_id AS person, a.type AS activity_type, CAST(COUNT(*) AS BIGINT) AS n FROM activities a");
-    push_windows_join(&mut sql, "b", windows, "a.occurred_at >= b.s AND a.occurred_at < b.e");
-    sql.push(" WHERE a.deleted_at IS NULL");
-    push_people(&mut sql, caller, "a.owner_id", filters);
-    sql.push(" GROUP BY b.i, a.owner_id, a.type");
-    fold(db, &mut grid, sql, |s, row| {
-        let kind: String = row.try_get("", "activity_type")?;
-        if let Some(index) = ActivityType::ALL.iter().position(|t| t.as_str() == kind) {
-            s.activities[index] = get(row, "n")?;
-        }
-        Ok(())
-    })
-    .await?;
+    activities(db, &mut grid, caller, windows, filters).await?;
 
     targets(db, &mut grid, caller, windows, filters, None).await?;
 

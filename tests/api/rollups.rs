@@ -136,6 +136,36 @@ async fn ticket_write(app: &TestApp, token: &str, dice: &mut Dice, picks: &mut T
     }
 }
 
+/// One random activity write: log one (in the first half of 2025, by a
+/// rep), move it to another day, type or owner, or delete it.
+async fn activity_write(app: &TestApp, token: &str, dice: &mut Dice, reps: &[String], activities: &mut Vec<String>) {
+    let action = dice.below(6);
+    if action < 3 || activities.is_empty() {
+        let body = json!({
+            "type": dice.pick(&["call", "email", "meeting", "visit"]),
+            "subject": "Random activity",
+            "occurred_at": moment(dice),
+            "owner_id": dice.pick(reps),
+        });
+        let reply = app.post("/api/v1/activities", Some(token), &body).await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        activities.push(reply.body["id"].as_str().unwrap().to_string());
+    } else if action < 5 {
+        let id = dice.pick(activities).clone();
+        let patch = match dice.below(3) {
+            0 => json!({"occurred_at": moment(dice)}),
+            1 => json!({"type": dice.pick(&["note", "social"])}),
+            _ => json!({"owner_id": dice.pick(reps)}),
+        };
+        let reply = app.patch(&format!("/api/v1/activities/{id}"), Some(token), &patch).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    } else {
+        let id = activities.swap_remove(dice.below(activities.len()));
+        let reply = app.delete(&format!("/api/v1/activities/{id}"), Some(token)).await;
+        assert_eq!(reply.status, 204, "{}", reply.text);
+    }
+}
+
 /// Random writes through the API: returns how many order writes succeeded.
 async fn random_writes(app: &TestApp, token: &str, dice: &mut Dice) -> usize {
     let products: Vec<String> = ids(app, token, "/api/v1/products?limit=200")
@@ -163,9 +193,11 @@ async fn random_writes(app: &TestApp, token: &str, dice: &mut Dice) -> usize {
         .map(|u| u["id"].as_str().unwrap().to_string())
         .collect();
     let mut picks = TicketPicks { customers: customers.clone(), agents, tickets: vec![] };
+    let mut activities = vec![];
     let mut done = 0;
     for round in 0..120 {
         ticket_write(app, token, dice, &mut picks).await;
+        activity_write(app, token, dice, &reps, &mut activities).await;
         let action = dice.below(10);
         let reply = if action < 4 || orders.is_empty() {
             let customer = dice.pick(&customers);
@@ -346,6 +378,37 @@ async fn ticket_rows(db: &impl ConnectionTrait) -> Vec<TicketRow> {
         .collect()
 }
 
+type ActivityRow = (String, Uuid, String, i64);
+
+/// Every row of the activity rollup, in key order.
+async fn activity_rows(db: &impl ConnectionTrait) -> Vec<ActivityRow> {
+    let sql = "SELECT CAST(day AS TEXT) AS day, owner_id, type, activities FROM activity_rollup \
+               ORDER BY day, owner_id, type";
+    let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+    rows.iter()
+        .map(|r| {
+            (
+                r.try_get("", "day").unwrap(),
+                r.try_get("", "owner_id").unwrap(),
+                r.try_get("", "type").unwrap(),
+                r.try_get("", "activities").unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The maintained activity rollup equals a rebuild's (no emptied row is
+/// kept), and is built on start when missing.
+async fn assert_activity_rollup_is_rebuilt(db: &sea_orm::DatabaseConnection) {
+    let kept = activity_rows(db).await;
+    assert!(kept.len() > 100 && kept.iter().all(|row| row.3 > 0), "{} activity rollup rows", kept.len());
+    let rebuilt = after_rebuild(db, async |txn| activity_rows(txn).await).await;
+    assert!(kept == rebuilt, "the maintained activity rollup differs from a rebuild");
+    db.execute_unprepared("DELETE FROM activity_rollup").await.unwrap();
+    crm::db::migrate(db, chrono_tz::Tz::UTC).await.unwrap();
+    assert_eq!(activity_rows(db).await, kept, "built on start");
+}
+
 /// The maintained service rollup equals a rebuild's (and no emptied row
 /// is kept); a database migrated from before it gets it on start.
 async fn assert_ticket_rollup_is_rebuilt(db: &sea_orm::DatabaseConnection) {
@@ -502,6 +565,7 @@ async fn rollup_backed_statistics_equal_the_raw_rows_after_random_writes() {
     // per-customer rollup.
     assert_buyers_are_rebuilt(db).await;
     assert_ticket_rollup_is_rebuilt(db).await;
+    assert_activity_rollup_is_rebuilt(db).await;
     // A database migrated from before the bitmaps gets them on start.
     let buyers = buyer_rows(db).await;
     db.execute_unprepared("DELETE FROM sales_buyers").await.unwrap();
@@ -602,6 +666,7 @@ async fn assert_rollup_is_rebuilt(db: &sea_orm::DatabaseConnection, zone: &str) 
     );
     assert_buyers_are_rebuilt(db).await;
     assert_ticket_rollup_is_rebuilt(db).await;
+    assert_activity_rollup_is_rebuilt(db).await;
 }
 
 #[tokio::test]

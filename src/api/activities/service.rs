@@ -144,6 +144,22 @@ impl Resource for Activities {
         update_guarded(db, model, current.id, current.version).await
     }
 
+    async fn after_create(db: &impl ConnectionTrait, created: &activity::Model) -> AppResult<()> {
+        Ok(crate::rollup::activities::changed(db, None, Some(created)).await?)
+    }
+
+    async fn after_update(
+        db: &impl ConnectionTrait,
+        before: &activity::Model,
+        after: &activity::Model,
+    ) -> AppResult<()> {
+        Ok(crate::rollup::activities::changed(db, Some(before), Some(after)).await?)
+    }
+
+    async fn after_delete(db: &impl ConnectionTrait, current: &activity::Model) -> AppResult<()> {
+        Ok(crate::rollup::activities::changed(db, Some(current), None).await?)
+    }
+
     async fn to_dtos(_db: &impl ConnectionTrait, rows: Vec<activity::Model>) -> AppResult<Vec<Activity>> {
         rows.into_iter()
             .map(|m| {
