@@ -8,10 +8,11 @@ use chrono::NaiveDate;
 use entity::activity;
 use migration::activity_rollup::TABLE;
 use migration::sales_rollup::NO_OWNER;
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DbErr};
 use uuid::Uuid;
 
 use crate::calendar::{Calendar, Span};
+use crate::sql::Sql;
 
 /// The row an activity counts on.
 fn row(activity: &activity::Model, calendar: &Calendar) -> Option<(NaiveDate, Uuid, String)> {
@@ -35,32 +36,30 @@ pub async fn changed(
     let mut changes: Vec<((NaiveDate, Uuid, String), i64)> = old.map(|key| (key, -1)).into_iter().collect();
     changes.extend(new.map(|key| (key, 1)));
     changes.sort();
-    let backend = db.get_database_backend();
-    let marks = |first: usize| -> Vec<String> {
-        (first..first + 4).map(|n| if backend == DbBackend::Postgres { format!("${n}") } else { "?".into() }).collect()
-    };
     for ((day, owner, kind), delta) in changes {
-        let m = marks(1);
-        db.execute_raw(Statement::from_sql_and_values(
-            backend,
-            format!(
-                "INSERT INTO {TABLE} (day, owner_id, type, activities) VALUES ({}, {}, {}, {}) \
-                 ON CONFLICT (day, owner_id, type) DO UPDATE SET activities = {TABLE}.activities + excluded.activities",
-                m[0], m[1], m[2], m[3]
-            ),
-            [day.into(), owner.into(), kind.clone().into(), delta.into()],
-        ))
-        .await?;
+        let mut sql = Sql::new(db.get_database_backend());
+        sql.push(&format!("INSERT INTO {TABLE} (day, owner_id, type, activities) VALUES ("))
+            .bind(day)
+            .push(", ")
+            .bind(owner)
+            .push(", ")
+            .bind(kind.clone())
+            .push(", ")
+            .bind(delta)
+            .push(&format!(
+                ") ON CONFLICT (day, owner_id, type) DO UPDATE SET activities = {TABLE}.activities + excluded.activities"
+            ));
+        db.execute_raw(sql.statement()).await?;
         if delta < 0 {
-            db.execute_raw(Statement::from_sql_and_values(
-                backend,
-                format!(
-                    "DELETE FROM {TABLE} WHERE day = {} AND owner_id = {} AND type = {} AND activities <= 0",
-                    m[0], m[1], m[2]
-                ),
-                [day.into(), owner.into(), kind.into()],
-            ))
-            .await?;
+            let mut sql = Sql::new(db.get_database_backend());
+            sql.push(&format!("DELETE FROM {TABLE} WHERE day = "))
+                .bind(day)
+                .push(" AND owner_id = ")
+                .bind(owner)
+                .push(" AND type = ")
+                .bind(kind)
+                .push(" AND activities <= 0");
+            db.execute_raw(sql.statement()).await?;
         }
     }
     Ok(())
@@ -72,26 +71,10 @@ pub async fn rebuild(db: &impl ConnectionTrait, calendar: &Calendar) -> Result<(
     let backend = db.get_database_backend();
     db.execute_unprepared(&format!("DELETE FROM {TABLE}")).await?;
     let day = Calendar::date_sql(backend, &calendar.local_sql(backend, "a.occurred_at", Span::All));
-    let owner = if backend == DbBackend::Postgres { "$1" } else { "?" };
-    db.execute_raw(Statement::from_sql_and_values(
-        backend,
-        format!(
-            "INSERT INTO {TABLE} (day, owner_id, type, activities) \
-             SELECT {day}, COALESCE(a.owner_id, {owner}), a.type, COUNT(*) FROM activities a \
-             WHERE a.deleted_at IS NULL GROUP BY 1, 2, 3"
-        ),
-        [NO_OWNER.into()],
-    ))
-    .await?;
+    let mut sql = Sql::new(backend);
+    sql.push(&format!("INSERT INTO {TABLE} (day, owner_id, type, activities) SELECT {day}, COALESCE(a.owner_id, "))
+        .bind(NO_OWNER)
+        .push("), a.type, COUNT(*) FROM activities a WHERE a.deleted_at IS NULL GROUP BY 1, 2, 3");
+    db.execute_raw(sql.statement()).await?;
     Ok(())
-}
-
-/// Whether activities exist but the rollup holds nothing.
-pub async fn missing(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
-    let sql = format!(
-        "SELECT CASE WHEN EXISTS (SELECT 1 FROM activities WHERE deleted_at IS NULL) \
-         AND NOT EXISTS (SELECT 1 FROM {TABLE}) THEN 1 ELSE 0 END AS missing"
-    );
-    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await?;
-    Ok(row.map(|row| row.try_get::<i32>("", "missing")).transpose()?.unwrap_or(0) == 1)
 }

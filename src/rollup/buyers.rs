@@ -348,18 +348,6 @@ fn encode(bitmap: &RoaringBitmap) -> Result<Vec<u8>, DbErr> {
     Ok(bytes)
 }
 
-/// Whether the bitmaps must be built: none stored but counted lines exist
-/// (a database migrated from before them).
-pub async fn missing(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push(&format!(
-        "SELECT CASE WHEN EXISTS (SELECT 1 FROM {TABLE}) THEN 0 \
-         WHEN EXISTS (SELECT 1 FROM sales_rollup_company) THEN 1 ELSE 0 END AS missing"
-    ));
-    let row = db.query_one_raw(sql.statement()).await?;
-    Ok(row.map(|row| row.try_get::<i32>("", "missing")).transpose()?.unwrap_or(0) == 1)
-}
-
 /// Rebuilds every bitmap from every counted order line, on the local days
 /// of `calendar`, a local month of orders at a time. Customers without a
 /// number get one, in the order of their first counted order (so that a

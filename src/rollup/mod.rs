@@ -198,36 +198,43 @@ pub async fn rebuild_days(db: &impl ConnectionTrait, calendar: &Calendar) -> Res
     activities::rebuild(db, calendar).await
 }
 
-/// Builds a grain of the daily rollup or the distinct-buyer bitmaps if a
-/// database has counted orders but none of them, and the service rollup if it has tickets but no rollup
-/// (migrated from before them), on the days of `calendar`; says whether
-/// it built anything.
+/// Whether `table` is empty while `source` (a query) finds a row: a
+/// rollup a database migrated from before it has yet to build.
+async fn empty_while(db: &impl ConnectionTrait, table: &str, source: &str) -> Result<bool, DbErr> {
+    let sql = format!(
+        "SELECT CASE WHEN EXISTS ({source}) AND NOT EXISTS (SELECT 1 FROM {table}) THEN 1 ELSE 0 END AS missing"
+    );
+    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await?;
+    Ok(row.map(|row| row.try_get::<i32>("", "missing")).transpose()?.unwrap_or(0) == 1)
+}
+
+/// Builds each rollup a database has the records for but not the rows
+/// (migrated from before it) — a grain of the daily sales rollup or the
+/// distinct-buyer bitmaps, the service rollup, the activity rollup — on
+/// the days of `calendar`; says whether it built anything.
 pub async fn build_missing(db: &impl ConnectionTrait, calendar: &Calendar) -> Result<bool, DbErr> {
     let mut built = false;
     let backend = db.get_database_backend();
+    let counted = format!("SELECT 1 FROM orders o WHERE o.deleted_at IS NULL AND {}", migration::counted_orders("o"));
     for rollup in sales_rollup::ALL {
-        let sql = format!(
-            "SELECT CASE WHEN EXISTS (SELECT 1 FROM orders o WHERE o.deleted_at IS NULL AND {}) \
-             AND NOT EXISTS (SELECT 1 FROM {}) THEN 1 ELSE 0 END AS missing",
-            migration::counted_orders("o"),
-            rollup.table
-        );
-        let row = db.query_one_raw(Statement::from_string(backend, sql)).await?;
-        if row.map(|row| row.try_get::<i32>("", "missing")).transpose()? == Some(1) {
+        if empty_while(db, rollup.table, &counted).await? {
             let day = day_sql(backend, calendar);
             db.execute_raw(sales_rollup::apply(backend, rollup, Orders::All, 1, &day)).await?;
             built = true;
         }
     }
-    if buyers::missing(db).await? {
-        buyers::rebuild(db, &day_sql(db.get_database_backend(), calendar), calendar).await?;
+    if empty_while(db, migration::sales_buyers::TABLE, &format!("SELECT 1 FROM {}", sales_rollup::COMPANY.table))
+        .await?
+    {
+        buyers::rebuild(db, &day_sql(backend, calendar), calendar).await?;
         built = true;
     }
-    if tickets::missing(db).await? {
+    let live = |table: &str| format!("SELECT 1 FROM {table} WHERE deleted_at IS NULL");
+    if empty_while(db, migration::ticket_rollup::TABLE, &live("tickets")).await? {
         tickets::rebuild(db, calendar).await?;
         built = true;
     }
-    if activities::missing(db).await? {
+    if empty_while(db, migration::activity_rollup::TABLE, &live("activities")).await? {
         activities::rebuild(db, calendar).await?;
         built = true;
     }

@@ -374,17 +374,6 @@ pub async fn rebuild(db: &impl ConnectionTrait, calendar: &Calendar) -> Result<(
     Ok(())
 }
 
-/// Whether tickets exist but the rollup holds nothing (a database
-/// migrated from before it).
-pub async fn missing(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
-    let sql = format!(
-        "SELECT CASE WHEN EXISTS (SELECT 1 FROM tickets WHERE deleted_at IS NULL) \
-         AND NOT EXISTS (SELECT 1 FROM {TABLE}) THEN 1 ELSE 0 END AS missing"
-    );
-    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await?;
-    Ok(row.map(|row| row.try_get::<i32>("", "missing")).transpose()?.unwrap_or(0) == 1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

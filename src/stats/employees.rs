@@ -318,6 +318,23 @@ fn get(row: &QueryResult, name: &str) -> AppResult<i64> {
     row.try_get::<i64>("", name).map_err(AppError::from)
 }
 
+/// Each window's whole days (`[index, first, end)` rows for a values
+/// join) where a daily rollup may be read, and the rest of it (the parts
+/// of a day at either end, or the whole window), by window index.
+fn split_for_rollup(windows: &[Window]) -> (Vec<Vec<Value>>, Vec<(usize, Window)>) {
+    let (mut days, mut rest) = (vec![], vec![]);
+    for (index, window) in windows.iter().enumerate() {
+        match window.split_days().filter(|_| crate::rollup::enabled()) {
+            Some(((first, end), edges)) => {
+                days.push(vec![Value::from(index as i64), first.into(), end.into()]);
+                rest.extend(edges.into_iter().map(|edge| (index, edge)));
+            }
+            None => rest.push((index, *window)),
+        }
+    }
+    (days, rest)
+}
+
 /// Revenue and orders per person and window: the whole days of each window
 /// from the daily sales rollup (when it may be read), the rest of a day at
 /// either end from the order lines.
@@ -329,16 +346,7 @@ async fn sales(
     filters: &PeopleFilters,
 ) -> AppResult<()> {
     let backend = db.get_database_backend();
-    let (mut days, mut rest) = (vec![], vec![]);
-    for (index, window) in windows.iter().enumerate() {
-        match window.split_days().filter(|_| crate::rollup::enabled()) {
-            Some(((first, end), edges)) => {
-                days.push(vec![Value::from(index as i64), first.into(), end.into()]);
-                rest.extend(edges.into_iter().map(|edge| (index, edge)));
-            }
-            None => rest.push((index, *window)),
-        }
-    }
+    let (days, rest) = split_for_rollup(windows);
     let add = |s: &mut Sums, row: &QueryResult| {
         s.revenue += get(row, "revenue")?;
         s.orders += get(row, "orders")?;
@@ -386,16 +394,7 @@ async fn activities(
     filters: &PeopleFilters,
 ) -> AppResult<()> {
     let backend = db.get_database_backend();
-    let (mut days, mut rest) = (vec![], vec![]);
-    for (index, window) in windows.iter().enumerate() {
-        match window.split_days().filter(|_| crate::rollup::enabled()) {
-            Some(((first, end), edges)) => {
-                days.push(vec![Value::from(index as i64), first.into(), end.into()]);
-                rest.extend(edges.into_iter().map(|edge| (index, edge)));
-            }
-            None => rest.push((index, *window)),
-        }
-    }
+    let (days, rest) = split_for_rollup(windows);
     let add = |s: &mut Sums, row: &QueryResult| {
         let kind: String = row.try_get("", "activity_type")?;
         if let Some(index) = ActivityType::ALL.iter().position(|t| t.as_str() == kind) {
